@@ -1,0 +1,1 @@
+//! Read-only work against a real AWS account with aws-sdk-sfn.

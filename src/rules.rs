@@ -1,0 +1,1 @@
+//! The SDK operation → Step Functions integration catalogue, loaded from `rules/*.json`.

@@ -1,0 +1,91 @@
+//! The service layer the interpreter calls for Task states.
+//!
+//! `interp` builds a [`TaskCall`] for each Task attempt (resource ARN + effective parameters after
+//! Parameters/Arguments) and asks a [`ServiceBackend`] for the [`TaskOutcome`]. Backends:
+//! - `mock_config`: AWS Step Functions Local MockConfigFile (`--mock-config FILE --test-case NAME`);
+//! - `world` and the per-service simulators (DynamoDB, SQS, SNS, EventBridge, ...): in-memory AWS;
+//! - wrappers elsewhere (verify's Lambda-from-handler-model, fault injection) compose these.
+
+use serde_json::Value;
+
+pub mod mock_config;
+
+/// One attempt of one Task state, as the service sees it.
+#[derive(Debug, Clone)]
+pub struct TaskCall {
+    /// State name (for mocks keyed by state).
+    pub state_name: String,
+    /// The `Resource` field, exactly as in the definition (after JSONata evaluation if it was one).
+    pub resource: String,
+    /// Effective parameters: the state's Parameters / Arguments applied to its input.
+    pub parameters: Value,
+    /// `$$.Task.Token` for `.waitForTaskToken` resources.
+    pub task_token: Option<String>,
+    /// 0 for the first attempt, then 1, 2, ... for retries.
+    pub attempt: u32,
+    /// Execution context the service may need (EventBridge appends these ARNs to Resources).
+    pub execution_arn: String,
+    pub state_machine_arn: String,
+    pub region: String,
+    pub account_id: String,
+    /// Virtual clock at the call, in milliseconds since the Unix epoch.
+    pub now_ms: i64,
+    /// The state's TimeoutSeconds / HeartbeatSeconds, when set.
+    pub timeout_seconds: Option<f64>,
+    pub heartbeat_seconds: Option<f64>,
+    /// `Credentials` field of the Task, when set (role to assume).
+    pub credentials: Option<Value>,
+}
+
+/// What the service did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskOutcome {
+    /// The task result (what `$` / `$states.result` is before ResultSelector).
+    Succeeded(Value),
+    /// The task failed with this error name and cause (as Step Functions reports them).
+    Failed { error: String, cause: Option<String> },
+}
+
+/// A service response with its virtual duration, and for callback tasks, heartbeat times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskResponse {
+    pub outcome: TaskOutcome,
+    /// Virtual time the call took, in milliseconds (the interpreter enforces TimeoutSeconds with it).
+    pub elapsed_ms: u64,
+    /// For callback tasks: offsets (ms from the call) at which SendTaskHeartbeat arrived.
+    pub heartbeats_ms: Vec<u64>,
+}
+
+impl TaskResponse {
+    pub fn immediate(outcome: TaskOutcome) -> Self {
+        TaskResponse { outcome, elapsed_ms: 0, heartbeats_ms: Vec::new() }
+    }
+    pub fn ok(value: Value) -> Self {
+        Self::immediate(TaskOutcome::Succeeded(value))
+    }
+    pub fn fail(error: impl Into<String>, cause: Option<String>) -> Self {
+        Self::immediate(TaskOutcome::Failed { error: error.into(), cause })
+    }
+}
+
+/// Anything that can answer Task calls.
+pub trait ServiceBackend {
+    fn call(&mut self, call: &TaskCall) -> TaskResponse;
+}
+
+/// A backend with no services: every Task fails as an unreachable service would.
+/// Used by `lambdaless run` when neither --mock-config nor --world is given.
+#[derive(Debug, Default)]
+pub struct NoServices;
+
+impl ServiceBackend for NoServices {
+    fn call(&mut self, call: &TaskCall) -> TaskResponse {
+        TaskResponse::fail(
+            "States.Runtime",
+            Some(format!(
+                "lambdaless: no service backend for resource '{}' (state '{}'); pass --mock-config or --world",
+                call.resource, call.state_name
+            )),
+        )
+    }
+}
