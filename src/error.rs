@@ -33,7 +33,11 @@ pub struct InputError {
 
 impl InputError {
     pub fn new(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
-        InputError { file: file.as_ref().to_path_buf(), location: Location::default(), message: message.into() }
+        InputError {
+            file: file.as_ref().to_path_buf(),
+            location: Location::default(),
+            message: message.into(),
+        }
     }
 
     pub fn at(mut self, line: usize, column: usize) -> Self {
@@ -55,14 +59,26 @@ impl InputError {
             return Err(InputError::new(path, "is a directory, expected a file"));
         }
         if meta.len() > MAX_BYTES {
-            return Err(InputError::new(path, format!("file is too large ({} bytes, limit {MAX_BYTES})", meta.len())));
+            return Err(InputError::new(
+                path,
+                format!(
+                    "file is too large ({} bytes, limit {MAX_BYTES})",
+                    meta.len()
+                ),
+            ));
         }
         let bytes = std::fs::read(path).map_err(|e| InputError::new(path, describe_io(&e)))?;
         if bytes.contains(&0) {
-            return Err(InputError::new(path, "binary file (contains NUL bytes), expected text"));
+            return Err(InputError::new(
+                path,
+                "binary file (contains NUL bytes), expected text",
+            ));
         }
         String::from_utf8(bytes).map_err(|e| {
-            InputError::new(path, format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()))
+            InputError::new(
+                path,
+                format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()),
+            )
         })
     }
 

@@ -8,7 +8,11 @@ fn main() {
         Err(e) => {
             // clap prints help/version with exit 0 and usage errors with exit 2.
             let _ = e.print();
-            std::process::exit(if e.use_stderr() { exit::INPUT } else { exit::OK });
+            std::process::exit(if e.use_stderr() {
+                exit::INPUT
+            } else {
+                exit::OK
+            });
         }
     };
     let code = match dispatch(cli) {

@@ -83,30 +83,63 @@ pub enum PathSeg {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ValueExpr {
     /// A constant (string, number, boolean, null, or a constant object/array).
-    Literal { value: Value },
+    Literal {
+        value: Value,
+    },
     /// `event.a.b[0]` / `event["a"]["b"][0]`; an empty path is the whole event.
-    Event { path: Vec<PathSeg> },
+    Event {
+        path: Vec<PathSeg>,
+    },
     /// `process.env.NAME` / `os.environ["NAME"]`; `value` when the IaC Environment defines it.
-    Env { name: String, value: Option<String> },
+    Env {
+        name: String,
+        value: Option<String>,
+    },
     /// An object literal; `spread` entries (`...x`, `**x`, `{**a, **b}`) merge in order.
-    Object { entries: Vec<ObjectEntry> },
-    Array { items: Vec<ValueExpr> },
+    Object {
+        entries: Vec<ObjectEntry>,
+    },
+    Array {
+        items: Vec<ValueExpr>,
+    },
     /// Template string / f-string / `+` concatenation of strings.
-    Template { parts: Vec<TemplatePart> },
+    Template {
+        parts: Vec<TemplatePart>,
+    },
     /// JSON.stringify(x) / json.dumps(x). `style` matters for byte-level equality of message bodies.
-    JsonStringify { value: Box<ValueExpr>, style: JsonStyle },
+    JsonStringify {
+        value: Box<ValueExpr>,
+        style: JsonStyle,
+    },
     /// JSON.parse(x) / json.loads(x).
-    JsonParse { value: Box<ValueExpr> },
+    JsonParse {
+        value: Box<ValueExpr>,
+    },
     /// String(x) / str(x) / `${x}` of a non-string.
-    ToString { value: Box<ValueExpr> },
+    ToString {
+        value: Box<ValueExpr>,
+    },
     /// `a ?? b`, `a || b`, `d.get('k', b)`: `value` when present (and, for `||`, truthy), else `default`.
-    Default { value: Box<ValueExpr>, default: Box<ValueExpr>, when: DefaultWhen },
+    Default {
+        value: Box<ValueExpr>,
+        default: Box<ValueExpr>,
+        when: DefaultWhen,
+    },
     /// A field of an SDK call's response: `call` is the index in `HandlerModel::calls`.
-    SdkResult { call: usize, path: Vec<PathSeg> },
+    SdkResult {
+        call: usize,
+        path: Vec<PathSeg>,
+    },
     /// A value no ASL field can reproduce (Date.now(), uuid, random, hashing, crypto).
-    Unrepresentable { what: String, span: Span },
+    Unrepresentable {
+        what: String,
+        span: Span,
+    },
     /// A construct the analysis does not understand; keeps the verdict conservative.
-    Unknown { construct: String, span: Span },
+    Unknown {
+        construct: String,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -197,14 +230,26 @@ pub struct Throw {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Condition {
     /// `!event.x` / `not event.get("x")`: missing, null, false, 0 or empty string.
-    Falsy { value: ValueExpr },
+    Falsy {
+        value: ValueExpr,
+    },
     /// `event.x === undefined` / `"x" not in event`.
-    Missing { value: ValueExpr },
-    Not { condition: Box<Condition> },
-    Or { conditions: Vec<Condition> },
-    And { conditions: Vec<Condition> },
+    Missing {
+        value: ValueExpr,
+    },
+    Not {
+        condition: Box<Condition>,
+    },
+    Or {
+        conditions: Vec<Condition>,
+    },
+    And {
+        conditions: Vec<Condition>,
+    },
     /// Anything else: not expressible as a Choice rule by the rewriter.
-    Other { source: String },
+    Other {
+        source: String,
+    },
 }
 
 /// The analysis of one handler function.

@@ -15,7 +15,9 @@ use clap::{Parser, Subcommand};
 /// rewrite them into direct service integrations, and prove each rewrite equivalent.
 #[derive(Debug, Parser)]
 #[command(name = "lambdaless", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 ok; 1 findings or not equivalent (where the command says so); 2 usage or input error.")]
+#[command(
+    after_help = "Exit codes: 0 ok; 1 findings or not equivalent (where the command says so); 2 usage or input error."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

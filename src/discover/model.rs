@@ -13,13 +13,21 @@ pub enum DefinitionOrigin {
     /// A standalone ASL file (.json, .asl.json, .yaml, .asl.yaml).
     AslFile { path: PathBuf },
     /// SAM `DefinitionUri` (a file next to the template) with `DefinitionSubstitutions`.
-    SamDefinitionUri { template: PathBuf, resource: String, path: PathBuf },
+    SamDefinitionUri {
+        template: PathBuf,
+        resource: String,
+        path: PathBuf,
+    },
     /// Inline `Definition` (SAM) or `DefinitionString` (CloudFormation) in a template.
     TemplateInline { template: PathBuf, resource: String },
     /// Serverless Framework (serverless-step-functions) `stepFunctions.stateMachines.<name>.definition`.
     Serverless { path: PathBuf, name: String },
     /// Terraform `aws_sfn_state_machine` `definition` (jsonencode, templatefile or file()).
-    Terraform { path: PathBuf, resource: String, definition_file: Option<PathBuf> },
+    Terraform {
+        path: PathBuf,
+        resource: String,
+        definition_file: Option<PathBuf>,
+    },
     /// CDK synthesized template in cdk.out (reported, not edited).
     CdkOut { template: PathBuf, resource: String },
 }

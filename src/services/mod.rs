@@ -43,7 +43,10 @@ pub enum TaskOutcome {
     /// The task result (what `$` / `$states.result` is before ResultSelector).
     Succeeded(Value),
     /// The task failed with this error name and cause (as Step Functions reports them).
-    Failed { error: String, cause: Option<String> },
+    Failed {
+        error: String,
+        cause: Option<String>,
+    },
 }
 
 /// A service response with its virtual duration, and for callback tasks, heartbeat times.
@@ -58,13 +61,20 @@ pub struct TaskResponse {
 
 impl TaskResponse {
     pub fn immediate(outcome: TaskOutcome) -> Self {
-        TaskResponse { outcome, elapsed_ms: 0, heartbeats_ms: Vec::new() }
+        TaskResponse {
+            outcome,
+            elapsed_ms: 0,
+            heartbeats_ms: Vec::new(),
+        }
     }
     pub fn ok(value: Value) -> Self {
         Self::immediate(TaskOutcome::Succeeded(value))
     }
     pub fn fail(error: impl Into<String>, cause: Option<String>) -> Self {
-        Self::immediate(TaskOutcome::Failed { error: error.into(), cause })
+        Self::immediate(TaskOutcome::Failed {
+            error: error.into(),
+            cause,
+        })
     }
 }
 
