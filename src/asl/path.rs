@@ -11,7 +11,7 @@
 //!   empty, even where an intermediate node is missing (recorded case
 //!   `test_json_path_array_wildcard_or_slice_with_no_input`).
 
-mod filter;
+pub(crate) mod filter;
 mod parse;
 
 use super::{AslError, Scope};
