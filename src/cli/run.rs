@@ -46,7 +46,8 @@ pub struct Args {
 /// Reads and parses a definition file into a state machine (InputError on any problem).
 pub fn load_definition(path: &Path) -> Result<StateMachine, InputError> {
     let def = InputError::read_json(path)?;
-    StateMachine::parse(&def).map_err(|e| InputError::new(path, format!("invalid state machine: {}", e.cause)))
+    StateMachine::parse(&def)
+        .map_err(|e| InputError::new(path, format!("invalid state machine: {}", e.cause)))
 }
 
 /// `--input` text: inline JSON or `@FILE`.
@@ -63,7 +64,9 @@ pub fn load_context(path: Option<&Path>) -> Result<ExecutionContext, InputError>
         Some(p) => {
             let v = InputError::read_json(p)?;
             let mut ctx = ExecutionContext::default();
-            let obj = v.as_object().ok_or_else(|| InputError::new(p, "expected a JSON object"))?;
+            let obj = v
+                .as_object()
+                .ok_or_else(|| InputError::new(p, "expected a JSON object"))?;
             let mut merged = serde_json::to_value(&ctx).unwrap_or_default();
             if let Some(m) = merged.as_object_mut() {
                 for (k, val) in obj {
@@ -91,7 +94,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let sm = load_definition(&args.definition)?;
     let ctx = load_context(args.context.as_deref())?;
     let mut services: Box<dyn ServiceBackend> = match (&args.mock_config, &args.test_case) {
-        (Some(file), Some(tc)) => Box::new(MockConfig::load(file, Some(&ctx.state_machine_name), tc)?),
+        (Some(file), Some(tc)) => {
+            Box::new(MockConfig::load(file, Some(&ctx.state_machine_name), tc)?)
+        }
         _ => Box::new(NoServices),
     };
     let mut opts = ExecuteOptions {
@@ -110,8 +115,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             if line.trim().is_empty() {
                 continue;
             }
-            let input: Value = serde_json::from_str(&line)
-                .map_err(|e| InputError::new(path, format!("malformed JSON: {e}")).at(i + 1, e.column()))?;
+            let input: Value = serde_json::from_str(&line).map_err(|e| {
+                InputError::new(path, format!("malformed JSON: {e}")).at(i + 1, e.column())
+            })?;
             let r = sm.execute_with(input, &ctx, services.as_mut(), &opts);
             all_ok &= r.status == "SUCCEEDED";
             serde_json::to_writer(&mut out, &result_json(&r, false))?;
@@ -141,5 +147,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             println!("cause: {c}");
         }
     }
-    Ok(if r.status == "SUCCEEDED" { exit::OK } else { exit::FINDINGS })
+    Ok(if r.status == "SUCCEEDED" {
+        exit::OK
+    } else {
+        exit::FINDINGS
+    })
 }

@@ -60,7 +60,11 @@ impl Engine<'_> {
                 None => Err(self.state_error(
                     cur,
                     AslError::new(
-                        if bindings.is_some() { "States.QueryEvaluationError" } else { "States.Runtime" },
+                        if bindings.is_some() {
+                            "States.QueryEvaluationError"
+                        } else {
+                            "States.Runtime"
+                        },
                         format!(
                             "The {key} field refers to value \"{}\" which is not a valid {}",
                             plain_text(&v),
@@ -72,7 +76,8 @@ impl Engine<'_> {
         }
         let path_key = format!("{key}Path");
         if let Some(p) = state.get(&path_key).and_then(Value::as_str) {
-            let v = io::select(p, &self.scope(input, vars)).map_err(|e| self.state_error(cur, e))?;
+            let v =
+                io::select(p, &self.scope(input, vars)).map_err(|e| self.state_error(cur, e))?;
             let v = v.unwrap_or(Value::Null);
             return match valid(&v) {
                 Some(n) => Ok(Some(n)),
@@ -141,7 +146,10 @@ impl Engine<'_> {
                         cur,
                         AslError::new(
                             "States.QueryEvaluationError",
-                            format!("Map state input must be an array but was: {}", compact(other)),
+                            format!(
+                                "Map state input must be an array but was: {}",
+                                compact(other)
+                            ),
                         ),
                     ))
                 }
@@ -152,18 +160,25 @@ impl Engine<'_> {
                             cur,
                             AslError::new(
                                 "States.QueryEvaluationError",
-                                format!("Map state input must be an array but was: {}", compact(other)),
+                                format!(
+                                    "Map state input must be an array but was: {}",
+                                    compact(other)
+                                ),
                             ),
                         ))
                     }
                 },
             },
             None => {
-                let items_path = state.get("ItemsPath").and_then(Value::as_str).unwrap_or("$");
+                let items_path = state
+                    .get("ItemsPath")
+                    .and_then(Value::as_str)
+                    .unwrap_or("$");
                 let selected = if items_path == "$" {
                     Some(eff.clone())
                 } else {
-                    io::select(items_path, &self.scope(eff, vars)).map_err(|e| self.state_error(cur, e))?
+                    io::select(items_path, &self.scope(eff, vars))
+                        .map_err(|e| self.state_error(cur, e))?
                 };
                 match selected {
                     Some(Value::Array(a)) => a,
@@ -178,12 +193,16 @@ impl Engine<'_> {
         };
 
         let b = bindings.as_ref();
-        let _max_concurrency = self.map_number(state, cur, "MaxConcurrency", false, eff, vars, b)?;
+        let _max_concurrency =
+            self.map_number(state, cur, "MaxConcurrency", false, eff, vars, b)?;
         let count = self.map_number(state, cur, "ToleratedFailureCount", false, eff, vars, b)?;
-        let percentage = self.map_number(state, cur, "ToleratedFailurePercentage", true, eff, vars, b)?;
+        let percentage =
+            self.map_number(state, cur, "ToleratedFailurePercentage", true, eff, vars, b)?;
         if let Some(p) = percentage {
             if !(0.0..=100.0).contains(&p) {
-                return Err(self.runtime(cur, "ToleratedFailurePercentage must be between 0 and 100."));
+                return Err(
+                    self.runtime(cur, "ToleratedFailurePercentage must be between 0 and 100.")
+                );
             }
         }
         if let Some(c) = count {
@@ -209,9 +228,17 @@ impl Engine<'_> {
             .and_then(Value::as_str)
             == Some("DISTRIBUTED");
         let empty = Map::new();
-        let inner_states = processor.get("States").and_then(Value::as_object).unwrap_or(&empty);
-        let start = processor.get("StartAt").and_then(Value::as_str).unwrap_or("");
-        let selector = state.get("ItemSelector").or_else(|| state.get("Parameters"));
+        let inner_states = processor
+            .get("States")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let start = processor
+            .get("StartAt")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let selector = state
+            .get("ItemSelector")
+            .or_else(|| state.get("Parameters"));
 
         let total = items.len() as u64;
         self.push_event("MapStateStarted", || {
@@ -241,7 +268,10 @@ impl Engine<'_> {
                 if let Some(s) = &saved_state {
                     obj.insert("State".into(), s.clone());
                 }
-                obj.insert("Map".into(), json!({"Item": {"Index": index, "Value": item}}));
+                obj.insert(
+                    "Map".into(),
+                    json!({"Item": {"Index": index, "Value": item}}),
+                );
             }
             let iteration_input = match (selector, &bindings) {
                 (None, _) => item,
@@ -254,7 +284,10 @@ impl Engine<'_> {
             let name = cur.name.clone();
             if !distributed {
                 self.push_event("MapIterationStarted", || {
-                    Some(("mapIterationStartedEventDetails", json!({"index": index, "name": name})))
+                    Some((
+                        "mapIterationStartedEventDetails",
+                        json!({"index": index, "name": name}),
+                    ))
                 });
             }
             let mut inner_vars = vars.clone();
@@ -263,7 +296,13 @@ impl Engine<'_> {
                 // Child executions of a distributed Map have their own histories.
                 self.history.pause();
             }
-            let run = self.run_states(inner_states, start, iteration_input, &mut inner_vars, depth + 1);
+            let run = self.run_states(
+                inner_states,
+                start,
+                iteration_input,
+                &mut inner_vars,
+                depth + 1,
+            );
             if distributed {
                 self.history.resume();
                 self.prev_event = saved_prev;
@@ -272,7 +311,10 @@ impl Engine<'_> {
                 Ok(out) => {
                     if !distributed {
                         self.push_event("MapIterationSucceeded", || {
-                            Some(("mapIterationSucceededEventDetails", json!({"index": index, "name": name})))
+                            Some((
+                                "mapIterationSucceededEventDetails",
+                                json!({"index": index, "name": name}),
+                            ))
                         });
                     }
                     results.push(out);
@@ -284,7 +326,10 @@ impl Engine<'_> {
                 Err(f) => {
                     if !distributed {
                         self.push_event("MapIterationFailed", || {
-                            Some(("mapIterationFailedEventDetails", json!({"index": index, "name": name})))
+                            Some((
+                                "mapIterationFailedEventDetails",
+                                json!({"index": index, "name": name}),
+                            ))
                         });
                     }
                     failed += 1;
@@ -323,7 +368,14 @@ impl Engine<'_> {
             self.push_event("MapRunSucceeded", || None);
         }
         self.push_event("MapStateSucceeded", || None);
-        self.finish_branching(state, cur, input, vars, bindings.as_ref(), Value::Array(results))
+        self.finish_branching(
+            state,
+            cur,
+            input,
+            vars,
+            bindings.as_ref(),
+            Value::Array(results),
+        )
     }
 
     pub fn parallel(
@@ -357,16 +409,28 @@ impl Engine<'_> {
         self.push_event("ParallelStateStarted", || None);
         let saved_state = self.ctx.get("State").cloned();
         let empty_vec = Vec::new();
-        let branches = state.get("Branches").and_then(Value::as_array).unwrap_or(&empty_vec);
+        let branches = state
+            .get("Branches")
+            .and_then(Value::as_array)
+            .unwrap_or(&empty_vec);
         let mut results = Vec::with_capacity(branches.len());
         let empty = Map::new();
         let branch_prev = self.prev_event;
         for branch in branches {
-            let states = branch.get("States").and_then(Value::as_object).unwrap_or(&empty);
+            let states = branch
+                .get("States")
+                .and_then(Value::as_object)
+                .unwrap_or(&empty);
             let start = branch.get("StartAt").and_then(Value::as_str).unwrap_or("");
             let mut inner_vars = vars.clone();
             self.prev_event = branch_prev;
-            let run = self.run_states(states, start, branch_input.clone(), &mut inner_vars, depth + 1);
+            let run = self.run_states(
+                states,
+                start,
+                branch_input.clone(),
+                &mut inner_vars,
+                depth + 1,
+            );
             if let (Some(s), Some(obj)) = (&saved_state, self.ctx.as_object_mut()) {
                 obj.insert("State".into(), s.clone());
             }
@@ -379,7 +443,14 @@ impl Engine<'_> {
             }
         }
         self.push_event("ParallelStateSucceeded", || None);
-        self.finish_branching(state, cur, input, vars, bindings.as_ref(), Value::Array(results))
+        self.finish_branching(
+            state,
+            cur,
+            input,
+            vars,
+            bindings.as_ref(),
+            Value::Array(results),
+        )
     }
 
     /// ResultSelector → ResultPath → OutputPath (JSONPath), or Output/Assign (JSONata).

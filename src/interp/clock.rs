@@ -25,7 +25,8 @@ pub fn format_iso(ms: Millis) -> String {
 /// a space instead of `T`, and out-of-range fields).
 pub fn parse_wait_timestamp(text: &str) -> Option<Millis> {
     let b = text.as_bytes();
-    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
     if b.len() < 20
         || !digits(0..4)
         || b[4] != b'-'

@@ -86,14 +86,18 @@ pub fn error_equals_matches(error_equals: &Value, failure: &Failure) -> bool {
     let Some(list) = error_equals.as_array() else {
         return false;
     };
-    list.iter().filter_map(Value::as_str).any(|pattern| match pattern {
-        "States.ALL" => !failure.terminal,
-        "States.TaskFailed" => {
-            name == "States.TaskFailed"
-                || (!failure.terminal && name != "States.Timeout" && name != "States.HeartbeatTimeout")
-        }
-        other => other == name,
-    })
+    list.iter()
+        .filter_map(Value::as_str)
+        .any(|pattern| match pattern {
+            "States.ALL" => !failure.terminal,
+            "States.TaskFailed" => {
+                name == "States.TaskFailed"
+                    || (!failure.terminal
+                        && name != "States.Timeout"
+                        && name != "States.HeartbeatTimeout")
+            }
+            other => other == name,
+        })
 }
 
 /// A deterministic generator for `JitterStrategy: FULL` (the virtual clock needs no true randomness,
@@ -147,13 +151,28 @@ mod tests {
     #[test]
     fn states_all_skips_terminal_errors() {
         let all = json!(["States.ALL"]);
-        assert!(error_equals_matches(&all, &Failure::new("Lambda.Unknown", "x")));
-        assert!(!error_equals_matches(&all, &Failure::raised("States.Runtime", "x")));
-        assert!(!error_equals_matches(&all, &Failure::raised("States.DataLimitExceeded", "x")));
-        assert!(error_equals_matches(&all, &Failure::new("States.DataLimitExceeded", "x")));
+        assert!(error_equals_matches(
+            &all,
+            &Failure::new("Lambda.Unknown", "x")
+        ));
+        assert!(!error_equals_matches(
+            &all,
+            &Failure::raised("States.Runtime", "x")
+        ));
+        assert!(!error_equals_matches(
+            &all,
+            &Failure::raised("States.DataLimitExceeded", "x")
+        ));
+        assert!(error_equals_matches(
+            &all,
+            &Failure::new("States.DataLimitExceeded", "x")
+        ));
         let tf = json!(["States.TaskFailed"]);
         assert!(error_equals_matches(&tf, &Failure::new("Exception", "x")));
-        assert!(!error_equals_matches(&tf, &Failure::new("States.Timeout", "x")));
+        assert!(!error_equals_matches(
+            &tf,
+            &Failure::new("States.Timeout", "x")
+        ));
         assert!(!error_equals_matches(&all, &Failure::fatal("limit")));
     }
 

@@ -250,7 +250,10 @@ impl<'a> Engine<'a> {
                 Ok(Some(v)) => Ok(Some(v)),
                 Ok(None) => Err(self.runtime(
                     cur,
-                    format!("Invalid path '{p}' : No results for path: {}", bracket_notation(p)),
+                    format!(
+                        "Invalid path '{p}' : No results for path: {}",
+                        bracket_notation(p)
+                    ),
                 )),
                 Err(e) => Err(self.state_error(cur, e)),
             },
@@ -321,7 +324,10 @@ impl<'a> Engine<'a> {
                 Ok(Some(v)) => Ok(v),
                 Ok(None) => Err(self.runtime(
                     cur,
-                    format!("Invalid path '{p}' : No results for path: {}", bracket_notation(p)),
+                    format!(
+                        "Invalid path '{p}' : No results for path: {}",
+                        bracket_notation(p)
+                    ),
                 )),
                 Err(e) => Err(self.state_error(cur, e)),
             },
@@ -394,7 +400,10 @@ impl<'a> Engine<'a> {
         let mut out = Map::with_capacity(assign.len());
         for (k, v) in assign {
             let field = format!("Assign/{k}");
-            out.insert(k.clone(), self.jsonata_field(v, cur, input, bindings, &field)?);
+            out.insert(
+                k.clone(),
+                self.jsonata_field(v, cur, input, bindings, &field)?,
+            );
         }
         Ok(Some(out))
     }
@@ -570,7 +579,10 @@ impl<'a> Engine<'a> {
         vars: &mut Map<String, Value>,
     ) -> Result<Step, Failure> {
         let empty = Vec::new();
-        let rules = state.get("Choices").and_then(Value::as_array).unwrap_or(&empty);
+        let rules = state
+            .get("Choices")
+            .and_then(Value::as_array)
+            .unwrap_or(&empty);
         if self.is_jsonata(state) {
             let b = self.bindings(vars, &input, None, None);
             let mut matched: Option<&Map<String, Value>> = None;
@@ -675,7 +687,11 @@ impl<'a> Engine<'a> {
                 self.state_error(
                     cur,
                     AslError::new(
-                        if jsonata { "States.QueryEvaluationError" } else { "States.Runtime" },
+                        if jsonata {
+                            "States.QueryEvaluationError"
+                        } else {
+                            "States.Runtime"
+                        },
                         format!(
                             "The Seconds field cannot be parsed as a non-negative integer: {}",
                             compact(&v)
@@ -689,7 +705,10 @@ impl<'a> Engine<'a> {
                 Some(b) => self.jsonata_field(t, cur, eff, b, "Timestamp")?,
                 None => t.clone(),
             };
-            let text = v.as_str().map(str::to_string).unwrap_or_else(|| compact(&v));
+            let text = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| compact(&v));
             parse_wait_timestamp(&text).ok_or_else(|| {
                 self.state_error(
                     cur,
@@ -829,15 +848,12 @@ impl<'a> Engine<'a> {
         vars: &mut Map<String, Value>,
         failure: Failure,
     ) -> Result<Step, Failure> {
-        let catcher = state
-            .get("Catch")
-            .and_then(Value::as_array)
-            .and_then(|cs| {
-                cs.iter().find(|c| {
-                    c.get("ErrorEquals")
-                        .is_some_and(|eq| error_equals_matches(eq, &failure))
-                })
-            });
+        let catcher = state.get("Catch").and_then(Value::as_array).and_then(|cs| {
+            cs.iter().find(|c| {
+                c.get("ErrorEquals")
+                    .is_some_and(|eq| error_equals_matches(eq, &failure))
+            })
+        });
         let Some(catcher) = catcher.and_then(Value::as_object) else {
             return Err(failure);
         };
@@ -889,7 +905,11 @@ pub fn json_size_exceeds(v: &Value, limit: usize) -> bool {
             Value::Bool(b) => *acc += if *b { 4 } else { 5 },
             Value::Number(n) => {
                 *acc += match n.as_i64() {
-                    Some(i) => i.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 1 + usize::from(i < 0),
+                    Some(i) => {
+                        i.unsigned_abs().checked_ilog10().unwrap_or(0) as usize
+                            + 1
+                            + usize::from(i < 0)
+                    }
                     None => 24,
                 }
             }

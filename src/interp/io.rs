@@ -190,7 +190,10 @@ mod tests {
 
     #[test]
     fn brackets() {
-        assert_eq!(bracket_notation("$.NoSuchOutputPath"), "$['NoSuchOutputPath']");
+        assert_eq!(
+            bracket_notation("$.NoSuchOutputPath"),
+            "$['NoSuchOutputPath']"
+        );
         assert_eq!(bracket_notation("$.a.b[0]"), "$['a']['b'][0]");
     }
 

@@ -138,10 +138,15 @@ impl StateMachine {
         let top_jsonata =
             self.definition.get("QueryLanguage").and_then(Value::as_str) == Some("JSONata");
         let mut opts = options.clone();
-        if let Some(t) = self.definition.get("TimeoutSeconds").and_then(Value::as_i64) {
+        if let Some(t) = self
+            .definition
+            .get("TimeoutSeconds")
+            .and_then(Value::as_i64)
+        {
             opts.max_virtual_seconds = opts.max_virtual_seconds.min(t.max(0));
         }
-        let mut engine = executor::Engine::new(services, context, &opts, start_ms, ctx_obj, top_jsonata);
+        let mut engine =
+            executor::Engine::new(services, context, &opts, start_ms, ctx_obj, top_jsonata);
         engine.push_event("ExecutionStarted", || {
             Some((
                 "executionStartedEventDetails",
@@ -217,7 +222,9 @@ impl StateMachine {
 fn check_machine(machine: &Value, at: &str) -> Result<(), AslError> {
     let invalid = |msg: String| AslError::new("States.Runtime", msg);
     let Some(obj) = machine.as_object() else {
-        return Err(invalid(format!("{at}: a state machine must be a JSON object")));
+        return Err(invalid(format!(
+            "{at}: a state machine must be a JSON object"
+        )));
     };
     let Some(states) = obj.get("States").and_then(Value::as_object) else {
         return Err(invalid(format!("{at}/States: missing or not an object")));
@@ -256,11 +263,16 @@ fn check_machine(machine: &Value, at: &str) -> Result<(), AslError> {
         }
         for t in targets {
             if !states.contains_key(t) {
-                return Err(invalid(format!("{here}: transition to unknown state '{t}'")));
+                return Err(invalid(format!(
+                    "{here}: transition to unknown state '{t}'"
+                )));
             }
         }
         let ends = st.get("End").and_then(Value::as_bool) == Some(true);
-        if matches!(ty, "Pass" | "Task" | "Wait" | "Parallel" | "Map") && !ends && st.get("Next").is_none() {
+        if matches!(ty, "Pass" | "Task" | "Wait" | "Parallel" | "Map")
+            && !ends
+            && st.get("Next").is_none()
+        {
             return Err(invalid(format!("{here}: neither Next nor End")));
         }
         if ty == "Map" {

@@ -67,15 +67,23 @@ impl Engine<'_> {
                 _ => Err(self.state_error(
                     cur,
                     AslError::new(
-                        if bindings.is_some() { "States.QueryEvaluationError" } else { "States.Runtime" },
-                        format!("The {key} field must be a positive integer, but was: {}", compact(&v)),
+                        if bindings.is_some() {
+                            "States.QueryEvaluationError"
+                        } else {
+                            "States.Runtime"
+                        },
+                        format!(
+                            "The {key} field must be a positive integer, but was: {}",
+                            compact(&v)
+                        ),
                     ),
                 )),
             };
         }
         let path_key = format!("{key}Path");
         if let Some(p) = state.get(&path_key).and_then(Value::as_str) {
-            let v = io::select(p, &self.scope(input, vars)).map_err(|e| self.state_error(cur, e))?;
+            let v =
+                io::select(p, &self.scope(input, vars)).map_err(|e| self.state_error(cur, e))?;
             return match v.as_ref().and_then(Value::as_f64) {
                 Some(n) if n > 0.0 => Ok(Some(n)),
                 _ => Err(self.runtime(
@@ -164,9 +172,16 @@ impl Engine<'_> {
             (Some(c), Some(b)) => Some(self.jsonata_field(c, cur, input, b, "Credentials")?),
             (Some(c), None) => Some(self.template(c, cur, input, vars)?),
         };
-        let timeout = self.seconds_field(state, cur, "TimeoutSeconds", input, vars, bindings.as_ref())?;
-        let heartbeat =
-            self.seconds_field(state, cur, "HeartbeatSeconds", input, vars, bindings.as_ref())?;
+        let timeout =
+            self.seconds_field(state, cur, "TimeoutSeconds", input, vars, bindings.as_ref())?;
+        let heartbeat = self.seconds_field(
+            state,
+            cur,
+            "HeartbeatSeconds",
+            input,
+            vars,
+            bindings.as_ref(),
+        )?;
 
         let kind = classify(resource);
         self.schedule_events(&kind, &parameters, timeout, heartbeat);
@@ -328,8 +343,11 @@ impl Engine<'_> {
             });
         } else {
             self.push_event("TaskSucceeded", || {
-                Some(("taskSucceededEventDetails", json!({"output": result, "outputDetails": {"truncated": false},
-                    "resource": kind.resource, "resourceType": kind.resource_type})))
+                Some((
+                    "taskSucceededEventDetails",
+                    json!({"output": result, "outputDetails": {"truncated": false},
+                    "resource": kind.resource, "resourceType": kind.resource_type}),
+                ))
             });
         }
     }
@@ -347,19 +365,27 @@ impl Engine<'_> {
         } else {
             d.insert("resource".into(), json!(kind.resource));
             d.insert("resourceType".into(), json!(kind.resource_type));
-            self.push_event("TaskFailed", || Some(("taskFailedEventDetails", Value::Object(d))));
+            self.push_event("TaskFailed", || {
+                Some(("taskFailedEventDetails", Value::Object(d)))
+            });
         }
     }
 
     fn timed_out_event(&mut self, kind: &ResourceKind, error: &str) {
         if kind.bare_lambda {
             self.push_event("LambdaFunctionTimedOut", || {
-                Some(("lambdaFunctionTimedOutEventDetails", json!({"error": error})))
+                Some((
+                    "lambdaFunctionTimedOutEventDetails",
+                    json!({"error": error}),
+                ))
             });
         } else {
             self.push_event("TaskTimedOut", || {
-                Some(("taskTimedOutEventDetails", json!({"error": error,
-                    "resource": kind.resource, "resourceType": kind.resource_type})))
+                Some((
+                    "taskTimedOutEventDetails",
+                    json!({"error": error,
+                    "resource": kind.resource, "resourceType": kind.resource_type}),
+                ))
             });
         }
     }
@@ -376,9 +402,15 @@ mod tests {
     #[test]
     fn classifies_resources() {
         let k = classify("arn:aws:states:::lambda:invoke");
-        assert_eq!((k.bare_lambda, k.resource_type.as_str(), k.resource.as_str()), (false, "lambda", "invoke"));
+        assert_eq!(
+            (k.bare_lambda, k.resource_type.as_str(), k.resource.as_str()),
+            (false, "lambda", "invoke")
+        );
         let k = classify("arn:aws:states:::aws-sdk:dynamodb:putItem");
-        assert_eq!((k.resource_type.as_str(), k.resource.as_str()), ("aws-sdk:dynamodb", "putItem"));
+        assert_eq!(
+            (k.resource_type.as_str(), k.resource.as_str()),
+            ("aws-sdk:dynamodb", "putItem")
+        );
         let k = classify("arn:aws:lambda:us-east-1:111111111111:function:f");
         assert!(k.bare_lambda);
         let k = classify("arn:aws:states:::sqs:sendMessage.waitForTaskToken");

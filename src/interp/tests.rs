@@ -1,7 +1,7 @@
 //! Executor tests on definitions that need no JSONPath beyond `$`.
 
 use super::*;
-use crate::services::{NoServices, TaskResponse, TaskCall};
+use crate::services::{NoServices, TaskCall, TaskResponse};
 use serde_json::json;
 
 fn run(def: Value, input: Value) -> ExecutionResult {
@@ -17,10 +17,21 @@ fn pass_result_and_end() {
     );
     assert_eq!(r.status, "SUCCEEDED");
     assert_eq!(r.output, Some(json!({"x": 1})));
-    let types: Vec<&str> = r.history.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = r
+        .history
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
     assert_eq!(
         types,
-        ["ExecutionStarted", "PassStateEntered", "PassStateExited", "SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded"]
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "SucceedStateEntered",
+            "SucceedStateExited",
+            "ExecutionSucceeded"
+        ]
     );
 }
 
@@ -30,7 +41,10 @@ fn fail_state_reports_error_and_cause() {
         json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E", "Cause": "C"}}}),
         json!(null),
     );
-    assert_eq!((r.status.as_str(), r.error.as_deref(), r.cause.as_deref()), ("FAILED", Some("E"), Some("C")));
+    assert_eq!(
+        (r.status.as_str(), r.error.as_deref(), r.cause.as_deref()),
+        ("FAILED", Some("E"), Some("C"))
+    );
 }
 
 #[test]
@@ -46,9 +60,20 @@ fn wait_moves_the_virtual_clock_only() {
 
 #[test]
 fn step_limit_ends_an_infinite_loop() {
-    let sm = StateMachine::parse(&json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "A"}}})).unwrap();
-    let opts = ExecuteOptions { max_steps: 1000, ..Default::default() };
-    let r = sm.execute_with(json!({}), &ExecutionContext::default(), &mut NoServices, &opts);
+    let sm = StateMachine::parse(
+        &json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "A"}}}),
+    )
+    .unwrap();
+    let opts = ExecuteOptions {
+        max_steps: 1000,
+        ..Default::default()
+    };
+    let r = sm.execute_with(
+        json!({}),
+        &ExecutionContext::default(),
+        &mut NoServices,
+        &opts,
+    );
     assert_eq!(r.status, "FAILED");
     assert!(r.cause.unwrap().contains("1000 state transitions"));
 }
@@ -84,7 +109,11 @@ fn retry_then_succeed_and_catch_when_exhausted() {
     assert_eq!(r.output, Some(json!({"done": true})));
     let r = sm.execute(json!({}), &ExecutionContext::default(), &mut Flaky(3));
     assert_eq!(r.output, Some(json!({"Error": "Boom", "Cause": "again"})));
-    let scheduled = r.history.iter().filter(|e| e["type"] == "TaskScheduled").count();
+    let scheduled = r
+        .history
+        .iter()
+        .filter(|e| e["type"] == "TaskScheduled")
+        .count();
     assert_eq!(scheduled, 3);
 }
 
@@ -101,7 +130,10 @@ fn map_and_parallel_collect_results() {
 
 #[test]
 fn parse_rejects_dangling_transitions() {
-    assert!(StateMachine::parse(&json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Z"}}})).is_err());
+    assert!(StateMachine::parse(
+        &json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Z"}}})
+    )
+    .is_err());
     assert!(StateMachine::parse(&json!({"StartAt": "Z", "States": {}})).is_err());
     assert!(StateMachine::parse(&json!([])).is_err());
 }

@@ -15,7 +15,10 @@ use std::path::Path;
 #[derive(Debug, Clone, PartialEq)]
 enum Mocked {
     Return(Value),
-    Throw { error: String, cause: Option<String> },
+    Throw {
+        error: String,
+        cause: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -35,36 +38,44 @@ pub struct MockConfig {
 impl MockConfig {
     /// Builds the backend for one test case. `state_machine` picks the state machine; when it is
     /// None or absent, the first state machine that has the test case is used.
-    pub fn from_value(config: &Value, state_machine: Option<&str>, test_case: &str) -> Result<Self, String> {
+    pub fn from_value(
+        config: &Value,
+        state_machine: Option<&str>,
+        test_case: &str,
+    ) -> Result<Self, String> {
         let machines = config
             .get("StateMachines")
             .and_then(Value::as_object)
             .ok_or("missing \"StateMachines\" object")?;
         let chosen = state_machine
             .and_then(|n| machines.get(n))
-            .filter(|m| m.pointer(&format!("/TestCases/{}", escape(test_case))).is_some())
+            .filter(|m| {
+                m.pointer(&format!("/TestCases/{}", escape(test_case)))
+                    .is_some()
+            })
             .or_else(|| {
-                machines
-                    .values()
-                    .find(|m| m.pointer(&format!("/TestCases/{}", escape(test_case))).is_some())
+                machines.values().find(|m| {
+                    m.pointer(&format!("/TestCases/{}", escape(test_case)))
+                        .is_some()
+                })
             })
             .ok_or_else(|| format!("no state machine has a test case named '{test_case}'"))?;
         let case = chosen
             .pointer(&format!("/TestCases/{}", escape(test_case)))
             .and_then(Value::as_object)
             .ok_or_else(|| format!("test case '{test_case}' is not an object"))?;
-        let responses = config
-            .get("MockedResponses")
-            .and_then(Value::as_object);
+        let responses = config.get("MockedResponses").and_then(Value::as_object);
         let mut per_state = HashMap::new();
         for (state, response_name) in case {
-            let name = response_name
-                .as_str()
-                .ok_or_else(|| format!("test case '{test_case}', state '{state}': expected a response name"))?;
+            let name = response_name.as_str().ok_or_else(|| {
+                format!("test case '{test_case}', state '{state}': expected a response name")
+            })?;
             let response = responses
                 .and_then(|r| r.get(name))
                 .and_then(Value::as_object)
-                .ok_or_else(|| format!("MockedResponses has no '{name}' (used by state '{state}')"))?;
+                .ok_or_else(|| {
+                    format!("MockedResponses has no '{name}' (used by state '{state}')")
+                })?;
             let mut ranges = Vec::new();
             for (key, body) in response {
                 let (first, last) = parse_range(key)
@@ -72,7 +83,8 @@ impl MockConfig {
                 ranges.push(Range {
                     first,
                     last,
-                    response: parse_response(body).map_err(|e| format!("MockedResponses.{name}.{key}: {e}"))?,
+                    response: parse_response(body)
+                        .map_err(|e| format!("MockedResponses.{name}.{key}: {e}"))?,
                 });
             }
             per_state.insert(state.clone(), ranges);
@@ -84,7 +96,11 @@ impl MockConfig {
     }
 
     /// Reads a MockConfigFile.
-    pub fn load(path: &Path, state_machine: Option<&str>, test_case: &str) -> Result<Self, InputError> {
+    pub fn load(
+        path: &Path,
+        state_machine: Option<&str>,
+        test_case: &str,
+    ) -> Result<Self, InputError> {
         let value = InputError::read_json(path)?;
         Self::from_value(&value, state_machine, test_case).map_err(|m| InputError::new(path, m))
     }
@@ -139,10 +155,14 @@ impl ServiceBackend for MockConfig {
             );
         };
         match ranges.iter().find(|r| r.first <= index && index <= r.last) {
-            Some(Range { response: Mocked::Return(v), .. }) => TaskResponse::ok(v.clone()),
-            Some(Range { response: Mocked::Throw { error, cause }, .. }) => {
-                TaskResponse::fail(error.clone(), cause.clone())
-            }
+            Some(Range {
+                response: Mocked::Return(v),
+                ..
+            }) => TaskResponse::ok(v.clone()),
+            Some(Range {
+                response: Mocked::Throw { error, cause },
+                ..
+            }) => TaskResponse::fail(error.clone(), cause.clone()),
             None => TaskResponse::fail(
                 "States.Runtime",
                 Some(format!(
@@ -189,12 +209,27 @@ mod tests {
         let mut m = MockConfig::from_value(&cfg, Some("sm"), "happy").unwrap();
         assert_eq!(
             m.call(&call("T")).outcome,
-            TaskOutcome::Failed { error: "Lambda.TooManyRequestsException".into(), cause: Some("slow down".into()) }
+            TaskOutcome::Failed {
+                error: "Lambda.TooManyRequestsException".into(),
+                cause: Some("slow down".into())
+            }
         );
-        assert_eq!(m.call(&call("T")).outcome, TaskOutcome::Succeeded(json!({"ok": true})));
-        assert_eq!(m.call(&call("T")).outcome, TaskOutcome::Succeeded(json!({"ok": true})));
-        assert!(matches!(m.call(&call("T")).outcome, TaskOutcome::Failed { .. }));
-        assert!(matches!(m.call(&call("Other")).outcome, TaskOutcome::Failed { .. }));
+        assert_eq!(
+            m.call(&call("T")).outcome,
+            TaskOutcome::Succeeded(json!({"ok": true}))
+        );
+        assert_eq!(
+            m.call(&call("T")).outcome,
+            TaskOutcome::Succeeded(json!({"ok": true}))
+        );
+        assert!(matches!(
+            m.call(&call("T")).outcome,
+            TaskOutcome::Failed { .. }
+        ));
+        assert!(matches!(
+            m.call(&call("Other")).outcome,
+            TaskOutcome::Failed { .. }
+        ));
     }
 
     #[test]
