@@ -153,6 +153,25 @@ fn physical_name(id: &str, resource: Option<&Resource>, property: &str) -> Strin
 /// its TableName, of a queue its URL, of a topic its ARN, of a bus its Name; `GetAtt X.Arn` the ARN.
 pub fn concrete_value(reference: &CfnRef, project: &Project) -> Option<String> {
     let (r, a) = (PLACEHOLDER_REGION, PLACEHOLDER_ACCOUNT);
+    // Discovery already rendered what Ref and Arn stand for; use its placeholders so that the
+    // rewritten definition names the same resources as the rest of the project.
+    match reference {
+        CfnRef::Ref(id) => {
+            if let Some(res) = project
+                .resources
+                .get(id)
+                .filter(|x| !x.ref_value.is_empty())
+            {
+                return Some(res.ref_value.clone());
+            }
+        }
+        CfnRef::GetAtt(id, attr) if attr == "Arn" => {
+            if let Some(res) = project.resources.get(id).filter(|x| !x.arn.is_empty()) {
+                return Some(res.arn.clone());
+            }
+        }
+        _ => {}
+    }
     match reference {
         CfnRef::Literal(s) => Some(s.clone()),
         CfnRef::Other(_) => None,

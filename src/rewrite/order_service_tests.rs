@@ -1,12 +1,11 @@
-//! The order-service example (fixtures/order-service) rewritten from hand-built discovery and
-//! handler models that mirror its template, definition and handler sources. Snapshots hold each
+//! The order-service example (fixtures/order-service) rewritten from its discovered project and
+//! hand-built handler models that mirror its handler sources. Snapshots hold each
 //! new Task as a careful person would write it; the other tests check minimality, `git apply`,
 //! and least-privilege IAM.
 
 use super::*;
 use crate::analysis::model::*;
 use crate::discover::model::*;
-use indexmap::IndexMap;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -227,180 +226,9 @@ pub(crate) fn models() -> Vec<(usize, HandlerModel)> {
     ]
 }
 
-fn function(id: &str, dir: &str, handler: &str, env: &[(&str, Value)]) -> Function {
-    let (file, export) = handler.split_once('.').unwrap();
-    let ext = match dir {
-        "src/notify_warehouse/" => "py",
-        "src/notify-customer/" => "ts",
-        _ => "js",
-    };
-    Function {
-        id: id.into(),
-        function_name: None,
-        handler: handler.into(),
-        runtime: None,
-        code_dir: dir.into(),
-        handler_file: Some(PathBuf::from(format!("{dir}{file}.{ext}"))),
-        handler_export: export.into(),
-        environment: env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect(),
-        memory_mb: Some(256),
-        timeout_s: Some(10),
-        architecture: Some("x86_64".into()),
-        template: "template.yaml".into(),
-    }
-}
-
-fn resource(ty: &str, props: Value) -> Resource {
-    Resource {
-        resource_type: ty.into(),
-        properties: props,
-        template: "template.yaml".into(),
-    }
-}
-
-/// The project as discovery describes fixtures/order-service.
+/// The project as discovery finds fixtures/order-service.
 pub(crate) fn project() -> Project {
-    let root = root();
-    let raw: Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join("statemachine/order.asl.json")).unwrap(),
-    )
-    .unwrap();
-    let names = [
-        "PriceOrderFunction",
-        "SaveOrderFunction",
-        "NotifyWarehouseFunction",
-        "NotifyCustomerFunction",
-        "EmitEventFunction",
-    ];
-    let mut substitutions = IndexMap::new();
-    let mut text = raw.to_string();
-    for n in names {
-        substitutions.insert(format!("{n}Arn"), json!({"Fn::GetAtt": [n, "Arn"]}));
-        text = text.replace(
-            &format!("${{{n}Arn}}"),
-            &format!("arn:aws:lambda:us-east-1:123456789012:function:{n}"),
-        );
-    }
-    let definition: Value = serde_json::from_str(&text).unwrap();
-    let functions = vec![
-        function(
-            "PriceOrderFunction",
-            "src/price-order/",
-            "index.handler",
-            &[
-                ("CUSTOMERS_TABLE", json!({"Ref": "CustomersTable"})),
-                ("ORDERS_TABLE", json!({"Ref": "OrdersTable"})),
-            ],
-        ),
-        function(
-            "SaveOrderFunction",
-            "src/save-order/",
-            "index.handler",
-            &[("TABLE_NAME", json!({"Ref": "OrdersTable"}))],
-        ),
-        function(
-            "NotifyWarehouseFunction",
-            "src/notify_warehouse/",
-            "app.lambda_handler",
-            &[("QUEUE_URL", json!({"Ref": "WarehouseQueue"}))],
-        ),
-        function(
-            "NotifyCustomerFunction",
-            "src/notify-customer/",
-            "app.handler",
-            &[("TOPIC_ARN", json!({"Ref": "CustomerTopic"}))],
-        ),
-        function(
-            "EmitEventFunction",
-            "src/emit-event/",
-            "index.handler",
-            &[("EVENT_BUS_NAME", json!({"Ref": "OrderEventBus"}))],
-        ),
-    ];
-    let link = |state: &str, style: InvocationStyle, f: usize| TaskLink {
-        state_machine: 0,
-        state: state.into(),
-        pointer: format!("/States/{state}"),
-        style,
-        function: Some(f),
-        target: format!("${{{}Arn}}", names[f]),
-        unresolved: None,
-    };
-    let mut resources = IndexMap::new();
-    resources.insert(
-        "OrdersTable".into(),
-        resource(
-            "AWS::DynamoDB::Table",
-            json!({"TableName": "orders", "BillingMode": "PAY_PER_REQUEST",
-                   "AttributeDefinitions": [{"AttributeName": "orderId", "AttributeType": "S"}],
-                   "KeySchema": [{"AttributeName": "orderId", "KeyType": "HASH"}]}),
-        ),
-    );
-    resources.insert(
-        "CustomersTable".into(),
-        resource(
-            "AWS::DynamoDB::Table",
-            json!({"TableName": "customers",
-                   "AttributeDefinitions": [{"AttributeName": "customerId", "AttributeType": "S"}],
-                   "KeySchema": [{"AttributeName": "customerId", "KeyType": "HASH"}]}),
-        ),
-    );
-    resources.insert(
-        "WarehouseQueue".into(),
-        resource("AWS::SQS::Queue", json!({"QueueName": "warehouse-orders"})),
-    );
-    resources.insert(
-        "CustomerTopic".into(),
-        resource(
-            "AWS::SNS::Topic",
-            json!({"TopicName": "customer-notifications"}),
-        ),
-    );
-    resources.insert(
-        "OrderEventBus".into(),
-        resource("AWS::Events::EventBus", json!({"Name": "orders"})),
-    );
-    Project {
-        root: root.clone(),
-        state_machines: vec![StateMachine {
-            name: "OrderWorkflow".into(),
-            origin: DefinitionOrigin::SamDefinitionUri {
-                template: "template.yaml".into(),
-                resource: "OrderWorkflow".into(),
-                path: "statemachine/order.asl.json".into(),
-            },
-            raw_definition: raw,
-            definition,
-            substitutions,
-            workflow_type: "STANDARD".into(),
-            role: None,
-            policies: Some(json!(names
-                .iter()
-                .map(|n| json!({"LambdaInvokePolicy": {"FunctionName": {"Ref": n}}}))
-                .collect::<Vec<_>>())),
-        }],
-        functions,
-        links: vec![
-            link("PriceOrder", InvocationStyle::OptimizedInvoke, 0),
-            link("SaveOrder", InvocationStyle::OptimizedInvoke, 1),
-            link("NotifyWarehouse", InvocationStyle::BareArn, 2),
-            link("NotifyCustomer", InvocationStyle::OptimizedInvoke, 3),
-            link("EmitOrderPlaced", InvocationStyle::BareArn, 4),
-        ],
-        resources,
-        sample_inputs: [
-            "order-basic.json",
-            "order-gold-customer.json",
-            "order-missing-id.json",
-            "order-unicode.json",
-        ]
-        .iter()
-        .map(|f| PathBuf::from("events").join(f))
-        .collect(),
-    }
+    crate::discover::discover(&root()).expect("the order-service example is discovered")
 }
 
 fn full_plan() -> RewritePlan {
@@ -507,7 +335,7 @@ fn definitions_resolve_the_new_substitutions() {
     // PriceOrder keeps discovery's resolved function ARN.
     assert_eq!(
         def["States"]["PriceOrder"]["Parameters"]["FunctionName"],
-        "arn:aws:lambda:us-east-1:123456789012:function:PriceOrderFunction"
+        "arn:aws:lambda:us-east-1:123456789012:function:${PriceOrderFunction}"
     );
     // The edited file parses to the same definition before substitution.
     let edit = plan

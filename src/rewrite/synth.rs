@@ -108,7 +108,13 @@ pub fn synthesize(
     let mut substitutions: Vec<(String, CfnRef)> = Vec::new();
     let mut added_here = inputs.added.clone();
     for name in env_names(&call.params) {
-        let reference = match function.environment.get(&name) {
+        // `environment_source` is the IaC expression (`{"Ref": "OrdersTable"}`), `environment`
+        // what discovery resolved it to.
+        let source = function
+            .environment_source
+            .get(&name)
+            .or_else(|| function.environment.get(&name));
+        let reference = match source {
             Some(v) => CfnRef::parse(v),
             None => match find_env_value(&call.params, &name) {
                 Some(v) => CfnRef::Literal(v),
