@@ -214,6 +214,10 @@ impl<'a> Parser<'a> {
     /// An expression up to the end of its line (or a closing bracket / comma at depth 0).
     fn expression(&mut self) -> Result<Value, InputError> {
         self.skip_ws(false);
+        if self.s[self.i..].starts_with(b"<<") {
+            // A heredoc ends with its marker line: nothing follows it on that line.
+            return self.heredoc();
+        }
         let v = self.primary()?;
         self.skip_ws(false);
         match self.peek() {
@@ -254,6 +258,31 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// Skips a `for` expression up to and including the bracket that closes it.
+    fn skip_to_close(&mut self, close: u8) -> Result<(), InputError> {
+        let mut depth = 0i32;
+        while let Some(c) = self.peek() {
+            match c {
+                b'"' => {
+                    self.string_template()?;
+                    continue;
+                }
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' if depth == 0 => {
+                    if c != close {
+                        return Err(self.err("mismatched bracket"));
+                    }
+                    self.i += 1;
+                    return Ok(());
+                }
+                b')' | b']' | b'}' => depth -= 1,
+                _ => {}
+            }
+            self.i += 1;
+        }
+        Err(self.err("unclosed `for` expression"))
+    }
+
     fn primary(&mut self) -> Result<Value, InputError> {
         match self.peek() {
             Some(b'"') => self.string_template(),
@@ -272,11 +301,7 @@ impl<'a> Parser<'a> {
                         _ => {}
                     }
                     if self.s[self.i..].starts_with(b"for ") {
-                        self.skip_rest()?;
-                        self.skip_ws(true);
-                        if self.peek() == Some(b']') {
-                            self.i += 1;
-                        }
+                        self.skip_to_close(b']')?;
                         return Ok(Value::String("${?}".into()));
                     }
                     items.push(self.expression()?);
@@ -300,11 +325,7 @@ impl<'a> Parser<'a> {
                         _ => {}
                     }
                     if self.s[self.i..].starts_with(b"for ") {
-                        self.skip_rest()?;
-                        self.skip_ws(true);
-                        if self.peek() == Some(b'}') {
-                            self.i += 1;
-                        }
+                        self.skip_to_close(b'}')?;
                         return Ok(Value::String("${?}".into()));
                     }
                     let key = match self.peek() {
