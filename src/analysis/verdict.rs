@@ -126,7 +126,7 @@ pub fn finish(mut c: Collector<'_>, f: Finish) -> HandlerModel {
     {
         check_value(&mut c, ret, Position::Return, f.handler_span);
         check_return_shape(&mut c, ret, rule.as_ref(), &calls, f.handler_span);
-    } else if !calls.is_empty() {
+    } else if !calls.is_empty() && f.returns.is_none() {
         c.note(
             "returns-nothing",
             "returns nothing: the Lambda's result is null",
