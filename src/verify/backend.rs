@@ -298,10 +298,17 @@ impl SdkTransport for Gate<'_> {
             TaskOutcome::Succeeded(v) => (SdkResponse::Ok(v), None),
             TaskOutcome::Failed { error, cause } => {
                 let code = api_code(&error, cause.as_deref());
+                let status = cause
+                    .as_deref()
+                    .and_then(|c| c.split("Status Code: ").nth(1))
+                    .and_then(|r| r.get(..3))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(400);
                 (
                     SdkResponse::Err {
                         code: code.clone(),
                         message: cause.unwrap_or_default(),
+                        status,
                     },
                     Some(code),
                 )
@@ -323,6 +330,7 @@ fn api_error_response(err: &ApiError) -> SdkResponse {
     SdkResponse::Err {
         code: err.name.to_string(),
         message: err.message.to_string(),
+        status: err.status,
     }
 }
 

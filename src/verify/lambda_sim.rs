@@ -27,10 +27,12 @@ pub struct SdkRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SdkResponse {
     Ok(Value),
-    /// The API error code (`ConditionalCheckFailedException`) and message.
+    /// The API error (modelled exception name, e.g. `ConditionalCheckFailedException`), message
+    /// and HTTP status (the SDKs' retry decisions depend on it).
     Err {
         code: String,
         message: String,
+        status: u16,
     },
 }
 
@@ -87,36 +89,50 @@ pub fn sdk_max_attempts(flavor: SdkFlavor, service: &str) -> u32 {
     }
 }
 
-/// Error codes the SDKs retry on their own (throttling and transient errors). Standard-mode list
-/// from the AWS SDKs and Tools reference guide "Retry behavior"; botocore `_retry.json` agrees for
-/// the codes the simulated services raise.
-pub fn sdk_retries(code: &str) -> bool {
-    matches!(
-        code,
-        "Throttling"
-            | "ThrottlingException"
-            | "ThrottledException"
-            | "RequestThrottledException"
-            | "RequestThrottled"
-            | "TooManyRequestsException"
-            | "ProvisionedThroughputExceededException"
-            | "TransactionInProgressException"
-            | "RequestLimitExceeded"
-            | "BandwidthLimitExceeded"
-            | "LimitExceededException"
-            | "SlowDown"
-            | "PriorRequestNotComplete"
-            | "EC2ThrottledException"
-            | "InternalServerError"
-            | "InternalFailure"
-            | "InternalError"
-            | "InternalErrorException"
-            | "InternalException"
-            | "ServiceUnavailable"
-            | "RequestTimeout"
-            | "RequestTimeoutException"
-            | "TimeoutError"
-    )
+/// Throttling error codes of the SDKs' standard retry mode (botocore `retries/standard.py`
+/// `_THROTTLED_ERROR_CODES`; the same list in aws-sdk-js v3 `@smithy/service-error-classification`
+/// and v2 `isThrottlingError`).
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Does the handler's SDK retry this error on its own?
+/// - JS v2/v3 (standard mode): throttling codes, transient codes, HTTP 500/502/503/504;
+/// - boto3 (legacy mode, the default): botocore `_retry.json`: `Throttling`, `ThrottlingException`,
+///   `ThrottledException`, `RequestThrottledException`, `ProvisionedThroughputExceededException`,
+///   SQS `RequestThrottled`, and HTTP 429/500/502/503/504/509.
+pub fn sdk_retries(flavor: SdkFlavor, code: &str, status: u16) -> bool {
+    match flavor {
+        SdkFlavor::JsV2 | SdkFlavor::JsV3 | SdkFlavor::JsDocumentClient => {
+            THROTTLING_CODES.contains(&code)
+                || matches!(code, "TimeoutError" | "RequestTimeout" | "RequestTimeoutException")
+                || matches!(status, 429 | 500 | 502 | 503 | 504)
+        }
+        SdkFlavor::Boto3Client | SdkFlavor::Boto3Resource => {
+            matches!(
+                code,
+                "Throttling"
+                    | "ThrottlingException"
+                    | "ThrottledException"
+                    | "RequestThrottledException"
+                    | "ProvisionedThroughputExceededException"
+                    | "RequestThrottled"
+            ) || matches!(status, 429 | 500 | 502 | 503 | 504 | 509)
+        }
+    }
 }
 
 /// Evaluates one handler against one event.
@@ -213,8 +229,12 @@ impl<'a> Simulator<'a> {
             self.request_counter += 1;
             match transport.send(&request) {
                 SdkResponse::Ok(resp) => return Ok(self.shape_response(call, &resp, attempt)?),
-                SdkResponse::Err { code, message } => {
-                    if attempt < max && sdk_retries(&code) {
+                SdkResponse::Err {
+                    code,
+                    message,
+                    status,
+                } => {
+                    if attempt < max && sdk_retries(call.flavor, &code, status) {
                         continue;
                     }
                     return Err(Fail::Throw(self.sdk_error(call, &code, &message)));
@@ -811,6 +831,7 @@ mod tests {
         let throttle = || SdkResponse::Err {
             code: "ProvisionedThroughputExceededException".into(),
             message: "slow down".into(),
+            status: 400,
         };
         let mut t = Recorder {
             sent: vec![],
@@ -835,6 +856,7 @@ mod tests {
         let cond = SdkResponse::Err {
             code: "ConditionalCheckFailedException".into(),
             message: "The conditional request failed".into(),
+            status: 400,
         };
         let mut t = Recorder {
             sent: vec![],
@@ -911,6 +933,7 @@ mod tests {
                 answers: vec![SdkResponse::Err {
                     code: code.into(),
                     message: "m".into(),
+                    status: 400,
                 }],
             };
             let Invocation::Threw(e) = Simulator::new(&m, &modelled)

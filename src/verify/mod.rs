@@ -245,8 +245,14 @@ pub fn prove(
 pub fn apply_tasks(original: &Value, tasks: &[&RewrittenTask], full: Option<&Value>) -> Value {
     let mut def = original.clone();
     for t in tasks {
+        // The plan's full definition has substitutions applied, like `original`; the task's own
+        // copy keeps the file's `${...}` placeholders.
+        let state = full
+            .and_then(|f| f.pointer(&t.pointer))
+            .cloned()
+            .unwrap_or_else(|| t.rewritten.clone());
         if let Some(slot) = def.pointer_mut(&t.pointer) {
-            *slot = t.rewritten.clone();
+            *slot = state;
         }
     }
     if let (Some(full), Some(states)) = (
