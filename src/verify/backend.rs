@@ -334,25 +334,70 @@ fn api_error_response(err: &ApiError) -> SdkResponse {
     }
 }
 
-/// The default mock for Lambda Tasks that are not rewritten: the function returns its event.
+/// What a Lambda Task that is not rewritten returns, in both versions alike.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum LambdaMock {
+    /// The function returns its event (the default).
+    Identity,
+    /// The function returns its event with these fields set (for steps that add data later
+    /// states read, such as a computed total).
+    Merge(Value),
+    /// The function returns this value.
+    Return(Value),
+}
+
+/// Answers the Lambda Tasks that are not rewritten, by state name (identity by default).
 #[derive(Debug, Default)]
-pub struct IdentityLambda {
+pub struct MockLambdas {
+    pub by_state: HashMap<String, LambdaMock>,
     requests: u64,
 }
 
-impl ServiceBackend for IdentityLambda {
+impl MockLambdas {
+    pub fn new(by_state: HashMap<String, LambdaMock>) -> Self {
+        MockLambdas {
+            by_state,
+            requests: 0,
+        }
+    }
+}
+
+impl ServiceBackend for MockLambdas {
     fn call(&mut self, call: &TaskCall) -> TaskResponse {
         self.requests += 1;
-        if call.resource.starts_with("arn:aws:states:::lambda:invoke") {
-            let payload = call
-                .parameters
+        let invoke = call.resource.starts_with("arn:aws:states:::lambda:invoke");
+        let event = if invoke {
+            // No Payload sends `{}` (recorded against AWS: test_invoke).
+            call.parameters
                 .get("Payload")
                 .cloned()
-                .unwrap_or(Value::Null);
-            let rid = format!("22222222-0000-4000-8000-{:012}", self.requests);
-            TaskResponse::ok(lambda_sim::invoke_envelope(payload, &rid))
+                .unwrap_or_else(|| serde_json::json!({}))
         } else {
-            TaskResponse::ok(call.parameters.clone())
+            call.parameters.clone()
+        };
+        let result = match self
+            .by_state
+            .get(&call.state_name)
+            .unwrap_or(&LambdaMock::Identity)
+        {
+            LambdaMock::Identity => event,
+            LambdaMock::Return(v) => v.clone(),
+            LambdaMock::Merge(fields) => match (event, fields) {
+                (Value::Object(mut e), Value::Object(f)) => {
+                    for (k, v) in f {
+                        e.insert(k.clone(), v.clone());
+                    }
+                    Value::Object(e)
+                }
+                (e, _) => e,
+            },
+        };
+        if invoke {
+            let rid = format!("22222222-0000-4000-8000-{:012}", self.requests);
+            TaskResponse::ok(lambda_sim::invoke_envelope(result, &rid))
+        } else {
+            TaskResponse::ok(result)
         }
     }
 }

@@ -118,7 +118,10 @@ pub fn sdk_retries(flavor: SdkFlavor, code: &str, status: u16) -> bool {
     match flavor {
         SdkFlavor::JsV2 | SdkFlavor::JsV3 | SdkFlavor::JsDocumentClient => {
             THROTTLING_CODES.contains(&code)
-                || matches!(code, "TimeoutError" | "RequestTimeout" | "RequestTimeoutException")
+                || matches!(
+                    code,
+                    "TimeoutError" | "RequestTimeout" | "RequestTimeoutException"
+                )
                 || matches!(status, 429 | 500 | 502 | 503 | 504)
         }
         SdkFlavor::Boto3Client | SdkFlavor::Boto3Resource => {

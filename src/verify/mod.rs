@@ -22,7 +22,7 @@ use crate::discover::model::Project;
 use crate::error::InputError;
 use crate::interp::{ExecutionContext, StateMachine};
 use crate::rewrite::{RewritePlan, RewrittenTask};
-use backend::{IdentityLambda, RunBackend};
+use backend::{LambdaMock, MockLambdas, RunBackend};
 use compare::{Context, Delta, Kind, RunOutcome};
 use faults::{Fault, FaultState};
 use inputs::{Input, Shape};
@@ -45,6 +45,8 @@ pub struct VerifyOptions {
     /// Count differences on inputs outside the samples' types as counterexamples too.
     pub strict_types: bool,
     pub context: ExecutionContext,
+    /// What the Lambda Tasks that are not rewritten return, by state (identity when absent).
+    pub lambda_mocks: HashMap<String, LambdaMock>,
 }
 
 impl Default for VerifyOptions {
@@ -56,6 +58,7 @@ impl Default for VerifyOptions {
             faults: true,
             strict_types: false,
             context: ExecutionContext::default(),
+            lambda_mocks: HashMap::new(),
         }
     }
 }
@@ -276,9 +279,10 @@ pub fn run_once(
     models: &HashMap<String, &HandlerModel>,
     fault: Option<Fault>,
     context: &ExecutionContext,
+    mocks: &HashMap<String, LambdaMock>,
 ) -> RunOutcome {
     let mut world = stub_services::StubServices::new();
-    let mut mock = IdentityLambda::default();
+    let mut mock = MockLambdas::new(mocks.clone());
     let mut be = RunBackend::new(
         &mut world,
         models.clone(),
@@ -301,6 +305,7 @@ struct Pair<'a> {
     rewritten: StateMachine,
     models: HashMap<String, &'a HandlerModel>,
     context: &'a ExecutionContext,
+    mocks: &'a HashMap<String, LambdaMock>,
 }
 
 impl Pair<'_> {
@@ -311,6 +316,7 @@ impl Pair<'_> {
             &self.models,
             fault.cloned(),
             self.context,
+            self.mocks,
         );
         let b = run_once(
             &self.rewritten,
@@ -318,6 +324,7 @@ impl Pair<'_> {
             &self.models,
             fault.cloned(),
             self.context,
+            self.mocks,
         );
         let ctx = Context {
             fault,
@@ -517,6 +524,7 @@ fn prove_machine(
                 rewritten: h,
                 models: models.clone(),
                 context: &opts.context,
+                mocks: &opts.lambda_mocks,
             },
             (Err(e), _) => {
                 tally.report.verdict = Verdict::Inconclusive;
@@ -597,6 +605,7 @@ fn prove_machine(
                 rewritten: r,
                 models: models.clone(),
                 context: &opts.context,
+                mocks: &opts.lambda_mocks,
             };
             let generated = inputs::generate(
                 &sample_values,

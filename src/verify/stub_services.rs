@@ -14,7 +14,8 @@ pub struct StubServices {
     queues: Map<String, Value>,
     topics: Map<String, Value>,
     buses: Map<String, Value>,
-    ids: u64,
+    /// Per-kind counters, so that request ids do not shift message ids.
+    ids: std::collections::BTreeMap<&'static str, u64>,
 }
 
 /// `(service, action, optimized?)` of a service-integration resource.
@@ -68,9 +69,14 @@ impl StubServices {
         Self::default()
     }
 
-    fn next_id(&mut self) -> String {
-        self.ids += 1;
-        format!("00000000-0000-4000-9000-{:012}", self.ids)
+    fn next_id(&mut self, kind: &'static str) -> String {
+        let n = self.ids.entry(kind).or_insert(0);
+        *n += 1;
+        let tag = kind
+            .bytes()
+            .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32))
+            % 10_000;
+        format!("00000000-0000-4000-{tag:04}-{n:012}")
     }
 
     /// The whole state, for world comparisons.
@@ -147,7 +153,7 @@ impl StubServices {
             ("sqs", "SendMessage") => {
                 let url = s("QueueUrl").ok_or("QueueUrl is required")?;
                 let body = string_param(p.get("MessageBody").ok_or("MessageBody is required")?);
-                let id = self.next_id();
+                let id = self.next_id("sqs-message");
                 let md5 = md5_hex(&body);
                 let q = self.queues.entry(url).or_insert_with(|| json!([]));
                 q.as_array_mut()
@@ -160,7 +166,7 @@ impl StubServices {
                     .or_else(|| s("TargetArn"))
                     .ok_or("TopicArn is required")?;
                 let message = string_param(p.get("Message").ok_or("Message is required")?);
-                let id = self.next_id();
+                let id = self.next_id("sns-message");
                 let mut rec = json!({"MessageId": id, "Message": message});
                 if let Some(sub) = p.get("Subject") {
                     rec["Subject"] = sub.clone();
@@ -176,7 +182,7 @@ impl StubServices {
                     .ok_or("Entries is required")?;
                 let mut out = Vec::new();
                 for entry in entries {
-                    let id = self.next_id();
+                    let id = self.next_id("event");
                     let bus = entry
                         .get("EventBusName")
                         .and_then(Value::as_str)
@@ -219,7 +225,7 @@ impl ServiceBackend for StubServices {
                         "sns" => "text/xml",
                         _ => "application/x-amz-json-1.0",
                     };
-                    let rid = self.next_id();
+                    let rid = self.next_id("request");
                     let (http, sdk) = metadata(ct, &rid);
                     out["SdkHttpMetadata"] = http;
                     out["SdkResponseMetadata"] = sdk;
