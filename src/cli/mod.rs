@@ -2,8 +2,10 @@
 //! (see [`crate::error::exit`]).
 
 pub mod audit;
+pub mod check;
 pub mod explain;
 pub mod rewrite;
+pub mod rules;
 pub mod run;
 pub mod test_state;
 pub mod validate;
@@ -27,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// List the Lambda-backed Task states of a project and whether each can be replaced.
     Audit(audit::Args),
+    /// CI gate: exit 1 when replaceable Lambdas exist that the baseline does not list.
+    Check(check::Args),
     /// Analyse one handler file: event reads, SDK calls with argument origins, return, verdict.
     Explain(explain::Args),
     /// Show (or --write) the rewritten definitions, IAM changes and functions left unused.
@@ -39,16 +43,20 @@ pub enum Command {
     TestState(test_state::Args),
     /// Check a definition statically (statelint rules and more).
     Validate(validate::Args),
+    /// List the SDK operations the rules catalogue maps to Step Functions integrations.
+    Rules(rules::Args),
 }
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Audit(a) => audit::run(a),
+        Command::Check(a) => check::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Rewrite(a) => rewrite::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Run(a) => run::run(a),
         Command::TestState(a) => test_state::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Rules(a) => rules::run(a),
     }
 }

@@ -1,0 +1,300 @@
+//! `lambdaless audit` and `lambdaless check` from the outside: JSON contract on the fixtures,
+//! exit codes, error messages naming the file.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn lambdaless() -> Command {
+    let mut c = Command::cargo_bin("lambdaless").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env_remove("GITHUB_ACTIONS");
+    c
+}
+
+fn audit_json(path: &str) -> (Value, i32) {
+    let out = lambdaless()
+        .args(["audit", path, "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).expect("audit prints JSON");
+    (v, out.status.code().unwrap())
+}
+
+#[test]
+fn order_service_lists_five_linked_tasks() {
+    let (v, _) = audit_json("fixtures/order-service");
+    assert_eq!(v["schema_version"], 1);
+    let findings = v["findings"].as_array().unwrap();
+    let rows: Vec<(&str, &str, &str)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["state"].as_str().unwrap(),
+                f["function"].as_str().unwrap(),
+                f["handler"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                "PriceOrder",
+                "PriceOrderFunction",
+                "src/price-order/index.js"
+            ),
+            ("SaveOrder", "SaveOrderFunction", "src/save-order/index.js"),
+            (
+                "NotifyWarehouse",
+                "NotifyWarehouseFunction",
+                "src/notify_warehouse/app.py"
+            ),
+            (
+                "NotifyCustomer",
+                "NotifyCustomerFunction",
+                "src/notify-customer/app.ts"
+            ),
+            (
+                "EmitOrderPlaced",
+                "EmitEventFunction",
+                "src/emit-event/index.js"
+            ),
+        ]
+    );
+    for f in findings {
+        for key in [
+            "state_machine",
+            "language",
+            "verdict",
+            "sdk_calls",
+            "integration",
+            "reasons",
+            "savings",
+        ] {
+            assert!(f.get(key).is_some(), "finding lacks {key}");
+        }
+        assert_eq!(f["definition"], "statemachine/order.asl.json");
+    }
+    assert_eq!(v["unresolved"].as_array().unwrap().len(), 0);
+    assert_eq!(v["functions_not_called"].as_array().unwrap().len(), 0);
+    assert_eq!(v["summary"]["lambda_tasks"], 5);
+}
+
+#[test]
+fn malformed_yaml_names_file_line_and_column() {
+    lambdaless()
+        .args(["audit", "fixtures/broken/malformed-yaml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "fixtures/broken/malformed-yaml/template.yaml:9:6: malformed YAML",
+        ));
+}
+
+#[test]
+fn malformed_json_names_file_line_and_column() {
+    lambdaless()
+        .args(["audit", "fixtures/broken/malformed-json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "fixtures/broken/malformed-json/workflow.asl.json:8:5: malformed JSON",
+        ));
+}
+
+#[test]
+fn missing_handler_is_a_finding_and_an_error() {
+    let (v, code) = audit_json("fixtures/broken/missing-handler");
+    assert_eq!(code, 2);
+    let f = &v["findings"][0];
+    assert_eq!(f["verdict"], "unknown");
+    assert_eq!(f["reasons"][0]["code"], "handler-not-found");
+    lambdaless()
+        .args(["audit", "fixtures/broken/missing-handler"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("missing-handler/template.yaml").and(
+                predicate::str::contains("no source file for handler `index.handler`"),
+            ),
+        );
+}
+
+#[test]
+fn unparsable_source_names_the_handler_file() {
+    lambdaless()
+        .args(["audit", "fixtures/broken/unparsable-source"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "fixtures/broken/unparsable-source/src/save/index.js",
+        ));
+}
+
+#[test]
+fn missing_path_is_an_input_error() {
+    lambdaless()
+        .args(["audit", "fixtures/does-not-exist"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("fixtures/does-not-exist"));
+}
+
+#[test]
+fn sarif_and_markdown_render() {
+    let out = lambdaless()
+        .args(["audit", "fixtures/order-service", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert!(v["runs"][0]["results"].is_array());
+    let out = lambdaless()
+        .args(["audit", "fixtures/order-service", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("## lambdaless audit"));
+}
+
+/// What discovery decides, independent of the handler analysis: which Task links to which
+/// function and handler, what stays unresolved, which functions no Task calls.
+fn discovery_view(v: &Value) -> Value {
+    let keep = |f: &Value, keys: &[&str]| {
+        let mut m = serde_json::Map::new();
+        for k in keys {
+            m.insert(k.to_string(), f[*k].clone());
+        }
+        Value::Object(m)
+    };
+    let findings: Vec<Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            keep(
+                f,
+                &[
+                    "state_machine",
+                    "state",
+                    "definition",
+                    "line",
+                    "pointer",
+                    "invocation",
+                    "function",
+                    "template",
+                    "handler",
+                    "export",
+                    "runtime",
+                    "state_machine_construct",
+                    "function_construct",
+                ],
+            )
+        })
+        .collect();
+    let summary = keep(
+        &v["summary"],
+        &[
+            "state_machines",
+            "functions",
+            "lambda_tasks",
+            "findings",
+            "unresolved",
+            "functions_not_called",
+        ],
+    );
+    serde_json::json!({
+        "findings": findings,
+        "unresolved": v["unresolved"],
+        "functions_not_called": v["functions_not_called"],
+        "summary": summary,
+    })
+}
+
+#[test]
+fn iac_fixtures_discovery_snapshots() {
+    for flavour in [
+        "sam",
+        "cloudformation-json",
+        "serverless",
+        "terraform",
+        "cdk",
+        "asl-only",
+    ] {
+        let (v, _) = audit_json(&format!("fixtures/iac/{flavour}"));
+        assert_eq!(v["schema_version"], 1);
+        insta::assert_json_snapshot!(format!("iac-{flavour}"), discovery_view(&v));
+    }
+}
+
+#[test]
+fn every_iac_fixture_has_an_unresolved_link_and_an_uncalled_function() {
+    for flavour in [
+        "sam",
+        "cloudformation-json",
+        "serverless",
+        "terraform",
+        "cdk",
+    ] {
+        let (v, _) = audit_json(&format!("fixtures/iac/{flavour}"));
+        let unresolved = v["unresolved"].as_array().unwrap();
+        assert!(
+            unresolved.iter().any(|u| u["kind"] == "task-link"),
+            "{flavour}: no unresolved Task link"
+        );
+        assert!(
+            !v["functions_not_called"].as_array().unwrap().is_empty(),
+            "{flavour}: every function is called"
+        );
+    }
+}
+
+#[test]
+fn environment_values_resolve_through_references() {
+    use lambdaless::discover::discover;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/iac");
+    let env = |flavour: &str, id: &str, var: &str| -> String {
+        let p = discover(&root.join(flavour)).unwrap();
+        let f = p.functions.iter().find(|f| f.id == id).unwrap();
+        f.environment[var].as_str().unwrap().to_string()
+    };
+    assert_eq!(
+        env("terraform", "aws_lambda_function.reserve", "TABLE_NAME"),
+        "inventory-dev-stock"
+    );
+    assert_eq!(
+        env("terraform", "aws_lambda_function.restock", "QUEUE_URL"),
+        "https://sqs.us-east-1.amazonaws.com/123456789012/restock-requests"
+    );
+    assert_eq!(
+        env("serverless", "recordPayment", "PAYMENTS_TABLE"),
+        "payments-dev"
+    );
+    assert_eq!(
+        env("serverless", "publishReceipt", "TOPIC_ARN"),
+        "arn:aws:sns:us-east-1:123456789012:payment-receipts"
+    );
+    assert_eq!(
+        env("sam", "CreateShipmentFunction", "TABLE_NAME"),
+        "${ShipmentsTable}"
+    );
+    assert_eq!(env("sam", "CreateShipmentFunction", "LOG_LEVEL"), "INFO");
+    assert_eq!(
+        env("cdk", "ArchiveOrderFn5E1C2A4B", "TABLE_NAME"),
+        "${OrdersTable315BB997}"
+    );
+    let p = discover(&root.join("sam")).unwrap();
+    let f = p
+        .functions
+        .iter()
+        .find(|f| f.id == "PrintLabelFunction")
+        .unwrap();
+    assert_eq!(f.memory_mb, Some(256));
+    assert_eq!(f.timeout_s, Some(15));
+    assert_eq!(f.architecture.as_deref(), Some("arm64"));
+    let p = discover(&root.join("serverless")).unwrap();
+    let f = p.functions.iter().find(|f| f.id == "refund").unwrap();
+    assert_eq!(f.function_name.as_deref(), Some("payments-dev-refund"));
+    assert_eq!((f.memory_mb, f.timeout_s), (Some(1024), Some(6)));
+    assert_eq!(p.state_machines[0].workflow_type, "EXPRESS");
+}
