@@ -46,3 +46,16 @@ pub struct Scope<'a> {
     /// Variables visible to the state (outer scopes already merged in); None where variables are not allowed.
     pub variables: Option<&'a Map<String, Value>>,
 }
+
+/// Where the AWS-recorded cases live (`LAMBDALESS_ASL_CASES`, or `shared/asl-cases` next to the
+/// repository or one level up), for tests that replay them.
+#[cfg(test)]
+pub(crate) fn recorded_cases_dir() -> Option<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        std::env::var_os("LAMBDALESS_ASL_CASES").map(std::path::PathBuf::from),
+        Some(root.join("../shared/asl-cases")),
+        Some(root.join("../../shared/asl-cases")),
+    ];
+    candidates.into_iter().flatten().find(|p| p.is_dir())
+}

@@ -2,6 +2,7 @@
 //! (see [`crate::error::exit`]).
 
 pub mod audit;
+pub mod check;
 pub mod explain;
 pub mod rewrite;
 pub mod run;
@@ -27,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// List the Lambda-backed Task states of a project and whether each can be replaced.
     Audit(audit::Args),
+    /// CI gate: exit 1 when replaceable Lambdas exist that the baseline does not list.
+    Check(check::Args),
     /// Analyse one handler file: event reads, SDK calls with argument origins, return, verdict.
     Explain(explain::Args),
     /// Show (or --write) the rewritten definitions, IAM changes and functions left unused.
@@ -44,6 +47,7 @@ pub enum Command {
 pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Audit(a) => audit::run(a),
+        Command::Check(a) => check::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Rewrite(a) => rewrite::run(a),
         Command::Verify(a) => verify::run(a),

@@ -1,9 +1,155 @@
-//! `lambdaless run`.
+//! `lambdaless run`: one execution (or one per line of `--inputs`) in the interpreter.
+//!
+//! Exit codes: 0 the execution SUCCEEDED (with `--inputs`: every execution did); 1 an execution
+//! ended FAILED / TIMED_OUT (the result is still printed); 2 bad input (definition, input JSON,
+//! context or mock config file).
+
+use crate::error::{exit, InputError};
+use crate::interp::{ExecuteOptions, ExecutionContext, ExecutionResult, StateMachine};
+use crate::services::mock_config::MockConfig;
+use crate::services::{NoServices, ServiceBackend};
+use serde_json::{json, Value};
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 
 /// Arguments of `lambdaless run`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(
+    after_help = "Exit codes: 0 the execution succeeded; 1 it failed or timed out (the result is still printed); 2 bad input."
+)]
+pub struct Args {
+    /// State machine definition (ASL JSON).
+    pub definition: PathBuf,
+    /// Execution input: JSON text, or @FILE to read it from a file (default {}).
+    #[arg(long, conflicts_with = "inputs")]
+    pub input: Option<String>,
+    /// Run one execution per line of this JSON Lines file; prints one JSON result per line (no history).
+    #[arg(long)]
+    pub inputs: Option<PathBuf>,
+    /// Execution context (JSON: account_id, region, state_machine_name, execution_name, clock, ...).
+    #[arg(long)]
+    pub context: Option<PathBuf>,
+    /// AWS Step Functions Local MockConfigFile answering the Task states.
+    #[arg(long, requires = "test_case")]
+    pub mock_config: Option<PathBuf>,
+    /// Test case of the mock config to use.
+    #[arg(long, requires = "mock_config")]
+    pub test_case: Option<String>,
+    /// Print {"status","output","error","cause","history"} as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Maximum state transitions per execution.
+    #[arg(long, default_value_t = ExecuteOptions::default().max_steps)]
+    pub max_steps: u64,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("`run` is not built yet")
+/// Reads and parses a definition file into a state machine (InputError on any problem).
+pub fn load_definition(path: &Path) -> Result<StateMachine, InputError> {
+    let def = InputError::read_json(path)?;
+    StateMachine::parse(&def)
+        .map_err(|e| InputError::new(path, format!("invalid state machine: {}", e.cause)))
+}
+
+/// `--input` text: inline JSON or `@FILE`.
+pub fn parse_input_arg(arg: &str) -> Result<Value, InputError> {
+    match arg.strip_prefix('@') {
+        Some(file) => InputError::read_json(Path::new(file)),
+        None => InputError::parse_json(Path::new("--input"), arg),
+    }
+}
+
+pub fn load_context(path: Option<&Path>) -> Result<ExecutionContext, InputError> {
+    match path {
+        None => Ok(ExecutionContext::default()),
+        Some(p) => {
+            let v = InputError::read_json(p)?;
+            let mut ctx = ExecutionContext::default();
+            let obj = v
+                .as_object()
+                .ok_or_else(|| InputError::new(p, "expected a JSON object"))?;
+            let mut merged = serde_json::to_value(&ctx).unwrap_or_default();
+            if let Some(m) = merged.as_object_mut() {
+                for (k, val) in obj {
+                    if val.is_string() {
+                        m.insert(k.clone(), val.clone());
+                    }
+                }
+            }
+            ctx = serde_json::from_value(merged).map_err(|e| InputError::new(p, e.to_string()))?;
+            Ok(ctx)
+        }
+    }
+}
+
+/// The `--json` form of a result.
+pub fn result_json(r: &ExecutionResult, with_history: bool) -> Value {
+    let mut v = json!({"status": r.status, "output": r.output, "error": r.error, "cause": r.cause});
+    if with_history {
+        v["history"] = Value::Array(r.history.clone());
+    }
+    v
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let sm = load_definition(&args.definition)?;
+    let ctx = load_context(args.context.as_deref())?;
+    let mut services: Box<dyn ServiceBackend> = match (&args.mock_config, &args.test_case) {
+        (Some(file), Some(tc)) => {
+            Box::new(MockConfig::load(file, Some(&ctx.state_machine_name), tc)?)
+        }
+        _ => Box::new(NoServices),
+    };
+    let mut opts = ExecuteOptions {
+        max_steps: args.max_steps,
+        ..Default::default()
+    };
+
+    if let Some(path) = &args.inputs {
+        opts.record_history = false;
+        let file = std::fs::File::open(path).map_err(|e| InputError::new(path, e.to_string()))?;
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let mut all_ok = true;
+        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+            let line = line.map_err(|e| InputError::new(path, e.to_string()))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let input: Value = serde_json::from_str(&line).map_err(|e| {
+                InputError::new(path, format!("malformed JSON: {e}")).at(i + 1, e.column())
+            })?;
+            let r = sm.execute_with(input, &ctx, services.as_mut(), &opts);
+            all_ok &= r.status == "SUCCEEDED";
+            serde_json::to_writer(&mut out, &result_json(&r, false))?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        return Ok(if all_ok { exit::OK } else { exit::FINDINGS });
+    }
+
+    let input = match &args.input {
+        Some(a) => parse_input_arg(a)?,
+        None => json!({}),
+    };
+    opts.record_history = args.json;
+    let r = sm.execute_with(input, &ctx, services.as_mut(), &opts);
+    if args.json {
+        println!("{}", serde_json::to_string(&result_json(&r, true))?);
+    } else {
+        println!("status: {}", r.status);
+        if let Some(o) = &r.output {
+            println!("{}", serde_json::to_string_pretty(o)?);
+        }
+        if let Some(e) = &r.error {
+            println!("error: {e}");
+        }
+        if let Some(c) = &r.cause {
+            println!("cause: {c}");
+        }
+    }
+    Ok(if r.status == "SUCCEEDED" {
+        exit::OK
+    } else {
+        exit::FINDINGS
+    })
 }

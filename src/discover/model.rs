@@ -51,6 +51,10 @@ pub struct StateMachine {
     pub role: Option<String>,
     /// SAM `Policies` of the state machine, as written.
     pub policies: Option<Value>,
+    /// The file whose text holds the definition (ASL file, template, serverless.yml, .tf file).
+    pub definition_file: PathBuf,
+    /// CDK construct path (`Stack/OrderFlow/Resource`) from `aws:cdk:path` metadata.
+    pub construct: Option<String>,
 }
 
 /// A Lambda function declared in the infrastructure.
@@ -75,6 +79,14 @@ pub struct Function {
     /// x86_64 or arm64.
     pub architecture: Option<String>,
     pub template: PathBuf,
+    /// Environment variables as written in the IaC (`{"Ref": "OrdersTable"}`); `environment`
+    /// holds what they resolve to (`"orders"`, or `"${OrdersTable}"` when the name is generated).
+    pub environment_source: IndexMap<String, Value>,
+    /// Why `handler_file` is None (code in S3, inline code, a runtime the analysis does not read,
+    /// or no file matched the Handler under the code directory).
+    pub handler_note: Option<String>,
+    /// CDK construct path from `aws:cdk:path` metadata.
+    pub construct: Option<String>,
 }
 
 /// How a Task invokes its Lambda.
@@ -105,9 +117,15 @@ pub struct TaskLink {
     pub target: String,
     /// Why the link did not resolve.
     pub unresolved: Option<String>,
+    /// The file holding the definition text, and the 1-based line of the state's key in it.
+    pub file: PathBuf,
+    pub line: Option<usize>,
 }
 
 /// Everything discovered under one root.
+///
+/// Paths (templates, definition files, handler files) are `root` joined with the path inside the
+/// project, so they open as they are; `Function::code_dir` is relative to `root`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Project {
     pub root: PathBuf,
@@ -119,6 +137,17 @@ pub struct Project {
     pub resources: IndexMap<String, Resource>,
     /// Sample execution inputs found next to the state machines (`events/`, `inputs/`, `*.input.json`).
     pub sample_inputs: Vec<PathBuf>,
+    /// Things discovery saw but could not follow (a definition in S3, an unreadable reference).
+    pub unresolved: Vec<Unresolved>,
+}
+
+/// Something discovery could not resolve, with where and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unresolved {
+    pub file: PathBuf,
+    /// Resource / state machine / function it concerns.
+    pub subject: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,4 +155,12 @@ pub struct Resource {
     pub resource_type: String,
     pub properties: Value,
     pub template: PathBuf,
+    /// Logical id (or Terraform address) as declared.
+    pub id: String,
+    /// Physical name placeholder: the literal name property, else `${LogicalId}`.
+    pub name: String,
+    /// ARN placeholder in account 123456789012, region us-east-1.
+    pub arn: String,
+    /// What `Ref` returns (queue URL for SQS, topic ARN for SNS, name otherwise).
+    pub ref_value: String,
 }

@@ -1,6 +1,24 @@
 //! Rewriting: synthesizes direct-integration Task states from the handler model, the IAM changes,
 //! and minimal textual edits of the files that hold the definitions.
 
+pub mod apply;
+pub mod asl_value;
+pub mod bindings;
+pub mod diff;
+pub mod dynamodb;
+pub mod edits;
+pub mod errors;
+pub mod expr;
+pub mod iam;
+pub mod integrations;
+pub mod json_span;
+mod plan;
+pub mod results;
+pub mod synth;
+pub mod yaml_edit;
+
+pub use plan::{plan, RewriteOptions};
+
 use crate::analysis::model::HandlerModel;
 use serde::Serialize;
 use serde_json::Value;
@@ -15,7 +33,7 @@ pub struct RewrittenTask {
     pub pointer: String,
     /// Index into `Project::functions` of the retired function.
     pub function: usize,
-    /// The state before and after.
+    /// The state before and after, as written in the definition file (`${...}` placeholders kept).
     pub original: Value,
     pub rewritten: Value,
     /// The handler model the new state was composed from (verify simulates the old Lambda with it).
@@ -44,4 +62,33 @@ pub struct RewritePlan {
     pub iam_remove: Vec<Value>,
     /// Function ids no Task calls any more.
     pub unused_functions: Vec<String>,
+    /// Lambda-backed Tasks left as they are, and why.
+    pub skipped: Vec<SkippedTask>,
+    /// IAM changes in the template's own vocabulary (SAM policy templates), one entry per file section.
+    pub iam_template: Vec<TemplateIam>,
+    /// Things the user must do by hand (files not edited, formats not supported yet).
+    pub warnings: Vec<String>,
 }
+
+/// A Task the plan does not rewrite.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedTask {
+    pub state_machine: usize,
+    pub state: String,
+    pub function: Option<usize>,
+    pub reason: String,
+}
+
+/// The IAM change for one state machine written as its template would write it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateIam {
+    pub state_machine: usize,
+    /// e.g. `SAM Policies of OrderWorkflow`.
+    pub location: String,
+    /// YAML lines to add (list items) and the items removed.
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+}
+
+#[cfg(test)]
+mod order_service_tests;

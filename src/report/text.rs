@@ -1,0 +1,220 @@
+//! The text table `audit` prints: one row per Task, fitted to the terminal width, verdicts in
+//! colour on a terminal (never when NO_COLOR is set, https://no-color.org).
+
+use super::{Audit, Finding};
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Copy)]
+pub struct TextOptions {
+    /// Maximum line width; `None` prints full cells.
+    pub width: Option<usize>,
+    pub color: bool,
+}
+
+const HEADERS: [&str; 9] = [
+    "STATE MACHINE",
+    "STATE",
+    "FUNCTION",
+    "LANGUAGE",
+    "VERDICT",
+    "SDK CALL",
+    "TARGET INTEGRATION",
+    "SAVINGS/MO",
+    "REASONS",
+];
+
+/// Columns that give up width first when the table is too wide, most expendable first.
+const SHRINK_ORDER: [usize; 6] = [8, 6, 0, 2, 5, 1];
+const MIN_WIDTH: usize = 6;
+const GAP: usize = 2;
+
+fn cells(f: &Finding) -> [String; 9] {
+    let reasons = f
+        .reasons
+        .iter()
+        .map(|r| r.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    [
+        f.state_machine.clone(),
+        f.state.clone(),
+        f.function.clone(),
+        f.language.clone().unwrap_or_else(|| "-".into()),
+        f.verdict.clone(),
+        if f.sdk_calls.is_empty() {
+            "-".into()
+        } else {
+            f.sdk_calls.join(", ")
+        },
+        f.integration
+            .as_deref()
+            .map(|i| i.trim_start_matches("arn:aws:states:::").to_string())
+            .unwrap_or_else(|| "-".into()),
+        f.savings
+            .as_ref()
+            .map(|s| format!("${:.2}", s.monthly_usd))
+            .unwrap_or_else(|| "-".into()),
+        if reasons.is_empty() {
+            "-".into()
+        } else {
+            reasons
+        },
+    ]
+}
+
+pub fn render(audit: &Audit, opts: TextOptions) -> String {
+    let mut out = String::new();
+    let rows: Vec<[String; 9]> = audit.findings.iter().map(cells).collect();
+    if rows.is_empty() {
+        out.push_str(
+            "No Task state in the scanned infrastructure invokes a known Lambda function.\n",
+        );
+    } else {
+        let mut widths: Vec<usize> = (0..9)
+            .map(|c| {
+                rows.iter()
+                    .map(|r| r[c].chars().count())
+                    .chain(std::iter::once(HEADERS[c].len()))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        if let Some(limit) = opts.width {
+            fit(&mut widths, limit);
+        }
+        line(
+            &mut out,
+            &HEADERS.map(str::to_string),
+            &widths,
+            None,
+            opts.color,
+        );
+        for r in &rows {
+            line(&mut out, r, &widths, Some(4), opts.color);
+        }
+    }
+    out.push('\n');
+    let s = &audit.summary;
+    let _ = writeln!(
+        out,
+        "{} state machine(s), {} Lambda Task(s): {} replaceable, {} replaceable with transform, {} not replaceable, {} unknown.",
+        s.state_machines, s.lambda_tasks, s.replaceable, s.replaceable_with_transform, s.not_replaceable, s.unknown
+    );
+    if s.replaceable + s.replaceable_with_transform > 0 {
+        let a = &audit.cost_model.assumptions;
+        let _ = writeln!(
+            out,
+            "Estimated savings: ${:.2}/month at {} executions/month (Lambda prices as of {}, {}).",
+            s.monthly_savings_usd,
+            a.invocations_per_month,
+            audit.cost_model.prices_as_of,
+            audit.cost_model.region
+        );
+    }
+    if !audit.unresolved.is_empty() {
+        let _ = writeln!(out, "\nUnresolved ({}):", audit.unresolved.len());
+        for u in &audit.unresolved {
+            let at = match (&u.state_machine, &u.state) {
+                (Some(m), Some(st)) => format!("{m}/{st}"),
+                _ => u.target.clone(),
+            };
+            let loc = match u.line {
+                Some(l) => format!("{}:{l}", u.file),
+                None => u.file.clone(),
+            };
+            let _ = writeln!(out, "  {at} ({loc}): {}", u.reason);
+        }
+    }
+    if !audit.functions_not_called.is_empty() {
+        let names: Vec<&str> = audit
+            .functions_not_called
+            .iter()
+            .map(|f| f.function.as_str())
+            .collect();
+        let _ = writeln!(
+            out,
+            "\nFunctions no Task calls (not candidates): {}",
+            names.join(", ")
+        );
+    }
+    out
+}
+
+/// Shrinks columns until the row fits `limit` (or every shrinkable column is at its minimum).
+fn fit(widths: &mut [usize], limit: usize) {
+    let total = |w: &[usize]| w.iter().sum::<usize>() + GAP * (w.len() - 1);
+    for &c in &SHRINK_ORDER {
+        let over = total(widths).saturating_sub(limit);
+        if over == 0 {
+            return;
+        }
+        let floor = MIN_WIDTH.max(HEADERS[c].len().min(10));
+        let room = widths[c].saturating_sub(floor);
+        widths[c] -= room.min(over);
+    }
+}
+
+fn truncate(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut t: String = s.chars().take(width - 1).collect();
+    t.push('…');
+    t
+}
+
+fn line(
+    out: &mut String,
+    cells: &[String; 9],
+    widths: &[usize],
+    verdict_col: Option<usize>,
+    color: bool,
+) {
+    let last = cells.len() - 1;
+    for (i, cell) in cells.iter().enumerate() {
+        let text = truncate(cell, widths[i]);
+        let pad = widths[i].saturating_sub(text.chars().count());
+        if color && verdict_col == Some(i) {
+            let code = match cell.as_str() {
+                "replaceable" => "32",
+                "replaceable-with-transform" => "33",
+                "not-replaceable" => "31",
+                _ => "2",
+            };
+            let _ = write!(out, "\x1b[{code}m{text}\x1b[0m");
+        } else {
+            out.push_str(&text);
+        }
+        if i < last {
+            out.push_str(&" ".repeat(pad + GAP));
+        }
+    }
+    // No trailing spaces.
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_shrinks_expendable_columns_first() {
+        let mut w = vec![10, 10, 10, 10, 10, 10, 40, 10, 60];
+        fit(&mut w, 120);
+        assert!(w.iter().sum::<usize>() + GAP * 8 <= 120);
+        assert_eq!(w[4], 10, "verdict keeps its width");
+    }
+
+    #[test]
+    fn truncates_with_ellipsis() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+    }
+}

@@ -1,0 +1,146 @@
+//! IAM changes for the state-machine role (aws-facts §4): the integration actions to add, scoped
+//! to the exact resources, and `lambda:InvokeFunction` to remove for retired functions; as plain
+//! policy statements and as SAM policy templates.
+
+use super::synth::Target;
+use crate::discover::model::Project;
+use serde_json::{json, Value};
+
+/// One statement per resource, its actions merged and sorted.
+pub fn add_statements(targets: &[Target]) -> Vec<Value> {
+    let mut by_resource: Vec<(Value, Vec<String>)> = Vec::new();
+    for t in targets {
+        match by_resource.iter_mut().find(|(arn, _)| *arn == t.arn) {
+            Some((_, actions)) => {
+                if !actions.contains(&t.action) {
+                    actions.push(t.action.clone());
+                }
+            }
+            None => by_resource.push((t.arn.clone(), vec![t.action.clone()])),
+        }
+    }
+    by_resource
+        .into_iter()
+        .map(|(arn, mut actions)| {
+            actions.sort();
+            json!({"Effect": "Allow", "Action": actions, "Resource": [arn]})
+        })
+        .collect()
+}
+
+/// `lambda:InvokeFunction` on each retired function (and its versions/aliases, as SAM's
+/// LambdaInvokePolicy grants `function:<name>*`).
+pub fn remove_statements(project: &Project, unused: &[usize]) -> Vec<Value> {
+    unused
+        .iter()
+        .filter_map(|&i| project.functions.get(i))
+        .map(|f| {
+            json!({
+                "Effect": "Allow",
+                "Action": ["lambda:InvokeFunction"],
+                "Resource": [
+                    {"Fn::GetAtt": [f.id, "Arn"]},
+                    {"Fn::Sub": format!("${{{}.Arn}}:*", f.id)}
+                ]
+            })
+        })
+        .collect()
+}
+
+/// The SAM policy template that grants `target` (lines of one `Policies` list item), and what it
+/// grants beyond the one action, for the notes. None when SAM has no fitting template.
+/// Templates: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-policy-template-list.html
+pub fn sam_policy(target: &Target) -> Option<(Vec<String>, Option<String>)> {
+    let id = target.logical_id.as_deref()?;
+    let (template, param, value, extra) = match target.action.as_str() {
+        "dynamodb:PutItem" | "dynamodb:UpdateItem" => (
+            "DynamoDBWritePolicy",
+            "TableName",
+            format!("!Ref {id}"),
+            Some("DynamoDBWritePolicy also grants dynamodb:UpdateItem/PutItem and BatchWriteItem on the table and its indexes"),
+        ),
+        "dynamodb:GetItem" => (
+            "DynamoDBReadPolicy",
+            "TableName",
+            format!("!Ref {id}"),
+            Some("DynamoDBReadPolicy also grants Scan, Query, BatchGetItem and DescribeTable"),
+        ),
+        "sqs:SendMessage" => (
+            "SQSSendMessagePolicy",
+            "QueueName",
+            format!("!GetAtt {id}.QueueName"),
+            Some("SQSSendMessagePolicy grants sqs:SendMessage* on the queue"),
+        ),
+        "sns:Publish" => (
+            "SNSPublishMessagePolicy",
+            "TopicName",
+            format!("!GetAtt {id}.TopicName"),
+            None,
+        ),
+        "events:PutEvents" => (
+            "EventBridgePutEventsPolicy",
+            "EventBusName",
+            format!("!Ref {id}"),
+            None,
+        ),
+        _ => return None,
+    };
+    Some((
+        vec![format!("{template}:"), format!("{param}: {value}")],
+        extra.map(String::from),
+    ))
+}
+
+/// An inline policy statement as a SAM `Policies` list item, for actions without a template.
+pub fn sam_inline_statement(target: &Target) -> Option<Vec<String>> {
+    let resource = match &target.arn {
+        Value::String(s) => serde_json::to_string(s).ok()?,
+        v => {
+            let r = super::bindings::CfnRef::parse(v);
+            r.to_yaml_inline().or_else(|| {
+                v.get("Fn::Sub")
+                    .and_then(|s| s.as_str())
+                    .map(|s| format!("!Sub {}", serde_json::to_string(s).unwrap_or_default()))
+            })?
+        }
+    };
+    Some(vec![
+        "Statement:".into(),
+        "  - Effect: Allow".into(),
+        format!("    Action: {}", target.action),
+        format!("    Resource: {resource}"),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_scoped_and_merged_per_resource() {
+        let t = |a: &str| Target {
+            action: a.into(),
+            arn: json!({"Fn::GetAtt": ["OrdersTable", "Arn"]}),
+            logical_id: Some("OrdersTable".into()),
+        };
+        let s = add_statements(&[
+            t("dynamodb:PutItem"),
+            t("dynamodb:GetItem"),
+            t("dynamodb:PutItem"),
+        ]);
+        assert_eq!(
+            s,
+            vec![
+                json!({"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+                        "Resource": [{"Fn::GetAtt": ["OrdersTable", "Arn"]}]})
+            ]
+        );
+        let (lines, _) = sam_policy(&t("dynamodb:PutItem")).unwrap();
+        assert_eq!(
+            lines,
+            vec!["DynamoDBWritePolicy:", "TableName: !Ref OrdersTable"]
+        );
+        let inline = sam_inline_statement(&t("dynamodb:DeleteItem")).unwrap();
+        assert_eq!(inline[3], "    Resource: !GetAtt OrdersTable.Arn");
+    }
+}

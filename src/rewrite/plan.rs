@@ -1,0 +1,428 @@
+//! Builds a [`RewritePlan`]: every Lambda-backed Task whose handler is replaceable becomes a direct
+//! integration; the plan carries the new states, the edits of the files that hold them, the IAM
+//! changes and the functions left unused.
+
+use super::bindings::{self, CfnRef};
+use super::edits::{self, StateReplacement, TemplateChanges};
+use super::synth::{self, SynthInputs, Target};
+use super::{diff, iam, FileEdit, RewritePlan, RewrittenTask, SkippedTask, TemplateIam};
+use crate::analysis::model::HandlerModel;
+use crate::discover::model::{DefinitionOrigin, Project};
+use indexmap::IndexMap;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Which Tasks to rewrite.
+#[derive(Debug, Clone, Default)]
+pub struct RewriteOptions {
+    /// Only these state names (empty: all).
+    pub only: Vec<String>,
+    /// Never these functions (logical id or FunctionName).
+    pub exclude: Vec<String>,
+}
+
+/// Per state machine: what changes in it.
+#[derive(Default)]
+struct MachineChanges {
+    tasks: Vec<usize>,
+    substitutions: IndexMap<String, Value>,
+    added: Vec<(String, CfnRef)>,
+    targets: Vec<Target>,
+}
+
+pub fn plan(
+    project: &Project,
+    models: &[(usize, HandlerModel)],
+    options: &RewriteOptions,
+) -> RewritePlan {
+    let mut out = RewritePlan::default();
+    let samples = load_samples(project, &mut out.warnings);
+    let mut machines: IndexMap<usize, MachineChanges> = IndexMap::new();
+    let mut rewritten_links = Vec::new();
+
+    for (link_index, link) in project.links.iter().enumerate() {
+        let skip = |reason: String| SkippedTask {
+            state_machine: link.state_machine,
+            state: link.state.clone(),
+            function: link.function,
+            reason,
+        };
+        let Some(fi) = link.function else {
+            let why = link
+                .unresolved
+                .clone()
+                .unwrap_or_else(|| "unresolved".into());
+            out.skipped.push(skip(format!(
+                "the Task's target {} did not resolve: {why}",
+                link.target
+            )));
+            continue;
+        };
+        let Some(function) = project.functions.get(fi) else {
+            out.skipped.push(skip("the link names no function".into()));
+            continue;
+        };
+        if !options.only.is_empty() && !options.only.contains(&link.state) {
+            out.skipped.push(skip("not selected (--only)".into()));
+            continue;
+        }
+        if options
+            .exclude
+            .iter()
+            .any(|e| *e == function.id || function.function_name.as_deref() == Some(e))
+        {
+            out.skipped.push(skip("excluded (--exclude)".into()));
+            continue;
+        }
+        let Some((_, model)) = models.iter().find(|(i, _)| *i == fi) else {
+            out.skipped
+                .push(skip("the handler was not analysed".into()));
+            continue;
+        };
+        let Some(sm) = project.state_machines.get(link.state_machine) else {
+            out.skipped
+                .push(skip("the link names no state machine".into()));
+            continue;
+        };
+        let changes = machines.entry(link.state_machine).or_default();
+        let added_map: IndexMap<String, Value> = changes
+            .added
+            .iter()
+            .map(|(n, r)| (n.clone(), r.to_json()))
+            .collect();
+        let inputs = SynthInputs {
+            project,
+            samples: &samples,
+            existing: &sm.substitutions,
+            added: &added_map,
+        };
+        match synth::synthesize(&inputs, link, model) {
+            Ok(s) => {
+                changes.tasks.push(out.tasks.len());
+                for (name, r) in s.substitutions {
+                    changes.substitutions.insert(name.clone(), r.to_json());
+                    changes.added.push((name, r));
+                }
+                changes.targets.extend(s.targets);
+                rewritten_links.push(link_index);
+                out.tasks.push(RewrittenTask {
+                    state_machine: link.state_machine,
+                    state: link.state.clone(),
+                    pointer: link.pointer.clone(),
+                    function: fi,
+                    original: s.original,
+                    rewritten: s.rewritten,
+                    model: model.clone(),
+                    notes: s.notes,
+                });
+            }
+            Err(reason) => out.skipped.push(skip(reason)),
+        }
+    }
+    machines.retain(|_, c| !c.tasks.is_empty());
+
+    // Functions that no remaining Task calls.
+    let mut unused: Vec<usize> = Vec::new();
+    for &li in &rewritten_links {
+        let Some(fi) = project.links[li].function else {
+            continue;
+        };
+        let still_called = project
+            .links
+            .iter()
+            .enumerate()
+            .any(|(i, l)| l.function == Some(fi) && !rewritten_links.contains(&i));
+        if !still_called && !unused.contains(&fi) {
+            unused.push(fi);
+        }
+    }
+    out.unused_functions = unused
+        .iter()
+        .map(|&i| project.functions[i].id.clone())
+        .collect();
+
+    let all_targets: Vec<Target> = machines.values().flat_map(|c| c.targets.clone()).collect();
+    out.iam_add = iam::add_statements(&all_targets);
+    out.iam_remove = iam::remove_statements(project, &unused);
+
+    // Rewritten definitions with substitutions applied (what verify runs).
+    for (&smi, changes) in &machines {
+        let sm = &project.state_machines[smi];
+        let mut definition = sm.definition.clone();
+        for &ti in &changes.tasks {
+            let task = &out.tasks[ti];
+            let resolved = resolve_placeholders(
+                &task.rewritten,
+                project,
+                &sm.substitutions,
+                &changes.substitutions,
+            );
+            if let Some(slot) = definition.pointer_mut(&task.pointer) {
+                *slot = resolved;
+            }
+        }
+        out.definitions.push((smi, definition));
+    }
+
+    // File edits.
+    let mut files: IndexMap<PathBuf, (String, String)> = IndexMap::new();
+    for (&smi, changes) in &machines {
+        let sm = &project.state_machines[smi];
+        let states: Vec<StateReplacement> = changes
+            .tasks
+            .iter()
+            .map(|&ti| StateReplacement {
+                pointer: &out.tasks[ti].pointer,
+                original: &out.tasks[ti].original,
+                rewritten: &out.tasks[ti].rewritten,
+            })
+            .collect();
+        let (definition_file, template) = match &sm.origin {
+            DefinitionOrigin::AslFile { path } => (Some(path.clone()), None),
+            DefinitionOrigin::SamDefinitionUri {
+                template,
+                resource,
+                path,
+            } => (
+                Some(path.clone()),
+                Some((template.clone(), resource.clone())),
+            ),
+            other => {
+                out.warnings.push(format!(
+                    "{}: definitions kept in {} are not edited yet; apply the rewritten states by hand",
+                    sm.name,
+                    origin_kind(other)
+                ));
+                (None, None)
+            }
+        };
+        if let Some(path) = definition_file {
+            let abs = resolve_path(&project.root, &path);
+            let result = current_text(&mut files, &abs).and_then(|text| {
+                if !text.trim_start().starts_with('{') {
+                    return Err("YAML definitions are not edited yet".to_string());
+                }
+                edits::edit_json_definition(&text, &states)
+            });
+            match result {
+                Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
+                Err(e) => out
+                    .warnings
+                    .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
+            }
+        }
+        if let Some((template, resource)) = template {
+            let abs = resolve_path(&project.root, &template);
+            let (add_policies, retired, removed_subs, sam) =
+                template_iam(project, smi, sm, changes, &unused, &out.tasks);
+            let changes_t = TemplateChanges {
+                resource: &resource,
+                add_substitutions: &changes.added,
+                remove_substitutions: &removed_subs,
+                add_policies: &add_policies,
+                retired_functions: &retired,
+            };
+            let result = current_text(&mut files, &abs).and_then(|text| {
+                if text.trim_start().starts_with('{') {
+                    return Err("JSON templates are not edited yet".to_string());
+                }
+                edits::edit_yaml_template(&text, &changes_t)
+            });
+            match result {
+                Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
+                Err(e) => out
+                    .warnings
+                    .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
+            }
+            if let Some(s) = sam {
+                out.iam_template.push(s);
+            }
+        }
+    }
+    for (path, (old, new)) in files {
+        if old == new {
+            continue;
+        }
+        let rel = display(&project.root, &path);
+        let diff = diff::unified(&rel, &old, &new);
+        out.edits.push(FileEdit {
+            path,
+            new_text: new,
+            diff,
+        });
+    }
+    out
+}
+
+/// SAM Policies items to add, functions whose LambdaInvokePolicy goes, substitutions no longer
+/// used, and the summary for the report.
+fn template_iam(
+    project: &Project,
+    smi: usize,
+    sm: &crate::discover::model::StateMachine,
+    changes: &MachineChanges,
+    unused: &[usize],
+    tasks: &[RewrittenTask],
+) -> (
+    Vec<Vec<String>>,
+    Vec<String>,
+    Vec<String>,
+    Option<TemplateIam>,
+) {
+    let mut add: Vec<Vec<String>> = Vec::new();
+    let mut notes = Vec::new();
+    for t in &changes.targets {
+        let item = match iam::sam_policy(t) {
+            Some((lines, extra)) => {
+                if let Some(e) = extra {
+                    notes.push(e);
+                }
+                Some(lines)
+            }
+            None => iam::sam_inline_statement(t),
+        };
+        if let Some(item) = item {
+            if !add.contains(&item) {
+                add.push(item);
+            }
+        }
+    }
+    let retired: Vec<String> = changes
+        .tasks
+        .iter()
+        .map(|&ti| tasks[ti].function)
+        .filter(|f| unused.contains(f))
+        .map(|f| project.functions[f].id.clone())
+        .collect();
+    // A function's `${XFunctionArn}` substitution goes with it when nothing mentions it any more.
+    let rewritten_text: String = {
+        let mut def = sm.raw_definition.clone();
+        for &ti in &changes.tasks {
+            if let Some(slot) = def.pointer_mut(&tasks[ti].pointer) {
+                *slot = tasks[ti].rewritten.clone();
+            }
+        }
+        def.to_string()
+    };
+    let removed_subs: Vec<String> = sm
+        .substitutions
+        .iter()
+        .filter(|(name, v)| {
+            CfnRef::parse(v)
+                .logical_id()
+                .is_some_and(|id| retired.iter().any(|r| r == id))
+                && !rewritten_text.contains(&format!("${{{name}}}"))
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    if sm.policies.is_none() {
+        return (vec![], vec![], removed_subs, None);
+    }
+    let summary = TemplateIam {
+        state_machine: smi,
+        location: format!("SAM Policies of {}", sm.name),
+        add: add
+            .iter()
+            .map(|lines| format!("- {}", lines.join(" ")))
+            .chain(notes.into_iter().map(|n| format!("# {n}")))
+            .collect(),
+        remove: retired
+            .iter()
+            .map(|f| format!("- LambdaInvokePolicy: FunctionName: !Ref {f}"))
+            .collect(),
+    };
+    (add, retired, removed_subs, Some(summary))
+}
+
+fn origin_kind(origin: &DefinitionOrigin) -> &'static str {
+    match origin {
+        DefinitionOrigin::AslFile { .. } => "ASL files",
+        DefinitionOrigin::SamDefinitionUri { .. } => "SAM DefinitionUri",
+        DefinitionOrigin::TemplateInline { .. } => "inline template definitions",
+        DefinitionOrigin::Serverless { .. } => "serverless.yml",
+        DefinitionOrigin::Terraform { .. } => "Terraform",
+        DefinitionOrigin::CdkOut { .. } => "cdk.out (use the CDK construct instead)",
+    }
+}
+
+/// Replaces `${Name}` in strings with the concrete value the substitution stands for.
+fn resolve_placeholders(
+    value: &Value,
+    project: &Project,
+    existing: &IndexMap<String, Value>,
+    added: &IndexMap<String, Value>,
+) -> Value {
+    match value {
+        Value::String(s) if s.contains("${") => {
+            let mut out = s.clone();
+            for (name, v) in existing.iter().chain(added.iter()) {
+                let key = format!("${{{name}}}");
+                if out.contains(&key) {
+                    if let Some(concrete) = bindings::concrete_value(&CfnRef::parse(v), project) {
+                        out = out.replace(&key, &concrete);
+                    }
+                }
+            }
+            Value::String(out)
+        }
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), resolve_placeholders(v, project, existing, added)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|v| resolve_placeholders(v, project, existing, added))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn load_samples(project: &Project, warnings: &mut Vec<String>) -> Vec<Value> {
+    project
+        .sample_inputs
+        .iter()
+        .filter_map(|p| {
+            let abs = resolve_path(&project.root, p);
+            match crate::error::InputError::read_json(&abs) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    warnings.push(format!("sample input ignored: {e}"));
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+fn current_text(
+    files: &mut IndexMap<PathBuf, (String, String)>,
+    path: &Path,
+) -> Result<String, String> {
+    if let Some((_, cur)) = files.get(path) {
+        return Ok(cur.clone());
+    }
+    let text = crate::error::InputError::read_text(path).map_err(|e| e.message)?;
+    files.insert(path.to_path_buf(), (text.clone(), text.clone()));
+    Ok(text)
+}
+
+/// A path from discovery, made usable: absolute paths and paths already under the root as they
+/// are, others relative to the root.
+pub fn resolve_path(root: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() || (!root.as_os_str().is_empty() && p.starts_with(root)) {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
+
+/// The path relative to the root with forward slashes (as diffs and reports show it).
+pub fn display(root: &Path, p: &Path) -> String {
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}

@@ -1,0 +1,671 @@
+//! Composes one new Task state from the original Task and the handler model.
+
+use super::asl_value::Asl;
+use super::bindings::{self, CfnRef};
+use super::dynamodb::{self, TypeEvidence};
+use super::errors;
+use super::expr::{ExprCtx, ResultAccess};
+use super::integrations::{self, Integration};
+use super::results::{self, Field};
+use crate::analysis::model::{HandlerModel, ObjectEntry, SdkFlavor, ValueExpr};
+use crate::discover::model::{DefinitionOrigin, InvocationStyle, Project, TaskLink};
+use indexmap::IndexMap;
+use serde_json::{json, Map, Value};
+
+/// Everything one rewritten Task brings with it.
+#[derive(Debug, Clone)]
+pub struct Synthesized {
+    pub original: Value,
+    pub rewritten: Value,
+    pub notes: Vec<String>,
+    pub integration: Integration,
+    /// Resources the call targets, with the IAM action on each.
+    pub targets: Vec<Target>,
+    /// New DefinitionSubstitutions entries the state needs (name → reference).
+    pub substitutions: Vec<(String, CfnRef)>,
+}
+
+/// A resource the new Task calls, for IAM.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub action: String,
+    /// The resource ARN in CloudFormation form (`{"Fn::GetAtt": ["OrdersTable", "Arn"]}`) or a
+    /// literal ARN (pattern) when the target is not a template resource.
+    pub arn: Value,
+    /// The template resource, when known (for SAM policy templates).
+    pub logical_id: Option<String>,
+}
+
+/// Inputs shared by all Tasks of a plan.
+pub struct SynthInputs<'a> {
+    pub project: &'a Project,
+    /// Sample execution inputs, parsed.
+    pub samples: &'a [Value],
+    /// Substitutions the state machine already has plus those added by earlier Tasks.
+    pub existing: &'a IndexMap<String, Value>,
+    pub added: &'a IndexMap<String, Value>,
+}
+
+pub fn synthesize(
+    inputs: &SynthInputs,
+    link: &TaskLink,
+    model: &HandlerModel,
+) -> Result<Synthesized, String> {
+    let project = inputs.project;
+    let sm = project
+        .state_machines
+        .get(link.state_machine)
+        .ok_or("the link names no state machine")?;
+    let function = link
+        .function
+        .and_then(|i| project.functions.get(i))
+        .ok_or("the Task's function did not resolve")?;
+    let original = sm
+        .raw_definition
+        .pointer(&link.pointer)
+        .cloned()
+        .ok_or_else(|| format!("no state at {}", link.pointer))?;
+    let state = original.as_object().ok_or("the state is not an object")?;
+
+    if is_jsonata(&sm.raw_definition, state) {
+        return Err("JSONata states are not rewritten yet".into());
+    }
+    match link.style {
+        InvocationStyle::OptimizedInvokeCallback => {
+            return Err("callback (.waitForTaskToken) Tasks are not rewritten yet".into())
+        }
+        InvocationStyle::OptimizedInvoke | InvocationStyle::BareArn => {}
+    }
+    if state.contains_key("Assign") {
+        return Err(
+            "the Task assigns variables from its result (Assign is not rewritten yet)".into(),
+        );
+    }
+    if !model.verdict.is_replaceable() {
+        return Err(format!("the handler is {}", model.verdict.as_str()));
+    }
+    let [call] = model.calls.as_slice() else {
+        return Err(format!(
+            "the handler makes {} SDK calls, not one",
+            model.calls.len()
+        ));
+    };
+    let deliberate = errors::deliberate_throws(model);
+    if !deliberate.is_empty() {
+        return Err(format!(
+            "the handler throws {} on purpose; turning validation into Choice/Fail states is not built yet",
+            deliberate.join(", ")
+        ));
+    }
+
+    let event = event_view(state, link.style)?;
+    let mut notes = Vec::new();
+
+    // Environment variables → how the new definition writes them.
+    let templated = !matches!(sm.origin, DefinitionOrigin::AslFile { .. });
+    let mut env = IndexMap::new();
+    let mut env_refs: IndexMap<String, CfnRef> = IndexMap::new();
+    let mut substitutions: Vec<(String, CfnRef)> = Vec::new();
+    let mut added_here = inputs.added.clone();
+    for name in env_names(&call.params) {
+        // `environment_source` is the IaC expression (`{"Ref": "OrdersTable"}`), `environment`
+        // what discovery resolved it to.
+        let source = function
+            .environment_source
+            .get(&name)
+            .or_else(|| function.environment.get(&name));
+        let reference = match source {
+            Some(v) => CfnRef::parse(v),
+            None => match find_env_value(&call.params, &name) {
+                Some(v) => CfnRef::Literal(v),
+                None => {
+                    return Err(format!(
+                        "environment variable {name} is not set in the function's Environment"
+                    ))
+                }
+            },
+        };
+        let asl = match &reference {
+            CfnRef::Literal(s) => Asl::Literal(Value::String(s.clone())),
+            CfnRef::Ref(_) | CfnRef::GetAtt(_, _) if templated => {
+                let sub =
+                    bindings::substitution_name(&reference, project, inputs.existing, &added_here);
+                if !inputs.existing.contains_key(&sub) && !added_here.contains_key(&sub) {
+                    added_here.insert(sub.clone(), reference.to_json());
+                    substitutions.push((sub.clone(), reference.clone()));
+                }
+                Asl::Literal(Value::String(format!("${{{sub}}}")))
+            }
+            _ => {
+                return Err(format!(
+                    "environment variable {name} is {}, which this definition file cannot refer to",
+                    reference.to_json()
+                ))
+            }
+        };
+        env.insert(name.clone(), asl);
+        env_refs.insert(name, reference);
+    }
+
+    // Request parameters.
+    let ValueExpr::Object { entries } = &call.params else {
+        return Err("the SDK call's parameters are not an object literal".into());
+    };
+    let mut top: Vec<(String, &ValueExpr)> = Vec::new();
+    for e in entries {
+        match e {
+            ObjectEntry::Field { key, value } => top.push((key.clone(), value)),
+            ObjectEntry::Spread { .. } => {
+                return Err("the SDK call's parameters spread a value built at run time".into())
+            }
+        }
+    }
+    let names: Vec<String> = top.iter().map(|(k, _)| k.clone()).collect();
+    let integ = integrations::for_call(call, &names);
+    if let Some(why) = &integ.fallback_reason {
+        notes.push(why.clone());
+    }
+    let mut ctx = ExprCtx {
+        event: Some(&event),
+        env: &env,
+        result: None,
+        notes: Vec::new(),
+    };
+    let mut params: Vec<(String, Asl)> = Vec::new();
+    for (key, value) in &top {
+        let asl = convert_tree(&mut ctx, value, key, integ.json_object_params)
+            .map_err(|e| format!("{key}: {e}"))?;
+        params.push((key.clone(), asl));
+    }
+    notes.append(&mut ctx.notes);
+
+    if call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor) {
+        let table = top
+            .iter()
+            .find(|(k, _)| k == "TableName")
+            .and_then(|(_, v)| env_of(v))
+            .and_then(|n| env_refs.get(&n))
+            .and_then(|r| r.logical_id().map(String::from));
+        let evidence = TypeEvidence {
+            key_types: table
+                .as_deref()
+                .map(|t| key_types(project, t))
+                .unwrap_or_default(),
+            samples: inputs.samples,
+            table: table.clone(),
+        };
+        for (key, value) in params.iter_mut() {
+            if dynamodb::ITEM_PARAMS.contains(&key.as_str()) {
+                *value = dynamodb::marshal_map(value, key, &evidence, &mut notes)?;
+            }
+        }
+        notes.push(format!(
+            "{}: plain values marshalled into DynamoDB AttributeValues, as {} did client-side",
+            call.id(),
+            match call.flavor {
+                SdkFlavor::Boto3Resource => "boto3's Table resource",
+                _ => "lib-dynamodb",
+            }
+        ));
+    }
+    let parameters = Asl::Object(params).to_template()?;
+
+    // Result.
+    let payload = match &model.returns {
+        None => Ok(Asl::Literal(Value::Null)),
+        Some(expr) => {
+            let mut rctx = ExprCtx {
+                event: None,
+                env: &env,
+                result: Some(ResultAccess {
+                    whole_result_matches: !integ.result_has_metadata
+                        && call.flavor == SdkFlavor::JsV2,
+                    typed_items: dynamodb::needs_marshalling(call.flavor),
+                }),
+                notes: Vec::new(),
+            };
+            let r = rctx.convert(expr, false);
+            if r.is_ok() && !is_discarded(state) {
+                notes.append(&mut rctx.notes);
+            }
+            r
+        }
+    };
+    if model.returns.is_none() && !is_discarded(state) {
+        notes.push("the handler returns nothing: the Lambda's Payload was null".into());
+    }
+    let mut result = results::compose(state, link.style, payload)?;
+    notes.append(&mut result.notes);
+
+    // Errors.
+    let retry = state
+        .get("Retry")
+        .map(|r| errors::rewrite_retry(r, &integ, &mut notes));
+    let catch = state
+        .get("Catch")
+        .map(|c| errors::rewrite_catch(c, &integ, &sm.raw_definition, &mut notes));
+
+    // Assemble, keeping the original key order.
+    let mut new = Map::new();
+    let mut placed_params = false;
+    let mut placed_selector = false;
+    let selector = match &result.result_selector {
+        Field::Set(v) => Some(v.clone()),
+        Field::Keep => state.get("ResultSelector").cloned(),
+        Field::Remove => None,
+    };
+    for (key, value) in state {
+        match key.as_str() {
+            "Resource" => {
+                new.insert(key.clone(), Value::String(integ.resource.clone()));
+                if !state.contains_key("Parameters") {
+                    new.insert("Parameters".into(), parameters.clone());
+                    placed_params = true;
+                    if !state.contains_key("ResultSelector") {
+                        if let Some(s) = &selector {
+                            new.insert("ResultSelector".into(), s.clone());
+                            placed_selector = true;
+                        }
+                    }
+                }
+            }
+            "Parameters" => {
+                new.insert(key.clone(), parameters.clone());
+                placed_params = true;
+                if !state.contains_key("ResultSelector") {
+                    if let Some(s) = &selector {
+                        new.insert("ResultSelector".into(), s.clone());
+                        placed_selector = true;
+                    }
+                }
+            }
+            "ResultSelector" => {
+                if let Some(s) = &selector {
+                    new.insert(key.clone(), s.clone());
+                    placed_selector = true;
+                }
+            }
+            "OutputPath" => match &result.output_path {
+                Field::Keep => {
+                    new.insert(key.clone(), value.clone());
+                }
+                Field::Set(v) => {
+                    new.insert(key.clone(), v.clone());
+                }
+                Field::Remove => {}
+            },
+            "Retry" => {
+                if let Some(Some(r)) = &retry {
+                    new.insert(key.clone(), r.clone());
+                }
+            }
+            "Catch" => {
+                if let Some(Some(c)) = &catch {
+                    new.insert(key.clone(), c.clone());
+                }
+            }
+            _ => {
+                new.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    if !placed_params {
+        new.insert("Parameters".into(), parameters);
+    }
+    if !placed_selector {
+        if let Some(s) = selector {
+            new.insert("ResultSelector".into(), s);
+        }
+    }
+    if let Field::Set(v) = &result.output_path {
+        if !state.contains_key("OutputPath") {
+            new.insert("OutputPath".into(), v.clone());
+        }
+    }
+
+    if let Some(t) = function.timeout_s {
+        if !state.contains_key("TimeoutSeconds") {
+            notes.push(format!(
+                "the function's {t} s timeout no longer bounds the call; the Task has no TimeoutSeconds"
+            ));
+        }
+    }
+    notes.extend(integration_notes(&integ, call.flavor));
+
+    let targets = targets(project, call, &integ, &top, &env_refs, &mut notes);
+    dedup(&mut notes);
+    Ok(Synthesized {
+        original,
+        rewritten: Value::Object(new),
+        notes,
+        integration: integ,
+        targets,
+        substitutions,
+    })
+}
+
+fn dedup(notes: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    notes.retain(|n| seen.insert(n.clone()));
+}
+
+fn is_discarded(state: &Map<String, Value>) -> bool {
+    matches!(state.get("ResultPath"), Some(Value::Null)) && !state.contains_key("ResultSelector")
+}
+
+fn is_jsonata(definition: &Value, state: &Map<String, Value>) -> bool {
+    let ql = |v: Option<&Value>| v.and_then(|x| x.as_str()) == Some("JSONata");
+    ql(state.get("QueryLanguage")) || ql(definition.get("QueryLanguage"))
+}
+
+/// The handler's event as the original Task composed it (aws-facts §1.3: lambda:invoke passes
+/// `Payload`; a bare function ARN passes the effective input after InputPath/Parameters).
+/// InputPath stays on the new Task, so paths here are relative to the same effective input.
+fn event_view(state: &Map<String, Value>, style: InvocationStyle) -> Result<Asl, String> {
+    match style {
+        InvocationStyle::BareArn => Ok(match state.get("Parameters") {
+            Some(p) => Asl::from_template(p),
+            None => Asl::Dynamic("$".into()),
+        }),
+        _ => {
+            let params = state
+                .get("Parameters")
+                .and_then(|p| p.as_object())
+                .ok_or("the lambda:invoke Task has no Parameters")?;
+            if let Some(t) = params.get("InvocationType").and_then(|v| v.as_str()) {
+                if t != "RequestResponse" {
+                    return Err(format!(
+                        "the Lambda is invoked with InvocationType {t}: its result is not the handler's"
+                    ));
+                }
+            }
+            if let Some(Value::String(expr)) = params.get("Payload.$") {
+                return Ok(Asl::Dynamic(expr.clone()));
+            }
+            match params.get("Payload") {
+                Some(Value::String(_)) => Err(
+                    "the Payload is a string; the handler would see it parsed or as text (not modelled)"
+                        .into(),
+                ),
+                Some(p) => Ok(Asl::from_template(p)),
+                // aws-facts §1.3: behaviour without Payload is an open item [?].
+                None => Err("the lambda:invoke Task sends no Payload (what the handler sees is not documented)".into()),
+            }
+        }
+    }
+}
+
+/// Converts a parameter tree, letting JSON objects through where the API serializes them.
+fn convert_tree(
+    ctx: &mut ExprCtx,
+    expr: &ValueExpr,
+    key: &str,
+    json_params: &[&str],
+) -> Result<Asl, String> {
+    match expr {
+        ValueExpr::Object { entries }
+            if entries
+                .iter()
+                .all(|e| matches!(e, ObjectEntry::Field { .. })) =>
+        {
+            let mut out = Vec::new();
+            for e in entries {
+                if let ObjectEntry::Field { key, value } = e {
+                    out.push((key.clone(), convert_tree(ctx, value, key, json_params)?));
+                }
+            }
+            Ok(Asl::Object(out))
+        }
+        ValueExpr::Array { items } => Ok(Asl::Array(
+            items
+                .iter()
+                .map(|i| convert_tree(ctx, i, key, json_params))
+                .collect::<Result<_, _>>()?,
+        )),
+        other => ctx.convert(other, json_params.contains(&key)),
+    }
+}
+
+fn env_names(expr: &ValueExpr) -> Vec<String> {
+    let mut out = Vec::new();
+    walk(expr, &mut |e| {
+        if let ValueExpr::Env { name, .. } = e {
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+    });
+    out
+}
+
+fn find_env_value(expr: &ValueExpr, wanted: &str) -> Option<String> {
+    let mut found = None;
+    walk(expr, &mut |e| {
+        if let ValueExpr::Env {
+            name,
+            value: Some(v),
+        } = e
+        {
+            if name == wanted {
+                found = Some(v.clone());
+            }
+        }
+    });
+    found
+}
+
+fn env_of(expr: &ValueExpr) -> Option<String> {
+    match expr {
+        ValueExpr::Env { name, .. } => Some(name.clone()),
+        _ => None,
+    }
+}
+
+fn walk(expr: &ValueExpr, f: &mut dyn FnMut(&ValueExpr)) {
+    f(expr);
+    match expr {
+        ValueExpr::Object { entries } => {
+            for e in entries {
+                match e {
+                    ObjectEntry::Field { value, .. } | ObjectEntry::Spread { value } => {
+                        walk(value, f)
+                    }
+                }
+            }
+        }
+        ValueExpr::Array { items } => items.iter().for_each(|i| walk(i, f)),
+        ValueExpr::Template { parts } => {
+            for p in parts {
+                if let crate::analysis::model::TemplatePart::Expr { value } = p {
+                    walk(value, f)
+                }
+            }
+        }
+        ValueExpr::JsonStringify { value, .. }
+        | ValueExpr::JsonParse { value }
+        | ValueExpr::ToString { value } => walk(value, f),
+        ValueExpr::Default { value, default, .. } => {
+            walk(value, f);
+            walk(default, f);
+        }
+        _ => {}
+    }
+}
+
+/// Key attribute types from a table's AttributeDefinitions (restricted to KeySchema names).
+fn key_types(project: &Project, table: &str) -> Vec<(String, String)> {
+    let Some(res) = project.resources.get(table) else {
+        return vec![];
+    };
+    let keys: Vec<&str> = res
+        .properties
+        .get("KeySchema")
+        .and_then(|k| k.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|k| k.get("AttributeName")?.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    res.properties
+        .get("AttributeDefinitions")
+        .and_then(|a| a.as_array())
+        .map(|defs| {
+            defs.iter()
+                .filter_map(|d| {
+                    let n = d.get("AttributeName")?.as_str()?;
+                    let t = d.get("AttributeType")?.as_str()?;
+                    keys.contains(&n).then(|| (n.to_string(), t.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Behaviour differences of the integration a reviewer should know (aws-facts §8).
+fn integration_notes(integ: &Integration, flavor: SdkFlavor) -> Vec<String> {
+    let mut notes = Vec::new();
+    if integ.resource.contains(":::events:putEvents") {
+        notes.push("events:putEvents fails the Task with EventBridge.FailedEntry when FailedEntryCount > 0 (the handler ignored partial failures) and appends the state machine and execution ARNs to each entry's Resources (aws-facts §1.3, §8.4)".into());
+    }
+    let retries = match flavor {
+        SdkFlavor::Boto3Client | SdkFlavor::Boto3Resource => {
+            "boto3 retried throttling up to 5 attempts"
+        }
+        SdkFlavor::JsV2 => "the v2 SDK retried throttling client-side",
+        _ => "the v3 SDK retried throttling up to 3 attempts",
+    };
+    notes.push(format!(
+        "{retries} inside the Lambda; the Task's Retry now has to cover it (aws-facts §3.4)"
+    ));
+    notes
+}
+
+/// The resources the call targets, for IAM (aws-facts §4).
+fn targets(
+    project: &Project,
+    call: &crate::analysis::model::SdkCall,
+    integ: &Integration,
+    top: &[(String, &ValueExpr)],
+    env_refs: &IndexMap<String, CfnRef>,
+    notes: &mut Vec<String>,
+) -> Vec<Target> {
+    let action = integ.iam_action.clone();
+    let mut out = Vec::new();
+    let mut add = |reference: Option<&CfnRef>, kind: &str, default_name: Option<&str>| {
+        let target = match reference {
+            Some(r @ (CfnRef::Ref(_) | CfnRef::GetAtt(_, _))) => {
+                let id = r.logical_id().unwrap_or_default().to_string();
+                bindings::arn_reference(&id, project).map(|arn| Target {
+                    action: action.clone(),
+                    arn: arn.to_json(),
+                    logical_id: Some(id),
+                })
+            }
+            Some(CfnRef::Literal(s)) => literal_arn(kind, s).map(|arn| Target {
+                action: action.clone(),
+                arn,
+                logical_id: None,
+            }),
+            Some(CfnRef::Other(_)) => None,
+            None => default_name
+                .and_then(|n| literal_arn(kind, n))
+                .map(|arn| Target {
+                    action: action.clone(),
+                    arn,
+                    logical_id: None,
+                }),
+        };
+        match target {
+            Some(t) => out.push(t),
+            None => notes.push(format!(
+                "IAM: the {kind} is chosen at run time or not a template resource; scope {} by hand (AWS accepts a resource here, so avoid \"*\")",
+                action
+            )),
+        }
+    };
+    let param_ref = |name: &str| {
+        top.iter()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| match v {
+                ValueExpr::Env { name, .. } => env_refs.get(name).cloned(),
+                ValueExpr::Literal {
+                    value: Value::String(s),
+                } => Some(CfnRef::Literal(s.clone())),
+                _ => None,
+            })
+    };
+    match call.service.as_str() {
+        "dynamodb" => add(param_ref("TableName").as_ref(), "table", None),
+        "sqs" => add(param_ref("QueueUrl").as_ref(), "queue", None),
+        "sns" => add(
+            param_ref("TopicArn").or_else(|| param_ref("TargetArn")).as_ref(),
+            "topic",
+            None,
+        ),
+        "events" => {
+            let mut buses: Vec<Option<CfnRef>> = Vec::new();
+            if let Some((_, ValueExpr::Array { items })) = top.iter().find(|(k, _)| k == "Entries") {
+                for item in items {
+                    let r = match item {
+                        ValueExpr::Object { entries } => entries.iter().find_map(|e| match e {
+                            ObjectEntry::Field { key, value } if key == "EventBusName" => {
+                                Some(match value {
+                                    ValueExpr::Env { name, .. } => env_refs.get(name).cloned(),
+                                    ValueExpr::Literal { value: Value::String(s) } => {
+                                        Some(CfnRef::Literal(s.clone()))
+                                    }
+                                    _ => Some(CfnRef::Other(Value::Null)),
+                                })
+                            }
+                            _ => None,
+                        }),
+                        _ => None,
+                    };
+                    let r = r.unwrap_or(None);
+                    if !buses.contains(&r) {
+                        buses.push(r);
+                    }
+                }
+            }
+            for b in buses {
+                // No EventBusName: the account's default bus.
+                add(b.as_ref(), "event bus", Some("default"));
+            }
+        }
+        _ => notes.push(format!(
+            "IAM: {action} for the aws-sdk integration is never generated by Step Functions; scope it to the resource by hand"
+        )),
+    }
+    out
+}
+
+/// The ARN (as `Fn::Sub`) of a target given literally.
+fn literal_arn(kind: &str, value: &str) -> Option<Value> {
+    if value.starts_with("arn:") {
+        return Some(Value::String(value.to_string()));
+    }
+    let sub = |s: String| Some(json!({ "Fn::Sub": s }));
+    match kind {
+        "table" => sub(format!(
+            "arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/{value}"
+        )),
+        "queue" => {
+            // https://sqs.<region>.amazonaws.com/<account>/<name>
+            let parts: Vec<&str> = value.trim_end_matches('/').rsplitn(3, '/').collect();
+            if parts.len() == 3 && parts[1].chars().all(|c| c.is_ascii_digit()) {
+                let region = parts[2].split('.').nth(1).unwrap_or("${AWS::Region}");
+                sub(format!(
+                    "arn:${{AWS::Partition}}:sqs:{region}:{}:{}",
+                    parts[1], parts[0]
+                ))
+            } else {
+                None
+            }
+        }
+        "event bus" => sub(format!(
+            "arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:event-bus/{value}"
+        )),
+        _ => None,
+    }
+}

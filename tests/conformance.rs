@@ -1,0 +1,912 @@
+//! Conformance harness: runs every AWS-recorded case of `../shared/asl-cases` in-process and scores
+//! it exactly as `../shared/tools/conformance.py` does (a port of its `normalize_actual`,
+//! `json_matches`, `score` and `mock-config`, EXTENSIONs included).
+//!
+//! Fails when fewer cases pass than `tests/conformance-floor.json` says. With `UPDATE_CONFORMANCE=1`
+//! it rewrites the floor and `tests/conformance-failures.md` (one line per failing case, with the reason).
+
+use lambdaless::interp::test_state;
+use lambdaless::interp::{ExecuteOptions, ExecutionContext, StateMachine};
+use lambdaless::services::mock_config::MockConfig;
+use lambdaless::services::{NoServices, ServiceBackend};
+use regex::Regex;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+const WILDCARD: &str = "<~wildcard~>";
+const ISO8601: &str = r"(?:[1-9]\d{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)|(?:[1-9]\d(?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)-02-29)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-][01]\d:?([0-5]\d)?)";
+
+fn re(cell: &'static OnceLock<Regex>, pat: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pat).expect("static regex"))
+}
+fn token_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"<[A-Za-z0-9_.\-]+(?::\d+)?>")
+}
+fn split_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"<[A-Za-z0-9_.\-]+(?::\d+)?>|<~wildcard~>")
+}
+fn uuid_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    )
+}
+fn iso_prefix_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, &format!("^(?:{ISO8601})"))
+}
+fn simple_deep_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"^\$\.\.([A-Za-z0-9_\-]+)$")
+}
+fn output_rooted_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"^\$\.\.(?:events\.\.)?executionSucceededEventDetails\.output((?:\.[A-Za-z0-9_\-]+)*)$",
+    )
+}
+fn segment_re() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(&R, r"(\.\.|\.)([A-Za-z0-9_\-]+)")
+}
+
+// ------------------------------------------------------------------ normalization (normalize_actual)
+
+fn walk(o: &mut Value, f: &dyn Fn(&str, &Value) -> Option<Value>) {
+    match o {
+        Value::Object(m) => {
+            let keys: Vec<String> = m.keys().cloned().collect();
+            for k in keys {
+                let hit = f(&k, &m[&k]);
+                match hit {
+                    Some(v) => {
+                        m.insert(k, v);
+                    }
+                    None => walk(m.get_mut(&k).expect("key"), f),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|x| walk(x, f)),
+        _ => {}
+    }
+}
+
+/// EXTENSION 2: replace every match of a `..a.b..c` chain below `node`.
+fn apply_segments(
+    node: &mut Value,
+    segs: &[(String, String)],
+    value: &Value,
+    ok: &dyn Fn(&Value) -> bool,
+) {
+    let Some(((sep, key), rest)) = segs.split_first() else {
+        return;
+    };
+    match node {
+        Value::Object(m) => {
+            let keys: Vec<String> = m.keys().cloned().collect();
+            for k in keys {
+                if &k == key {
+                    if !rest.is_empty() {
+                        apply_segments(m.get_mut(&k).expect("key"), rest, value, ok);
+                    } else if ok(&m[&k]) {
+                        m.insert(k, value.clone());
+                        continue;
+                    }
+                }
+                if sep == ".." {
+                    let child = m.get_mut(&k).expect("key");
+                    if child.is_object() || child.is_array() {
+                        apply_segments(child, segs, value, ok);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if sep == ".." {
+                for child in items.iter_mut() {
+                    if child.is_object() || child.is_array() {
+                        apply_segments(child, segs, value, ok);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn apply_value_rules(
+    obj: &Value,
+    rules: &[Value],
+    is_output: bool,
+    literal_scalars_only: bool,
+) -> Value {
+    let mut obj = obj.clone();
+    let repl = |rule: &Value| -> Value {
+        if rule
+            .get("replace_reference")
+            .and_then(Value::as_bool)
+            .unwrap_or(true)
+        {
+            json!(WILDCARD)
+        } else {
+            rule.get("replacement").cloned().unwrap_or(Value::Null)
+        }
+    };
+    let literal_ok = |rule: &Value, v: &Value| -> bool {
+        !(literal_scalars_only
+            && !rule
+                .get("replace_reference")
+                .and_then(Value::as_bool)
+                .unwrap_or(true)
+            && (v.is_object() || v.is_array()))
+    };
+    for rule in rules {
+        if let Some(path) = rule.get("jsonpath").and_then(Value::as_str) {
+            if let Some(m) = simple_deep_re().captures(path) {
+                let key = m[1].to_string();
+                walk(&mut obj, &|k, v| {
+                    (k == key && literal_ok(rule, v)).then(|| repl(rule))
+                });
+                continue;
+            }
+            if let Some(m) = output_rooted_re().captures(path) {
+                if !is_output {
+                    continue;
+                }
+                let rest = m.get(1).map_or("", |x| x.as_str());
+                if rest.is_empty() {
+                    obj = repl(rule);
+                } else {
+                    let keys: Vec<&str> = rest.trim_matches('.').split('.').collect();
+                    let mut node = Some(&mut obj);
+                    for k in &keys[..keys.len() - 1] {
+                        node = node
+                            .and_then(|n| n.as_object_mut())
+                            .and_then(|n| n.get_mut(*k));
+                    }
+                    if let Some(Value::Object(n)) = node {
+                        let last = keys[keys.len() - 1];
+                        if n.contains_key(last) {
+                            n.insert(last.to_string(), repl(rule));
+                        }
+                    }
+                }
+                continue;
+            }
+            if path.starts_with('$')
+                && !path.contains("executionSucceededEventDetails")
+                && !path.contains("stateExitedEventDetails")
+                && !path.contains("events")
+            {
+                let body = &path[1..];
+                let segs: Vec<(String, String)> = segment_re()
+                    .captures_iter(body)
+                    .map(|c| (c[1].to_string(), c[2].to_string()))
+                    .collect();
+                let joined: String = segs.iter().map(|(s, k)| format!("{s}{k}")).collect();
+                if !segs.is_empty() && joined == body {
+                    let mut wrapper = json!({"$": obj});
+                    let mut all = vec![(".".to_string(), "$".to_string())];
+                    all.extend(segs);
+                    let value = repl(rule);
+                    apply_segments(&mut wrapper, &all, &value, &|v| literal_ok(rule, v));
+                    obj = wrapper["$"].take();
+                }
+            }
+        } else if let Some(key) = rule.get("key_value").and_then(Value::as_str) {
+            walk(&mut obj, &|k, v| {
+                (k == key && !v.is_null() && v != &json!("")).then(|| repl(rule))
+            });
+        } else if let Some(kr) = rule.get("key_regex").and_then(Value::as_str) {
+            let Ok(kr) = Regex::new(&format!("^(?:{kr})")) else {
+                continue;
+            };
+            if rule.get("value_regex").and_then(Value::as_str) == Some("UUID") {
+                walk(&mut obj, &|k, v| {
+                    (kr.is_match(k) && v.as_str().is_some_and(|s| uuid_re().is_match(s)))
+                        .then(|| json!(WILDCARD))
+                });
+            } else if rule.get("replacement").and_then(Value::as_str) == Some("timestamp") {
+                walk(&mut obj, &|k, v| {
+                    let text = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (kr.is_match(k)
+                        && !v.is_object()
+                        && !v.is_array()
+                        && v != &json!("date")
+                        && !iso_prefix_re().is_match(&text))
+                    .then(|| json!("timestamp"))
+                });
+            }
+        }
+    }
+    obj
+}
+
+fn normalize_actual(
+    value: &Value,
+    case: &Value,
+    is_output: bool,
+    literal_scalars_only: bool,
+) -> Option<Value> {
+    let empty = Vec::new();
+    let norm = &case["normalization"];
+    let rules = norm["values"].as_array().unwrap_or(&empty);
+    let v = apply_value_rules(value, rules, is_output, literal_scalars_only);
+    let mut text = python_dumps(&v);
+    for r in norm["text"].as_array().unwrap_or(&empty) {
+        let (kind, pat, rep) = (r[0].as_str()?, r[1].as_str()?, r[2].as_str()?);
+        if kind == "literal" {
+            text = text.replace(pat, rep);
+        } else {
+            let rx = Regex::new(pat).ok()?;
+            text = rx.replace_all(&text, regex::NoExpand(rep)).into_owned();
+        }
+    }
+    serde_json::from_str(&text).ok()
+}
+
+/// `json.dumps` as Python writes it (", " and ": " separators, ASCII-only strings): text rules were
+/// written against that form.
+fn python_dumps(v: &Value) -> String {
+    fn string(s: &str, out: &mut String) {
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{08}' => out.push_str("\\b"),
+                '\u{0c}' => out.push_str("\\f"),
+                c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+                    let mut buf = [0u16; 2];
+                    for u in c.encode_utf16(&mut buf) {
+                        out.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    fn go(v: &Value, out: &mut String) {
+        match v {
+            Value::Object(m) => {
+                out.push('{');
+                for (i, (k, x)) in m.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    string(k, out);
+                    out.push_str(": ");
+                    go(x, out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    go(x, out);
+                }
+                out.push(']');
+            }
+            Value::String(s) => string(s, out),
+            other => out.push_str(&other.to_string()),
+        }
+    }
+    let mut out = String::new();
+    go(v, &mut out);
+    out
+}
+
+fn json_matches(expected: &Value, actual: &Value) -> bool {
+    match expected {
+        Value::Object(e) => actual.as_object().is_some_and(|a| {
+            e.len() == a.len()
+                && e.iter()
+                    .all(|(k, ev)| a.get(k).is_some_and(|av| json_matches(ev, av)))
+        }),
+        Value::Array(e) => actual.as_array().is_some_and(|a| {
+            a.len() == e.len() && e.iter().zip(a).all(|(x, y)| json_matches(x, y))
+        }),
+        Value::String(s) if token_re().is_match(s) || s.contains(WILDCARD) => {
+            let Some(a) = actual.as_str() else {
+                return false;
+            };
+            if a == WILDCARD {
+                return true;
+            }
+            let mut pat = String::from("(?s)^");
+            let mut last = 0;
+            for m in split_re().find_iter(s) {
+                pat.push_str(&regex::escape(&s[last..m.start()]));
+                pat.push_str(".*?");
+                last = m.end();
+            }
+            pat.push_str(&regex::escape(&s[last..]));
+            pat.push('$');
+            Regex::new(&pat).is_ok_and(|r| r.is_match(&a.replace(WILDCARD, "x")))
+        }
+        _ if actual.as_str() == Some(WILDCARD) => true,
+        Value::String(s) if s == "generated-uuid" => actual.as_str().is_some_and(|a| {
+            Regex::new(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+                .is_ok_and(|r| r.is_match(a))
+        }),
+        Value::Number(e) => actual
+            .as_number()
+            .is_some_and(|a| e == a || (e.as_f64().is_some() && e.as_f64() == a.as_f64())),
+        other => other == actual,
+    }
+}
+
+/// (passed, reason) for one result, as conformance.py's `score` (default tokens).
+fn score(case: &Value, actual: &Value) -> (bool, String) {
+    let exp = &case["expected"];
+    let est = exp["status"].as_str().unwrap_or("");
+    let ast = actual["status"].as_str().unwrap_or("");
+    if est != ast {
+        let detail = match (actual.get("error"), actual.get("cause")) {
+            (Some(Value::String(e)), c) => format!(
+                " [{e}: {}]",
+                c.and_then(Value::as_str)
+                    .unwrap_or("")
+                    .chars()
+                    .take(160)
+                    .collect::<String>()
+            ),
+            _ => String::new(),
+        };
+        return (
+            false,
+            format!("status mismatch: expected {est}, got {ast}{detail}"),
+        );
+    }
+    let mut fields: Vec<&str> = match est {
+        "SUCCEEDED" => vec!["output"],
+        "CAUGHT_ERROR" => vec!["output", "error", "cause"],
+        _ => vec!["error", "cause"],
+    };
+    if exp.get("nextState").is_some() {
+        fields.push("nextState");
+    }
+    for f in fields {
+        let got = actual.get(f);
+        let Some(want) = exp.get(f) else {
+            if got.is_some_and(|g| !g.is_null()) {
+                return (
+                    false,
+                    format!(
+                        "{f} mismatch: expected no {f}, got {}",
+                        got.map(short).unwrap_or_default()
+                    ),
+                );
+            }
+            continue;
+        };
+        let Some(got) = got else {
+            return (false, format!("{f} mismatch: adapter result has no {f}"));
+        };
+        if f == "error" || f == "nextState" {
+            if got != want {
+                return (
+                    false,
+                    format!("{f} mismatch: expected {}, got {}", short(want), short(got)),
+                );
+            }
+            continue;
+        }
+        let got = if f == "cause" && (want.is_object() || want.is_array()) {
+            match got {
+                Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| got.clone()),
+                other => other.clone(),
+            }
+        } else {
+            got.clone()
+        };
+        let is_output = f == "output";
+        let Some(mut norm) = normalize_actual(&got, case, is_output, false) else {
+            return (false, format!("{f} mismatch: normalization failed"));
+        };
+        if !json_matches(want, &norm) {
+            if let Some(alt) = normalize_actual(&got, case, is_output, true) {
+                if json_matches(want, &alt) {
+                    norm = alt;
+                }
+            }
+        }
+        if !json_matches(want, &norm) {
+            return (
+                false,
+                format!(
+                    "{f} mismatch: expected {}, got {}",
+                    short(want),
+                    short(&norm)
+                ),
+            );
+        }
+    }
+    (true, String::new())
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 200 {
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(200).map_or(s.len(), |(i, _)| i)]
+        )
+    } else {
+        s
+    }
+}
+
+// ------------------------------------------------------------------ mock config from the recording
+
+fn decode(v: &Value) -> Value {
+    match v {
+        Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| v.clone()),
+        other => other.clone(),
+    }
+}
+
+fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+        Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        Value::String(s) => out.push(s),
+        _ => {}
+    }
+}
+
+fn cause_text(v: &Value, case: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => {
+            let mut all = Vec::new();
+            strings(&case["expected"], &mut all);
+            for s in all {
+                if (s.starts_with('{') || s.starts_with('[')) && s.len() > 1 {
+                    if let Ok(parsed) = serde_json::from_str::<Value>(s) {
+                        if &parsed == other {
+                            return Some(s.to_string());
+                        }
+                    }
+                }
+            }
+            Some(other.to_string())
+        }
+    }
+}
+
+fn task_state_names(def: &Value, out: &mut Vec<String>) {
+    if let Some(states) = def.get("States").and_then(Value::as_object) {
+        for (name, st) in states {
+            if !st.is_object() {
+                continue;
+            }
+            if st["Type"] == "Task" {
+                out.push(name.clone());
+            }
+            let mut subs: Vec<&Value> = vec![&st["Iterator"], &st["ItemProcessor"]];
+            if let Some(b) = st["Branches"].as_array() {
+                subs.extend(b.iter());
+            }
+            for s in subs {
+                if s.is_object() {
+                    task_state_names(s, out);
+                }
+            }
+        }
+    }
+}
+
+fn mocked_response(result: &Value, case: &Value) -> Option<Value> {
+    let r = result.as_object().filter(|r| !r.is_empty())?;
+    let t = r.get("type").and_then(Value::as_str).unwrap_or("");
+    let det = r
+        .iter()
+        .find(|(k, _)| k.ends_with("EventDetails"))
+        .map(|(_, v)| v.clone())
+        .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+        .unwrap_or_else(|| json!({}));
+    if t.ends_with("Succeeded") {
+        return Some(json!({"Return": decode(&det["output"])}));
+    }
+    let mut err = det.get("error").cloned().filter(|e| !e.is_null());
+    if t.ends_with("TimedOut") && err.as_ref().is_none_or(|e| e.as_str() == Some("")) {
+        err = Some(json!("States.Timeout"));
+    }
+    let mut throw = Map::new();
+    throw.insert(
+        "Error".into(),
+        err.unwrap_or_else(|| json!("States.TaskFailed")),
+    );
+    if let Some(c) = cause_text(&det["cause"], case) {
+        throw.insert("Cause".into(), json!(c));
+    }
+    Some(json!({ "Throw": throw }))
+}
+
+fn is_int_id(e: &Value) -> bool {
+    e.get("id").is_some_and(|i| i.is_i64() || i.is_u64())
+}
+
+fn recorded_calls_by_state(case: &Value) -> Vec<(Option<String>, Option<Value>)> {
+    let exp = &case["expected"];
+    let empty = Vec::new();
+    let hist = exp["history"].as_array().unwrap_or(&empty);
+    let calls = exp["service_calls"].as_array().unwrap_or(&empty);
+    let by_id: BTreeMap<i64, &Value> = hist
+        .iter()
+        .filter(|e| is_int_id(e))
+        .map(|e| (e["id"].as_i64().unwrap_or(-1), e))
+        .collect();
+    let sched = |e: &Value| e["type"] == "TaskScheduled" || e["type"] == "LambdaFunctionScheduled";
+    let sched_idx: Vec<usize> = hist
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| sched(e))
+        .map(|(i, _)| i)
+        .collect();
+    let mut task_states = Vec::new();
+    task_state_names(&case["definition"], &mut task_states);
+    task_states.sort();
+    task_states.dedup();
+    let mut out = Vec::new();
+    for (&hi, call) in sched_idx.iter().zip(calls) {
+        let ev = &hist[hi];
+        let mut name: Option<String> = None;
+        if is_int_id(ev) {
+            let mut seen = std::collections::HashSet::new();
+            let mut cur = Some(ev);
+            while let Some(c) = cur {
+                let id = c["id"].to_string();
+                if !seen.insert(id) {
+                    break;
+                }
+                if c["type"].as_str().unwrap_or("").ends_with("StateEntered") {
+                    name = c["stateEnteredEventDetails"]["name"]
+                        .as_str()
+                        .map(str::to_string);
+                    break;
+                }
+                cur = c["previousEventId"]
+                    .as_i64()
+                    .and_then(|p| by_id.get(&p).copied());
+            }
+        }
+        if name.is_none() {
+            let mut lo = hi;
+            while lo > 0 && !is_int_id(&hist[lo - 1]) {
+                lo -= 1;
+            }
+            let mut hi2 = hi;
+            while hi2 + 1 < hist.len() && !is_int_id(&hist[hi2 + 1]) {
+                hi2 += 1;
+            }
+            let k = hist[lo..hi].iter().filter(|e| sched(e)).count();
+            let entered: Vec<&Value> = hist[lo..=hi2]
+                .iter()
+                .filter(|e| e["type"] == "TaskStateEntered")
+                .collect();
+            if k < entered.len() {
+                name = entered[k]["stateEnteredEventDetails"]["name"]
+                    .as_str()
+                    .map(str::to_string);
+            }
+        }
+        if name.is_none() && task_states.len() == 1 {
+            name = Some(task_states[0].clone());
+        }
+        out.push((name, mocked_response(&call["result"], case)));
+    }
+    out
+}
+
+fn build_mock_config(case: &Value) -> Value {
+    let sm_name = case["context"]["state_machine_name"]
+        .as_str()
+        .unwrap_or("StateMachine");
+    let mut order: Vec<String> = Vec::new();
+    let mut per_state: BTreeMap<String, Vec<Option<Value>>> = BTreeMap::new();
+    for (state, resp) in recorded_calls_by_state(case) {
+        let Some(state) = state else { continue };
+        if !per_state.contains_key(&state) {
+            order.push(state.clone());
+        }
+        per_state.entry(state).or_default().push(resp);
+    }
+    let mut test_case = Map::new();
+    let mut responses = Map::new();
+    for state in order {
+        let seq = &per_state[&state];
+        let name = format!("{state}#conformance");
+        let mut ranges = Map::new();
+        let mut i = 0;
+        while i < seq.len() {
+            let mut j = i;
+            while j + 1 < seq.len() && seq[j + 1] == seq[i] {
+                j += 1;
+            }
+            if let Some(r) = &seq[i] {
+                let key = if i == j {
+                    i.to_string()
+                } else {
+                    format!("{i}-{j}")
+                };
+                ranges.insert(key, r.clone());
+            }
+            i = j + 1;
+        }
+        test_case.insert(state, json!(name));
+        responses.insert(name, Value::Object(ranges));
+    }
+    json!({"StateMachines": {sm_name: {"TestCases": {"conformance": test_case}}}, "MockedResponses": responses})
+}
+
+// ------------------------------------------------------------------ running a case
+
+fn run_case(case: &Value) -> Value {
+    let def = &case["definition"];
+    let input = case.get("input").cloned().unwrap_or(Value::Null);
+    if case["kind"] == "test_state" {
+        let params = case
+            .get("test_state_params")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let state = params
+            .get("stateName")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let res = test_state::run_request(def, &input, state.as_deref(), &params);
+        return res.to_json();
+    }
+    let ctx: ExecutionContext = serde_json::from_value(case["context"].clone()).unwrap_or_default();
+    let sm = match StateMachine::parse(def) {
+        Ok(sm) => sm,
+        Err(e) => {
+            return json!({"status": "INVALID_DEFINITION", "error": e.error, "cause": e.cause})
+        }
+    };
+    let mut services: Box<dyn ServiceBackend> = if case["self_contained"] == "allowed_services" {
+        match MockConfig::from_value(
+            &build_mock_config(case),
+            Some(&ctx.state_machine_name),
+            "conformance",
+        ) {
+            Ok(m) => Box::new(m),
+            Err(e) => return json!({"status": "MOCK_CONFIG_ERROR", "cause": e}),
+        }
+    } else {
+        Box::new(NoServices)
+    };
+    let opts = ExecuteOptions {
+        record_history: false,
+        ..Default::default()
+    };
+    let r = sm.execute_with(input, &ctx, services.as_mut(), &opts);
+    json!({"status": r.status, "output": r.output, "error": r.error, "cause": r.cause})
+}
+
+fn cases_dir() -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let candidates = [
+        std::env::var("CONFORMANCE_CASES").ok().map(PathBuf::from),
+        Some(root.join("../shared/asl-cases")),
+        Some(PathBuf::from("/work/shared/asl-cases")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.join("index.json").is_file())
+}
+
+fn category(entry: &Value) -> &'static str {
+    let features: Vec<&str> = entry["features"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if entry["self_contained"] == "pure" {
+        if features
+            .iter()
+            .any(|f| *f == "jsonata" || *f == "variables")
+        {
+            "pure_jsonata_vars"
+        } else {
+            "pure_jsonpath"
+        }
+    } else {
+        "services"
+    }
+}
+
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    passed: usize,
+    total: usize,
+}
+
+fn table(title: &str, rows: &BTreeMap<String, Tally>) {
+    println!("{title}");
+    for (k, t) in rows {
+        println!(
+            "  {k:<28} {:>5}/{:<5} {:6.1}%",
+            t.passed,
+            t.total,
+            100.0 * t.passed as f64 / t.total.max(1) as f64
+        );
+    }
+    println!();
+}
+
+#[test]
+fn conformance_against_recorded_aws_cases() {
+    let Some(dir) = cases_dir() else {
+        eprintln!("conformance: no ../shared/asl-cases (or /work/shared/asl-cases); skipped");
+        return;
+    };
+    let index: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).expect("index"))
+            .expect("index json");
+    let entries = index["cases"].as_array().expect("cases");
+    let mut by_suite: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_feature: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut by_category: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut pure_all = Tally::default();
+    let mut all = Tally::default();
+    let mut failures: Vec<(String, String, String)> = Vec::new();
+    let only = std::env::var("CONFORMANCE_FILTER").ok();
+    for entry in entries {
+        let file = entry["file"].as_str().unwrap_or("");
+        if only.as_deref().is_some_and(|f| !file.contains(f)) {
+            continue;
+        }
+        let case: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(file)).expect("case file"))
+                .expect("case json");
+        let actual = std::panic::catch_unwind(|| run_case(&case))
+            .unwrap_or_else(|_| json!({"status": "PANIC"}));
+        let (passed, reason) = score(&case, &actual);
+        let bump = |t: &mut Tally| {
+            t.total += 1;
+            t.passed += usize::from(passed);
+        };
+        bump(
+            by_suite
+                .entry(entry["suite"].as_str().unwrap_or("?").to_string())
+                .or_default(),
+        );
+        for f in entry["features"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            bump(by_feature.entry(f.to_string()).or_default());
+        }
+        let cat = category(entry);
+        bump(by_category.entry(cat.to_string()).or_default());
+        if entry["self_contained"] == "pure" {
+            bump(&mut pure_all);
+        }
+        bump(&mut all);
+        if !passed {
+            failures.push((
+                cat.to_string(),
+                entry["name"].as_str().unwrap_or(file).to_string(),
+                reason,
+            ));
+        }
+    }
+    table("By suite", &by_suite);
+    table("By feature", &by_feature);
+    let get = |k: &str| by_category.get(k).copied().unwrap_or_default();
+    let rate = |t: Tally| {
+        format!(
+            "{}/{} ({:.1}%)",
+            t.passed,
+            t.total,
+            100.0 * t.passed as f64 / t.total.max(1) as f64
+        )
+    };
+    println!("Pass rates");
+    println!(
+        "  (a) pure JSONPath (no jsonata/variables): {}",
+        rate(get("pure_jsonpath"))
+    );
+    println!(
+        "  (b) pure, all (incl. JSONata/variables):  {}",
+        rate(pure_all)
+    );
+    println!(
+        "  (c) with service tasks:                   {}",
+        rate(get("services"))
+    );
+    println!("  all:                                      {}", rate(all));
+    for (cat, name, reason) in failures.iter().take(40) {
+        println!("FAIL [{cat}] {name}: {reason}");
+    }
+    println!(
+        "conformance: {} passed, {} failed",
+        all.passed,
+        all.total - all.passed
+    );
+
+    if only.is_some() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let floor_path = root.join("conformance-floor.json");
+    let counts = json!({
+        "pure_jsonpath": get("pure_jsonpath").passed,
+        "pure_all": pure_all.passed,
+        "services": get("services").passed,
+        "all": all.passed,
+    });
+    if std::env::var("UPDATE_CONFORMANCE").is_ok_and(|v| v == "1") {
+        std::fs::write(
+            &floor_path,
+            serde_json::to_string_pretty(&counts).expect("json") + "\n",
+        )
+        .expect("write floor");
+        let mut md = String::from(
+            "# Conformance failures\n\nCases of ../shared/asl-cases that `cargo test --test conformance` does not pass, with the\nfirst difference found. Regenerate with `UPDATE_CONFORMANCE=1 cargo test --test conformance`.\n\n",
+        );
+        md.push_str(&format!(
+            "Passing: (a) pure JSONPath {}, (b) pure all {}, (c) services {}, all {}.\n\n",
+            rate(get("pure_jsonpath")),
+            rate(pure_all),
+            rate(get("services")),
+            rate(all)
+        ));
+        for (cat, name, reason) in &failures {
+            md.push_str(&format!(
+                "- [{cat}] `{name}`: {}\n",
+                reason.replace('\n', " ")
+            ));
+        }
+        std::fs::write(root.join("conformance-failures.md"), md).expect("write failures");
+    }
+    let floor: Value = std::fs::read_to_string(&floor_path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_else(|| json!({}));
+    for key in ["pure_jsonpath", "pure_all", "services", "all"] {
+        let min = floor[key].as_u64().unwrap_or(0);
+        let got = counts[key].as_u64().unwrap_or(0);
+        assert!(
+            got >= min,
+            "conformance regressed: {key} passes {got} cases, floor is {min}"
+        );
+    }
+}
+
+#[test]
+fn comparer_matches_tokens_and_numbers() {
+    assert!(json_matches(
+        &json!("arn:<partition>:x:<uuid:1>"),
+        &json!("arn:<partition>:x:abc")
+    ));
+    assert!(!json_matches(&json!("a<t>b"), &json!("a-c")));
+    assert!(json_matches(&json!(1), &json!(1.0)));
+    assert!(!json_matches(&json!(true), &json!(1)));
+    assert!(!json_matches(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
+    assert_eq!(
+        python_dumps(&json!({"a": [1, "é"]})),
+        "{\"a\": [1, \"\\u00e9\"]}"
+    );
+}
