@@ -5,6 +5,7 @@ pub mod audit;
 pub mod check;
 pub mod explain;
 pub mod rewrite;
+pub mod rules;
 pub mod run;
 pub mod test_state;
 pub mod validate;
@@ -42,6 +43,8 @@ pub enum Command {
     TestState(test_state::Args),
     /// Check a definition statically (statelint rules and more).
     Validate(validate::Args),
+    /// List the SDK operations the rules catalogue maps to Step Functions integrations.
+    Rules(rules::Args),
 }
 
 pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
@@ -54,5 +57,6 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Run(a) => run::run(a),
         Command::TestState(a) => test_state::run(a),
         Command::Validate(a) => validate::run(a),
+        Command::Rules(a) => rules::run(a),
     }
 }
