@@ -837,7 +837,12 @@ fn conformance_against_recorded_aws_cases() {
         rate(get("services"))
     );
     println!("  all:                                      {}", rate(all));
-    for (cat, name, reason) in failures.iter().take(40) {
+    let shown = if std::env::var("CONFORMANCE_VERBOSE").is_ok() {
+        usize::MAX
+    } else {
+        40
+    };
+    for (cat, name, reason) in failures.iter().take(shown) {
         println!("FAIL [{cat}] {name}: {reason}");
     }
     println!(

@@ -29,6 +29,10 @@ impl Tolerance {
     }
 }
 
+fn total_items(items: &[Value]) -> u64 {
+    items.len() as u64
+}
+
 impl Engine<'_> {
     /// A numeric Map setting (`MaxConcurrency`, `ToleratedFailureCount`, ...): literal, `...Path`
     /// or JSONata, validated with AWS's messages.
@@ -183,10 +187,16 @@ impl Engine<'_> {
                 match selected {
                     Some(Value::Array(a)) => a,
                     _ => {
+                        // A context path is quoted relative to `$$` (TestState case ItemsPath "$$" → "$").
+                        let shown = if items_path.starts_with("$$") {
+                            &items_path[1..]
+                        } else {
+                            items_path
+                        };
                         return Err(self.runtime(
                             cur,
-                            format!("Reference path \"{items_path}\" must point to array."),
-                        ))
+                            format!("Reference path \"{shown}\" must point to array."),
+                        ));
                     }
                 }
             }
@@ -215,6 +225,32 @@ impl Engine<'_> {
             percentage,
         };
 
+        if depth == 0 {
+            if let Some(test) = &self.test {
+                // TestState: the mock stands for the whole Map result; a failure count checks the tolerance.
+                if let Some(mock) = test.mock.clone() {
+                    let failed = test.map_iteration_failure_count;
+                    if tolerance.is_set()
+                        && failed > 0
+                        && tolerance.exceeded(failed, total_items(&items))
+                    {
+                        return Err(Failure::new(
+                            "States.ExceedToleratedFailureThreshold",
+                            "The specified tolerated failure threshold was exceeded",
+                        ));
+                    }
+                    let result = mock?;
+                    return self.finish_branching(
+                        state,
+                        cur,
+                        input,
+                        vars,
+                        bindings.as_ref(),
+                        result,
+                    );
+                }
+            }
+        }
         let processor = state
             .get("ItemProcessor")
             .or_else(|| state.get("Iterator"))
@@ -406,6 +442,12 @@ impl Engine<'_> {
                 }
             }
         };
+        if depth == 0 {
+            if let Some(mock) = self.test.as_ref().and_then(|t| t.mock.clone()) {
+                let result = mock?;
+                return self.finish_branching(state, cur, input, vars, bindings.as_ref(), result);
+            }
+        }
         self.push_event("ParallelStateStarted", || None);
         let saved_state = self.ctx.get("State").cloned();
         let empty_vec = Vec::new();

@@ -64,15 +64,17 @@ impl Failure {
         self.error.as_deref().unwrap_or("")
     }
 
-    /// The error output a Catch passes on: `{"Error": ..., "Cause": ...}`.
+    /// The error output a Catch passes on: `{"Error": ..., "Cause": ...}`; a missing cause is
+    /// `""` (a caught `States.Timeout` in test_invoke_timeout).
     pub fn error_output(&self) -> Value {
         let mut m = Map::new();
         if let Some(e) = &self.error {
             m.insert("Error".into(), Value::String(e.clone()));
         }
-        if let Some(c) = &self.cause {
-            m.insert("Cause".into(), Value::String(c.clone()));
-        }
+        m.insert(
+            "Cause".into(),
+            Value::String(self.cause.clone().unwrap_or_default()),
+        );
         Value::Object(m)
     }
 }

@@ -52,6 +52,28 @@ pub struct Engine<'a> {
     pub tokens: u64,
     /// The previous event of the current thread (for `previousEventId`).
     pub prev_event: u64,
+    /// TestState mode (None for executions).
+    pub test: Option<TestMode>,
+}
+
+/// How a TestState call changes the executor: no real retries (a matching retrier makes the call
+/// RETRIABLE), mocked Map/Parallel results, and a caller-supplied context.
+#[derive(Debug, Clone, Default)]
+pub struct TestMode {
+    /// `$$.State.Name` in TestState (AWS shows `StateName`).
+    pub state_name: String,
+    /// `stateConfiguration.retrierRetryCount`: retries already spent.
+    pub retrier_retry_count: u32,
+    /// `stateConfiguration.mapIterationFailureCount`.
+    pub map_iteration_failure_count: u64,
+    /// The mocked result (`mock.result`) or error (`mock.errorOutput`) of the tested state.
+    pub mock: Option<Result<Value, Failure>>,
+    /// The context object was given by the caller: leave it as it is.
+    pub fixed_context: bool,
+    /// Set when a retrier matched (status RETRIABLE).
+    pub retriable: bool,
+    /// Set when a catcher handled the error (status CAUGHT_ERROR).
+    pub caught: Option<Failure>,
 }
 
 impl<'a> Engine<'a> {
@@ -76,6 +98,7 @@ impl<'a> Engine<'a> {
             top_jsonata,
             tokens: 0,
             prev_event: 0,
+            test: None,
         }
     }
 
@@ -115,6 +138,10 @@ impl<'a> Engine<'a> {
 
     /// A failure raised while processing the current state, with AWS's prefix.
     pub fn state_error(&self, cur: &Current, e: AslError) -> Failure {
+        if self.test.is_some() {
+            // TestState has no history to point into: its causes carry no prefix.
+            return Failure::raised(e.error, e.cause);
+        }
         Failure::raised(
             e.error,
             format!(
@@ -158,24 +185,7 @@ impl<'a> Engine<'a> {
                     format!("lambdaless: state '{name}' is not defined"),
                 ));
             };
-            let ty = state.get("Type").and_then(Value::as_str).unwrap_or("");
-            let entered_id = {
-                let (n, i) = (&name, &input);
-                self.push_event(&format!("{ty}StateEntered"), || entered_details(n, i))
-            };
-            let cur = Current {
-                name: name.clone(),
-                entered_id,
-            };
-            self.set_state_context(&name, ty == "Task");
-            let step = self.run_state(ty, state, &cur, input, vars, depth)?;
-            if ty != "Fail" {
-                let (n, o, a) = (&name, &step.output, step.assigned.as_ref());
-                self.push_event(&format!("{ty}StateExited"), || exited_details(n, o, a));
-            }
-            if let Some(assigned) = step.assigned {
-                vars.extend(assigned);
-            }
+            let step = self.run_one(&name, state, input, vars, depth)?;
             match step.next {
                 Next::End => return Ok(step.output),
                 Next::To(n) => {
@@ -186,7 +196,44 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Runs one state: its entered/exited events, the state itself, then its variable assignments.
+    pub fn run_one(
+        &mut self,
+        name: &str,
+        state: &Map<String, Value>,
+        input: Value,
+        vars: &mut Map<String, Value>,
+        depth: usize,
+    ) -> Result<Step, Failure> {
+        let ty = state.get("Type").and_then(Value::as_str).unwrap_or("");
+        let entered_id = {
+            let i = &input;
+            self.push_event(&format!("{ty}StateEntered"), || entered_details(name, i))
+        };
+        let cur = Current {
+            name: name.to_string(),
+            entered_id,
+        };
+        let ctx_name = self
+            .test
+            .as_ref()
+            .map_or_else(|| name.to_string(), |t| t.state_name.clone());
+        self.set_state_context(&ctx_name, ty == "Task");
+        let step = self.run_state(ty, state, &cur, input, vars, depth)?;
+        if ty != "Fail" {
+            let (o, a) = (&step.output, step.assigned.as_ref());
+            self.push_event(&format!("{ty}StateExited"), || exited_details(name, o, a));
+        }
+        if let Some(assigned) = &step.assigned {
+            vars.extend(assigned.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        Ok(step)
+    }
+
     fn set_state_context(&mut self, name: &str, is_task: bool) {
+        if self.test.as_ref().is_some_and(|t| t.fixed_context) {
+            return;
+        }
         let mut st = Map::with_capacity(3);
         st.insert("Name".into(), Value::String(name.to_string()));
         st.insert("EnteredTime".into(), Value::String(format_iso(self.now_ms)));
@@ -825,6 +872,14 @@ impl<'a> Engine<'a> {
                     .get("MaxAttempts")
                     .and_then(Value::as_u64)
                     .unwrap_or(3);
+                if let Some(t) = &mut self.test {
+                    // TestState does not retry: it reports whether a retry would happen.
+                    if (t.retrier_retry_count as u64) < max {
+                        t.retriable = true;
+                        return Err(failure);
+                    }
+                    return self.catch(state, cur, input, vars, failure);
+                }
                 if (counts[i] as u64) < max {
                     let delay = retry_delay_ms(retrier, counts[i], &mut self.jitter);
                     counts[i] += 1;
@@ -861,6 +916,9 @@ impl<'a> Engine<'a> {
             return Err(failure);
         };
         let error_output = failure.error_output();
+        if let Some(t) = &mut self.test {
+            t.caught = Some(failure.clone());
+        }
         if self.is_jsonata(state) {
             let b = self.bindings(vars, &input, None, Some(&error_output));
             let assigned = self.assign_jsonata(catcher.get("Assign"), cur, &input, &b)?;

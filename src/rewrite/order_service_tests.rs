@@ -512,7 +512,7 @@ fn only_and_exclude_select_tasks() {
         &models(),
         &RewriteOptions {
             only: vec!["NotifyCustomer".into()],
-            exclude: vec![],
+            ..Default::default()
         },
     );
     assert_eq!(only.tasks.len(), 1);
@@ -521,8 +521,8 @@ fn only_and_exclude_select_tasks() {
         &p,
         &models(),
         &RewriteOptions {
-            only: vec![],
             exclude: vec!["SaveOrderFunction".into()],
+            ..Default::default()
         },
     );
     assert_eq!(excl.tasks.len(), 3);
