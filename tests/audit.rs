@@ -156,3 +156,145 @@ fn sarif_and_markdown_render() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("## lambdaless audit"));
 }
+
+/// What discovery decides, independent of the handler analysis: which Task links to which
+/// function and handler, what stays unresolved, which functions no Task calls.
+fn discovery_view(v: &Value) -> Value {
+    let keep = |f: &Value, keys: &[&str]| {
+        let mut m = serde_json::Map::new();
+        for k in keys {
+            m.insert(k.to_string(), f[*k].clone());
+        }
+        Value::Object(m)
+    };
+    let findings: Vec<Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            keep(
+                f,
+                &[
+                    "state_machine",
+                    "state",
+                    "definition",
+                    "line",
+                    "pointer",
+                    "invocation",
+                    "function",
+                    "template",
+                    "handler",
+                    "export",
+                    "runtime",
+                    "state_machine_construct",
+                    "function_construct",
+                ],
+            )
+        })
+        .collect();
+    let summary = keep(
+        &v["summary"],
+        &[
+            "state_machines",
+            "functions",
+            "lambda_tasks",
+            "findings",
+            "unresolved",
+            "functions_not_called",
+        ],
+    );
+    serde_json::json!({
+        "findings": findings,
+        "unresolved": v["unresolved"],
+        "functions_not_called": v["functions_not_called"],
+        "summary": summary,
+    })
+}
+
+#[test]
+fn iac_fixtures_discovery_snapshots() {
+    for flavour in [
+        "sam",
+        "cloudformation-json",
+        "serverless",
+        "terraform",
+        "cdk",
+        "asl-only",
+    ] {
+        let (v, _) = audit_json(&format!("fixtures/iac/{flavour}"));
+        assert_eq!(v["schema_version"], 1);
+        insta::assert_json_snapshot!(format!("iac-{flavour}"), discovery_view(&v));
+    }
+}
+
+#[test]
+fn every_iac_fixture_has_an_unresolved_link_and_an_uncalled_function() {
+    for flavour in [
+        "sam",
+        "cloudformation-json",
+        "serverless",
+        "terraform",
+        "cdk",
+    ] {
+        let (v, _) = audit_json(&format!("fixtures/iac/{flavour}"));
+        let unresolved = v["unresolved"].as_array().unwrap();
+        assert!(
+            unresolved.iter().any(|u| u["kind"] == "task-link"),
+            "{flavour}: no unresolved Task link"
+        );
+        assert!(
+            !v["functions_not_called"].as_array().unwrap().is_empty(),
+            "{flavour}: every function is called"
+        );
+    }
+}
+
+#[test]
+fn environment_values_resolve_through_references() {
+    use lambdaless::discover::discover;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/iac");
+    let env = |flavour: &str, id: &str, var: &str| -> String {
+        let p = discover(&root.join(flavour)).unwrap();
+        let f = p.functions.iter().find(|f| f.id == id).unwrap();
+        f.environment[var].as_str().unwrap().to_string()
+    };
+    assert_eq!(
+        env("terraform", "aws_lambda_function.reserve", "TABLE_NAME"),
+        "inventory-dev-stock"
+    );
+    assert_eq!(
+        env("terraform", "aws_lambda_function.restock", "QUEUE_URL"),
+        "https://sqs.us-east-1.amazonaws.com/123456789012/restock-requests"
+    );
+    assert_eq!(
+        env("serverless", "recordPayment", "PAYMENTS_TABLE"),
+        "payments-dev"
+    );
+    assert_eq!(
+        env("serverless", "publishReceipt", "TOPIC_ARN"),
+        "arn:aws:sns:us-east-1:123456789012:payment-receipts"
+    );
+    assert_eq!(
+        env("sam", "CreateShipmentFunction", "TABLE_NAME"),
+        "${ShipmentsTable}"
+    );
+    assert_eq!(env("sam", "CreateShipmentFunction", "LOG_LEVEL"), "INFO");
+    assert_eq!(
+        env("cdk", "ArchiveOrderFn5E1C2A4B", "TABLE_NAME"),
+        "${OrdersTable315BB997}"
+    );
+    let p = discover(&root.join("sam")).unwrap();
+    let f = p
+        .functions
+        .iter()
+        .find(|f| f.id == "PrintLabelFunction")
+        .unwrap();
+    assert_eq!(f.memory_mb, Some(256));
+    assert_eq!(f.timeout_s, Some(15));
+    assert_eq!(f.architecture.as_deref(), Some("arm64"));
+    let p = discover(&root.join("serverless")).unwrap();
+    let f = p.functions.iter().find(|f| f.id == "refund").unwrap();
+    assert_eq!(f.function_name.as_deref(), Some("payments-dev-refund"));
+    assert_eq!((f.memory_mb, f.timeout_s), (Some(1024), Some(6)));
+    assert_eq!(p.state_machines[0].workflow_type, "EXPRESS");
+}

@@ -54,6 +54,9 @@ pub struct Finding {
     pub handler: Option<String>,
     pub export: String,
     pub runtime: Option<String>,
+    /// CDK construct paths (`Stack/OrderFlow/Resource`), when the template carries them.
+    pub state_machine_construct: Option<String>,
+    pub function_construct: Option<String>,
     pub language: Option<String>,
     /// `replaceable`, `replaceable-with-transform`, `not-replaceable` or `unknown`.
     pub verdict: String,
@@ -205,6 +208,8 @@ pub fn build_audit(
             handler: handler.clone(),
             export: f.handler_export.clone(),
             runtime: f.runtime.clone(),
+            state_machine_construct: sm.construct.clone(),
+            function_construct: f.construct.clone(),
             language: None,
             verdict: VERDICT_UNKNOWN.into(),
             sdk_calls: Vec::new(),
