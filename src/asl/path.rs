@@ -185,7 +185,7 @@ impl CompiledPath {
         Ok(Some(Cow::Owned(Value::Array(items))))
     }
 
-    /// Writes `value` at this reference path; see [`assign`].
+    /// Writes `value` at this reference path; see [`assign`]. On failure `target` is unchanged.
     pub fn assign(&self, target: &mut Value, value: Value) -> Result<(), AslError> {
         if !self.is_reference_path() {
             return Err(AslError::runtime(format!(
@@ -193,68 +193,61 @@ impl CompiledPath {
                 self.source
             )));
         }
+        if !self.can_assign(target) {
+            // AWS: States.ResultPathMatchFailure, "Unable to apply ReferencePath $.partitioned to
+            // input \"...\"" (cause reported in aws/aws-cdk#29473; error name in the Step Functions
+            // error-handling docs).
+            return Err(AslError::new(
+                "States.ResultPathMatchFailure",
+                format!(
+                    "Unable to apply ReferencePath {} to input {}",
+                    self.source,
+                    serde_json::to_string(target).unwrap_or_default()
+                ),
+            ));
+        }
         let mut cur = target;
-        let n = self.segments.len();
-        if n == 0 {
-            *cur = value;
-            return Ok(());
-        }
-        let mut value = Some(value);
-        for (i, seg) in self.segments.iter().enumerate() {
-            let last = i + 1 == n;
-            match seg {
-                Segment::Child(name) => {
-                    let Value::Object(obj) = cur else {
-                        return Err(not_an_object(&self.source, i, &self.segments));
-                    };
-                    if last {
-                        obj.insert(name.clone(), value.take().unwrap_or(Value::Null));
-                        return Ok(());
+        for seg in &self.segments {
+            cur = match seg {
+                Segment::Child(name) => match cur {
+                    Value::Object(obj) => obj
+                        .entry(name.clone())
+                        .or_insert_with(|| Value::Object(Map::new())),
+                    _ => unreachable!("checked by can_assign"),
+                },
+                Segment::Index(ix) => match cur {
+                    Value::Array(arr) => {
+                        let len = arr.len() as i64;
+                        let real = if *ix < 0 { len + ix } else { *ix };
+                        &mut arr[real as usize]
                     }
-                    let next_is_index = matches!(self.segments[i + 1], Segment::Index(_));
-                    let entry = obj.entry(name.clone()).or_insert_with(|| {
-                        if next_is_index {
-                            Value::Array(Vec::new())
-                        } else {
-                            Value::Object(Map::new())
-                        }
-                    });
-                    cur = entry;
-                }
-                Segment::Index(ix) => {
-                    let Value::Array(arr) = cur else {
-                        return Err(not_an_object(&self.source, i, &self.segments));
-                    };
-                    let len = arr.len() as i64;
-                    let real = if *ix < 0 { len + ix } else { *ix };
-                    if real < 0 || real >= len {
-                        return Err(AslError::runtime(format!(
-                            "Invalid path '{}': index {} is out of bounds of an array of {} items",
-                            self.source, ix, len
-                        )));
-                    }
-                    let slot = &mut arr[real as usize];
-                    if last {
-                        *slot = value.take().unwrap_or(Value::Null);
-                        return Ok(());
-                    }
-                    cur = slot;
-                }
+                    _ => unreachable!("checked by can_assign"),
+                },
                 _ => unreachable!("checked by is_reference_path"),
-            }
+            };
         }
+        *cur = value;
         Ok(())
     }
-}
 
-fn not_an_object(source: &str, i: usize, segments: &[Segment]) -> AslError {
-    let mut prefix = "$".to_string();
-    for s in &segments[..i] {
-        write_segment(&mut prefix, s);
+    /// True when every step of the reference path exists or can be created: names inside objects
+    /// (missing ones become new objects) and indices inside existing arrays.
+    fn can_assign(&self, target: &Value) -> bool {
+        let mut cur = Some(target);
+        for seg in &self.segments {
+            match (seg, cur) {
+                // A missing parent is created as an object: only names can follow it.
+                (Segment::Child(_), None) => {}
+                (Segment::Child(name), Some(Value::Object(obj))) => cur = obj.get(name),
+                (Segment::Index(ix), Some(v @ Value::Array(_))) => match index_array(v, *ix) {
+                    Some(x) => cur = Some(x),
+                    None => return false,
+                },
+                _ => return false,
+            }
+        }
+        true
     }
-    AslError::runtime(format!(
-        "Invalid path '{source}': the value at {prefix} is not a JSON object or array that the path can be written into"
-    ))
 }
 
 fn write_segment(out: &mut String, s: &Segment) {

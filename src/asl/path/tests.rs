@@ -234,7 +234,18 @@ fn assign_reference_paths() {
 fn assign_errors() {
     let mut t = json!({"a": "str", "arr": [1]});
     let e = assign(&mut t, "$.a.b", json!(1)).unwrap_err();
-    assert_eq!(e.error, "States.Runtime");
+    assert_eq!(e.error, "States.ResultPathMatchFailure");
+    assert_eq!(
+        e.cause,
+        "Unable to apply ReferencePath $.a.b to input {\"a\":\"str\",\"arr\":[1]}"
+    );
+    assert!(assign(&mut t, "$.new[0]", json!(1)).is_err());
+    let mut s = json!("a string");
+    let e = assign(&mut s, "$.x", json!(1)).unwrap_err();
+    assert_eq!(
+        e.cause,
+        "Unable to apply ReferencePath $.x to input \"a string\""
+    );
     assert!(assign(&mut t, "$.arr[5]", json!(1)).is_err());
     assert!(assign(&mut t, "$.x[*]", json!(1)).is_err());
     assert!(assign(&mut t, "$$.x", json!(1)).is_err());
