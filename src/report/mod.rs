@@ -234,7 +234,7 @@ pub fn build_audit(
                     .collect();
                 if m.verdict.is_replaceable() && m.calls.len() == 1 {
                     let c = &m.calls[0];
-                    finding.integration = Some(integration::integration_for(&c.service, &c.action));
+                    finding.integration = integration::integration_for(&c.service, &c.action);
                     // Callback Tasks wait for a token: the Lambda is not the whole cost; still
                     // the invocation itself goes away.
                     finding.savings = Some(cost::estimate(
