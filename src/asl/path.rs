@@ -82,7 +82,13 @@ impl CompiledPath {
     }
 
     pub(crate) fn new(root: Root, segments: Vec<Segment>, source: &str) -> CompiledPath {
-        let definite = segments.iter().all(Segment::is_definite);
+        // Jayway: a multi-name selection (`['a','b']`) as the last step merges into one object and
+        // keeps the path definite.
+        let n = segments.len();
+        let definite = segments
+            .iter()
+            .enumerate()
+            .all(|(i, s)| s.is_definite() || (i + 1 == n && matches!(s, Segment::Children(_))));
         CompiledPath {
             root,
             segments,
@@ -159,6 +165,9 @@ impl CompiledPath {
                         // A function ends the path in Jayway; anything after it is ignored.
                         return Ok(length_of(cur).map(|n| Cow::Owned(Value::from(n))));
                     }
+                    Segment::Children(names) => {
+                        return Ok(merge_names(cur, names).map(Cow::Owned));
+                    }
                     _ => unreachable!("definite paths hold only names, indices and length()"),
                 }
             }
@@ -166,9 +175,15 @@ impl CompiledPath {
         }
         let mut current: Vec<&'a Value> = root.into_iter().collect();
         let mut length_at_end = false;
-        for seg in &self.segments {
+        let mut merge_at_end: Option<&Vec<String>> = None;
+        let n = self.segments.len();
+        for (i, seg) in self.segments.iter().enumerate() {
             if matches!(seg, Segment::Length) {
                 length_at_end = true;
+                break;
+            }
+            if let (Segment::Children(names), true) = (seg, i + 1 == n) {
+                merge_at_end = Some(names);
                 break;
             }
             let mut next = Vec::with_capacity(current.len());
@@ -177,7 +192,13 @@ impl CompiledPath {
             }
             current = next;
         }
-        let items: Vec<Value> = current.into_iter().cloned().collect();
+        let items: Vec<Value> = match merge_at_end {
+            Some(names) => current
+                .into_iter()
+                .filter_map(|v| merge_names(v, names))
+                .collect(),
+            None => current.into_iter().cloned().collect(),
+        };
         if length_at_end {
             // Jayway applies a trailing function to the collected result array.
             return Ok(Some(Cow::Owned(Value::from(items.len()))));
@@ -285,6 +306,18 @@ fn write_segment(out: &mut String, s: &Segment) {
     }
 }
 
+/// `['a','b']` on an object: a new object with the names that exist (Jayway's multi-property merge).
+fn merge_names(v: &Value, names: &[String]) -> Option<Value> {
+    let obj = v.as_object()?;
+    let mut out = Map::new();
+    for n in names {
+        if let Some(x) = obj.get(n) {
+            out.insert(n.clone(), x.clone());
+        }
+    }
+    Some(Value::Object(out))
+}
+
 fn index_array(v: &Value, ix: i64) -> Option<&Value> {
     let arr = v.as_array()?;
     let len = arr.len() as i64;
@@ -367,7 +400,16 @@ fn deep_scan<'a>(inner: &Segment, node: &'a Value, scope: &Scope<'a>, out: &mut 
             _ => {}
         },
         _ => {
-            apply_segment(inner, node, scope, out);
+            match inner {
+                // Jayway's scan tests a filter against each object it walks (not array elements as
+                // a group), so every matching object is selected exactly once.
+                Segment::Filter(expr) => {
+                    if node.is_object() && expr.matches(node, scope) {
+                        out.push(node);
+                    }
+                }
+                _ => apply_segment(inner, node, scope, out),
+            }
             match node {
                 Value::Array(a) => {
                     for v in a {
