@@ -6,7 +6,7 @@ use super::ExecutionContext;
 use serde_json::{json, Value};
 
 pub fn context_object(ctx: &ExecutionContext, input: &Value, start_ms: Millis) -> Value {
-    json!({
+    let mut c = json!({
         "Execution": {
             "Id": ctx.execution_arn,
             "Input": input,
@@ -19,5 +19,12 @@ pub fn context_object(ctx: &ExecutionContext, input: &Value, start_ms: Millis) -
             "Id": ctx.state_machine_arn,
             "Name": ctx.state_machine_name,
         },
-    })
+    });
+    // Express executions have no redrive (test_express_sync::test_query_runtime_memory).
+    if ctx.state_machine_type == "EXPRESS" {
+        if let Some(e) = c.get_mut("Execution").and_then(Value::as_object_mut) {
+            e.remove("RedriveCount");
+        }
+    }
+    c
 }

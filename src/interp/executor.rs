@@ -172,13 +172,7 @@ impl<'a> Engine<'a> {
         }
         let mut name = start.to_string();
         loop {
-            self.steps += 1;
-            if self.steps > self.opts.max_steps {
-                return Err(Failure::fatal(format!(
-                    "lambdaless: the execution exceeded {} state transitions",
-                    self.opts.max_steps
-                )));
-            }
+            self.count_step()?;
             let Some(state) = states.get(&name).and_then(Value::as_object) else {
                 return Err(Failure::raised(
                     "States.Runtime",
@@ -228,6 +222,18 @@ impl<'a> Engine<'a> {
             vars.extend(assigned.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         Ok(step)
+    }
+
+    /// Counts a state transition or retry against the step limit.
+    pub fn count_step(&mut self) -> Result<(), Failure> {
+        self.steps += 1;
+        if self.steps > self.opts.max_steps {
+            return Err(Failure::fatal(format!(
+                "lambdaless: the execution exceeded {} state transitions",
+                self.opts.max_steps
+            )));
+        }
+        Ok(())
     }
 
     fn set_state_context(&mut self, name: &str, is_task: bool) {
@@ -881,6 +887,7 @@ impl<'a> Engine<'a> {
                     return self.catch(state, cur, input, vars, failure);
                 }
                 if (counts[i] as u64) < max {
+                    self.count_step()?;
                     let delay = retry_delay_ms(retrier, counts[i], &mut self.jitter);
                     counts[i] += 1;
                     attempt += 1;
