@@ -304,10 +304,12 @@ impl Engine<'_> {
                 if let Some(s) = &saved_state {
                     obj.insert("State".into(), s.clone());
                 }
-                obj.insert(
-                    "Map".into(),
-                    json!({"Item": {"Index": index, "Value": item}}),
-                );
+                let mut it = Map::with_capacity(2);
+                it.insert("Index".into(), Value::from(index));
+                it.insert("Value".into(), item.clone());
+                let mut m = Map::with_capacity(1);
+                m.insert("Item".into(), Value::Object(it));
+                obj.insert("Map".into(), Value::Object(m));
             }
             let iteration_input = match (selector, &bindings) {
                 (None, _) => item,
@@ -317,7 +319,7 @@ impl Engine<'_> {
                     self.jsonata_field(sel, cur, input, &b, "ItemSelector")?
                 }
             };
-            let name = cur.name.clone();
+            let name = if self.history.recording() { cur.name.clone() } else { String::new() };
             if !distributed {
                 self.push_event("MapIterationStarted", || {
                     Some((
