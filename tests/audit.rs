@@ -156,3 +156,313 @@ fn sarif_and_markdown_render() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("## lambdaless audit"));
 }
+
+/// What discovery decides, independent of the handler analysis: which Task links to which
+/// function and handler, what stays unresolved, which functions no Task calls.
+fn discovery_view(v: &Value) -> Value {
+    let keep = |f: &Value, keys: &[&str]| {
+        let mut m = serde_json::Map::new();
+        for k in keys {
+            m.insert(k.to_string(), f[*k].clone());
+        }
+        Value::Object(m)
+    };
+    let findings: Vec<Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            keep(
+                f,
+                &[
+                    "state_machine",
+                    "state",
+                    "definition",
+                    "line",
+                    "pointer",
+                    "invocation",
+                    "function",
+                    "template",
+                    "handler",
+                    "export",
+                    "runtime",
+                    "state_machine_construct",
+                    "function_construct",
+                ],
+            )
+        })
+        .collect();
+    let summary = keep(
+        &v["summary"],
+        &[
+            "state_machines",
+            "functions",
+            "lambda_tasks",
+            "findings",
+            "unresolved",
+            "functions_not_called",
+        ],
+    );
+    serde_json::json!({
+        "findings": findings,
+        "unresolved": v["unresolved"],
+        "functions_not_called": v["functions_not_called"],
+        "summary": summary,
+    })
+}
+
+#[test]
+fn iac_fixtures_discovery_snapshots() {
+    for flavour in [
+        "sam",
+        "cloudformation-json",
+        "serverless",
+        "terraform",
+        "cdk",
+        "asl-only",
+    ] {
+        let (v, _) = audit_json(&format!("fixtures/iac/{flavour}"));
+        assert_eq!(v["schema_version"], 1);
+        insta::assert_json_snapshot!(format!("iac-{flavour}"), discovery_view(&v));
+    }
+}
+
+#[test]
+fn every_iac_fixture_has_an_unresolved_link_and_an_uncalled_function() {
+    for flavour in [
+        "sam",
+        "cloudformation-json",
+        "serverless",
+        "terraform",
+        "cdk",
+    ] {
+        let (v, _) = audit_json(&format!("fixtures/iac/{flavour}"));
+        let unresolved = v["unresolved"].as_array().unwrap();
+        assert!(
+            unresolved.iter().any(|u| u["kind"] == "task-link"),
+            "{flavour}: no unresolved Task link"
+        );
+        assert!(
+            !v["functions_not_called"].as_array().unwrap().is_empty(),
+            "{flavour}: every function is called"
+        );
+    }
+}
+
+#[test]
+fn environment_values_resolve_through_references() {
+    use lambdaless::discover::discover;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/iac");
+    let env = |flavour: &str, id: &str, var: &str| -> String {
+        let p = discover(&root.join(flavour)).unwrap();
+        let f = p.functions.iter().find(|f| f.id == id).unwrap();
+        f.environment[var].as_str().unwrap().to_string()
+    };
+    assert_eq!(
+        env("terraform", "aws_lambda_function.reserve", "TABLE_NAME"),
+        "inventory-dev-stock"
+    );
+    assert_eq!(
+        env("terraform", "aws_lambda_function.restock", "QUEUE_URL"),
+        "https://sqs.us-east-1.amazonaws.com/123456789012/restock-requests"
+    );
+    assert_eq!(
+        env("serverless", "recordPayment", "PAYMENTS_TABLE"),
+        "payments-dev"
+    );
+    assert_eq!(
+        env("serverless", "publishReceipt", "TOPIC_ARN"),
+        "arn:aws:sns:us-east-1:123456789012:payment-receipts"
+    );
+    assert_eq!(
+        env("sam", "CreateShipmentFunction", "TABLE_NAME"),
+        "${ShipmentsTable}"
+    );
+    assert_eq!(env("sam", "CreateShipmentFunction", "LOG_LEVEL"), "INFO");
+    assert_eq!(
+        env("cdk", "ArchiveOrderFn5E1C2A4B", "TABLE_NAME"),
+        "${OrdersTable315BB997}"
+    );
+    let p = discover(&root.join("sam")).unwrap();
+    let f = p
+        .functions
+        .iter()
+        .find(|f| f.id == "PrintLabelFunction")
+        .unwrap();
+    assert_eq!(f.memory_mb, Some(256));
+    assert_eq!(f.timeout_s, Some(15));
+    assert_eq!(f.architecture.as_deref(), Some("arm64"));
+    let p = discover(&root.join("serverless")).unwrap();
+    let f = p.functions.iter().find(|f| f.id == "refund").unwrap();
+    assert_eq!(f.function_name.as_deref(), Some("payments-dev-refund"));
+    assert_eq!((f.memory_mb, f.timeout_s), (Some(1024), Some(6)));
+    assert_eq!(p.state_machines[0].workflow_type, "EXPRESS");
+}
+
+#[test]
+fn order_service_verdicts() {
+    let (v, code) = audit_json("fixtures/order-service");
+    assert_eq!(code, 0, "no input errors on the bundled example");
+    let verdicts: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["state"].as_str().unwrap(), f["verdict"].as_str().unwrap()))
+        .collect();
+    assert_eq!(verdicts[0], ("PriceOrder", "not-replaceable"));
+    for (state, verdict) in &verdicts[1..] {
+        assert!(
+            *verdict == "replaceable" || *verdict == "replaceable-with-transform",
+            "{state} is {verdict}"
+        );
+    }
+    let by_state = |s: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["state"] == s)
+            .unwrap()
+            .clone()
+    };
+    let expected = [
+        (
+            "SaveOrder",
+            "dynamodb:PutItem",
+            "arn:aws:states:::dynamodb:putItem",
+        ),
+        (
+            "NotifyWarehouse",
+            "sqs:SendMessage",
+            "arn:aws:states:::sqs:sendMessage",
+        ),
+        (
+            "NotifyCustomer",
+            "sns:Publish",
+            "arn:aws:states:::sns:publish",
+        ),
+        (
+            "EmitOrderPlaced",
+            "events:PutEvents",
+            "arn:aws:states:::events:putEvents",
+        ),
+    ];
+    for (state, call, integration) in expected {
+        let f = by_state(state);
+        assert_eq!(f["sdk_calls"], serde_json::json!([call]), "{state}");
+        assert_eq!(f["integration"], integration, "{state}");
+        assert!(f["savings"]["monthly_usd"].as_f64().unwrap() > 0.0);
+        assert!(!f["reasons"].as_array().unwrap().is_empty());
+    }
+    let price = by_state("PriceOrder");
+    assert!(price["integration"].is_null());
+    assert!(price["savings"].is_null());
+    let reason = &price["reasons"][0];
+    assert_eq!(reason["file"], "src/price-order/index.js");
+    assert!(reason["line"].as_u64().is_some());
+    assert_eq!(
+        v["summary"]["replaceable"].as_u64().unwrap()
+            + v["summary"]["replaceable_with_transform"].as_u64().unwrap(),
+        4
+    );
+    // 256 MB x86 (Globals) vs 128 MB for EmitEvent: memory from the template drives the estimate.
+    assert!(
+        by_state("SaveOrder")["savings"]["duration_usd"]
+            .as_f64()
+            .unwrap()
+            > by_state("EmitOrderPlaced")["savings"]["duration_usd"]
+                .as_f64()
+                .unwrap()
+    );
+}
+
+#[test]
+fn iac_fixtures_verdict_snapshots() {
+    for flavour in [
+        "sam",
+        "cloudformation-json",
+        "serverless",
+        "terraform",
+        "cdk",
+    ] {
+        let (v, _) = audit_json(&format!("fixtures/iac/{flavour}"));
+        let rows: Vec<Value> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "state": f["state"],
+                    "language": f["language"],
+                    "verdict": f["verdict"],
+                    "sdk_calls": f["sdk_calls"],
+                    "integration": f["integration"],
+                })
+            })
+            .collect();
+        insta::assert_json_snapshot!(format!("verdicts-{flavour}"), rows);
+    }
+}
+
+#[test]
+fn fail_on_findings_and_check_exit_one_with_annotations() {
+    lambdaless()
+        .args(["audit", "fixtures/order-service", "--fail-on-findings"])
+        .assert()
+        .code(1);
+    lambdaless()
+        .args(["check", "fixtures/order-service"])
+        .env("GITHUB_ACTIONS", "true")
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains(
+                "::warning file=fixtures/order-service/statemachine/order.asl.json,line=44,title=Replaceable Lambda::Task SaveOrder",
+            )
+            .and(predicate::str::contains("PriceOrder").not()),
+        );
+}
+
+#[test]
+fn check_baseline_accepts_known_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let baseline = baseline.to_str().unwrap();
+    lambdaless()
+        .args([
+            "check",
+            "fixtures/order-service",
+            "--baseline",
+            baseline,
+            "--update-baseline",
+        ])
+        .assert()
+        .code(0);
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(baseline).unwrap()).unwrap();
+    assert_eq!(saved["accepted"].as_array().unwrap().len(), 4);
+    lambdaless()
+        .args(["check", "fixtures/order-service", "--baseline", baseline])
+        .assert()
+        .code(0);
+    // Dropping one accepted entry makes that finding new again.
+    let mut edited = saved.clone();
+    edited["accepted"].as_array_mut().unwrap().remove(0);
+    std::fs::write(baseline, edited.to_string()).unwrap();
+    lambdaless()
+        .args(["check", "fixtures/order-service", "--baseline", baseline])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("SaveOrder"));
+    // Findings below the threshold are ignored.
+    lambdaless()
+        .args([
+            "check",
+            "fixtures/order-service",
+            "--baseline",
+            baseline,
+            "--min-savings",
+            "1000",
+        ])
+        .assert()
+        .code(0);
+}

@@ -82,7 +82,13 @@ impl CompiledPath {
     }
 
     pub(crate) fn new(root: Root, segments: Vec<Segment>, source: &str) -> CompiledPath {
-        let definite = segments.iter().all(Segment::is_definite);
+        // Jayway: a multi-name selection (`['a','b']`) as the last step merges into one object and
+        // keeps the path definite.
+        let n = segments.len();
+        let definite = segments
+            .iter()
+            .enumerate()
+            .all(|(i, s)| s.is_definite() || (i + 1 == n && matches!(s, Segment::Children(_))));
         CompiledPath {
             root,
             segments,
@@ -159,6 +165,9 @@ impl CompiledPath {
                         // A function ends the path in Jayway; anything after it is ignored.
                         return Ok(length_of(cur).map(|n| Cow::Owned(Value::from(n))));
                     }
+                    Segment::Children(names) => {
+                        return Ok(merge_names(cur, names).map(Cow::Owned));
+                    }
                     _ => unreachable!("definite paths hold only names, indices and length()"),
                 }
             }
@@ -166,9 +175,15 @@ impl CompiledPath {
         }
         let mut current: Vec<&'a Value> = root.into_iter().collect();
         let mut length_at_end = false;
-        for seg in &self.segments {
+        let mut merge_at_end: Option<&Vec<String>> = None;
+        let n = self.segments.len();
+        for (i, seg) in self.segments.iter().enumerate() {
             if matches!(seg, Segment::Length) {
                 length_at_end = true;
+                break;
+            }
+            if let (Segment::Children(names), true) = (seg, i + 1 == n) {
+                merge_at_end = Some(names);
                 break;
             }
             let mut next = Vec::with_capacity(current.len());
@@ -177,7 +192,13 @@ impl CompiledPath {
             }
             current = next;
         }
-        let items: Vec<Value> = current.into_iter().cloned().collect();
+        let items: Vec<Value> = match merge_at_end {
+            Some(names) => current
+                .into_iter()
+                .filter_map(|v| merge_names(v, names))
+                .collect(),
+            None => current.into_iter().cloned().collect(),
+        };
         if length_at_end {
             // Jayway applies a trailing function to the collected result array.
             return Ok(Some(Cow::Owned(Value::from(items.len()))));
@@ -185,7 +206,7 @@ impl CompiledPath {
         Ok(Some(Cow::Owned(Value::Array(items))))
     }
 
-    /// Writes `value` at this reference path; see [`assign`].
+    /// Writes `value` at this reference path; see [`assign`]. On failure `target` is unchanged.
     pub fn assign(&self, target: &mut Value, value: Value) -> Result<(), AslError> {
         if !self.is_reference_path() {
             return Err(AslError::runtime(format!(
@@ -193,68 +214,61 @@ impl CompiledPath {
                 self.source
             )));
         }
+        if !self.can_assign(target) {
+            // AWS: States.ResultPathMatchFailure, "Unable to apply ReferencePath $.partitioned to
+            // input \"...\"" (cause reported in aws/aws-cdk#29473; error name in the Step Functions
+            // error-handling docs).
+            return Err(AslError::new(
+                "States.ResultPathMatchFailure",
+                format!(
+                    "Unable to apply ReferencePath {} to input {}",
+                    self.source,
+                    serde_json::to_string(target).unwrap_or_default()
+                ),
+            ));
+        }
         let mut cur = target;
-        let n = self.segments.len();
-        if n == 0 {
-            *cur = value;
-            return Ok(());
-        }
-        let mut value = Some(value);
-        for (i, seg) in self.segments.iter().enumerate() {
-            let last = i + 1 == n;
-            match seg {
-                Segment::Child(name) => {
-                    let Value::Object(obj) = cur else {
-                        return Err(not_an_object(&self.source, i, &self.segments));
-                    };
-                    if last {
-                        obj.insert(name.clone(), value.take().unwrap_or(Value::Null));
-                        return Ok(());
+        for seg in &self.segments {
+            cur = match seg {
+                Segment::Child(name) => match cur {
+                    Value::Object(obj) => obj
+                        .entry(name.clone())
+                        .or_insert_with(|| Value::Object(Map::new())),
+                    _ => unreachable!("checked by can_assign"),
+                },
+                Segment::Index(ix) => match cur {
+                    Value::Array(arr) => {
+                        let len = arr.len() as i64;
+                        let real = if *ix < 0 { len + ix } else { *ix };
+                        &mut arr[real as usize]
                     }
-                    let next_is_index = matches!(self.segments[i + 1], Segment::Index(_));
-                    let entry = obj.entry(name.clone()).or_insert_with(|| {
-                        if next_is_index {
-                            Value::Array(Vec::new())
-                        } else {
-                            Value::Object(Map::new())
-                        }
-                    });
-                    cur = entry;
-                }
-                Segment::Index(ix) => {
-                    let Value::Array(arr) = cur else {
-                        return Err(not_an_object(&self.source, i, &self.segments));
-                    };
-                    let len = arr.len() as i64;
-                    let real = if *ix < 0 { len + ix } else { *ix };
-                    if real < 0 || real >= len {
-                        return Err(AslError::runtime(format!(
-                            "Invalid path '{}': index {} is out of bounds of an array of {} items",
-                            self.source, ix, len
-                        )));
-                    }
-                    let slot = &mut arr[real as usize];
-                    if last {
-                        *slot = value.take().unwrap_or(Value::Null);
-                        return Ok(());
-                    }
-                    cur = slot;
-                }
+                    _ => unreachable!("checked by can_assign"),
+                },
                 _ => unreachable!("checked by is_reference_path"),
-            }
+            };
         }
+        *cur = value;
         Ok(())
     }
-}
 
-fn not_an_object(source: &str, i: usize, segments: &[Segment]) -> AslError {
-    let mut prefix = "$".to_string();
-    for s in &segments[..i] {
-        write_segment(&mut prefix, s);
+    /// True when every step of the reference path exists or can be created: names inside objects
+    /// (missing ones become new objects) and indices inside existing arrays.
+    fn can_assign(&self, target: &Value) -> bool {
+        let mut cur = Some(target);
+        for seg in &self.segments {
+            match (seg, cur) {
+                // A missing parent is created as an object: only names can follow it.
+                (Segment::Child(_), None) => {}
+                (Segment::Child(name), Some(Value::Object(obj))) => cur = obj.get(name),
+                (Segment::Index(ix), Some(v @ Value::Array(_))) => match index_array(v, *ix) {
+                    Some(x) => cur = Some(x),
+                    None => return false,
+                },
+                _ => return false,
+            }
+        }
+        true
     }
-    AslError::runtime(format!(
-        "Invalid path '{source}': the value at {prefix} is not a JSON object or array that the path can be written into"
-    ))
 }
 
 fn write_segment(out: &mut String, s: &Segment) {
@@ -290,6 +304,18 @@ fn write_segment(out: &mut String, s: &Segment) {
         Segment::Filter(_) => out.push_str("[?]"),
         Segment::Length => out.push_str(".length()"),
     }
+}
+
+/// `['a','b']` on an object: a new object with the names that exist (Jayway's multi-property merge).
+fn merge_names(v: &Value, names: &[String]) -> Option<Value> {
+    let obj = v.as_object()?;
+    let mut out = Map::new();
+    for n in names {
+        if let Some(x) = obj.get(n) {
+            out.insert(n.clone(), x.clone());
+        }
+    }
+    Some(Value::Object(out))
 }
 
 fn index_array(v: &Value, ix: i64) -> Option<&Value> {
@@ -374,7 +400,16 @@ fn deep_scan<'a>(inner: &Segment, node: &'a Value, scope: &Scope<'a>, out: &mut 
             _ => {}
         },
         _ => {
-            apply_segment(inner, node, scope, out);
+            match inner {
+                // Jayway's scan tests a filter against each object it walks (not array elements as
+                // a group), so every matching object is selected exactly once.
+                Segment::Filter(expr) => {
+                    if node.is_object() && expr.matches(node, scope) {
+                        out.push(node);
+                    }
+                }
+                _ => apply_segment(inner, node, scope, out),
+            }
             match node {
                 Value::Array(a) => {
                     for v in a {

@@ -66,10 +66,27 @@ fn anchor_offset(text: Option<&str>, origin: &DefinitionOrigin) -> usize {
             resource,
             definition_file: None,
             ..
-        } => resource.rsplit('.').next().unwrap_or(resource),
+        } => return terraform_block_offset(text, resource),
         _ => return 0,
     };
     locate::key_offset(text, 0, key).unwrap_or(0)
+}
+
+/// Offset of `resource "type" "name"` in a .tf file.
+fn terraform_block_offset(text: &str, address: &str) -> usize {
+    let Some((ty, name)) = address.split_once('.') else {
+        return 0;
+    };
+    let (ty, name) = (format!("\"{ty}\""), format!("\"{name}\""));
+    let mut from = 0;
+    while let Some(p) = text[from..].find(&ty) {
+        let at = from + p;
+        if text[at + ty.len()..].trim_start().starts_with(&name) {
+            return at;
+        }
+        from = at + 1;
+    }
+    0
 }
 
 /// `/States/P/Branches/0/States/A` → ["States", "P", "Branches", "States", "A"].

@@ -178,7 +178,7 @@ impl Scope {
     pub fn get_att(&self, id: &str, attr: &str) -> String {
         let kind = self.resources.get(id).map(|r| Kind::of(&r.resource_type));
         match (kind, attr) {
-            (Some(_), "Arn" | "arn" | "qualified_arn") => self.arn(id),
+            (Some(_), "Arn" | "arn" | "qualified_arn" | "lambda_function_arn") => self.arn(id),
             (Some(Kind::Queue), "QueueUrl" | "url" | "id") => self.queue_url(id),
             (Some(Kind::Topic), "TopicArn" | "id") => self.arn(id),
             (Some(Kind::StateMachine), "id") => self.arn(id),
@@ -187,7 +187,14 @@ impl Scope {
             }
             (
                 Some(_),
-                "QueueName" | "TopicName" | "Name" | "name" | "function_name" | "bucket" | "id",
+                "QueueName"
+                | "TopicName"
+                | "Name"
+                | "name"
+                | "function_name"
+                | "bucket"
+                | "id"
+                | "lambda_function_name",
             ) => self.physical_name(id),
             (Some(res), _) if self.flavour == Flavour::Terraform => {
                 // Terraform: a literal argument of the block is its own attribute.
@@ -280,8 +287,8 @@ impl Scope {
                 Piece::Var(name) => match vars.get(name) {
                     Some(v) => out.push_str(&self.render(v)),
                     None => match self.var_expr(name) {
-                        // Unknown variables and templated defaults stay as written (no recursion).
-                        Value::String(s) if s.contains("${") => out.push_str(&s),
+                        // An unknown variable stays as written.
+                        Value::String(s) if s == format!("${{{name}}}") => out.push_str(&s),
                         expr => out.push_str(&self.render(&expr)),
                     },
                 },
@@ -300,14 +307,15 @@ impl Scope {
                 None => serde_json::json!({ "Ref": name }),
             },
             Flavour::Terraform => {
-                if let Some(v) = name
-                    .strip_prefix("var.")
-                    .or_else(|| name.strip_prefix("local."))
+                // `var.x`, `local.x`, `path.module` are stored under their full names.
+                if let Some(v) = self.parameters.get(name) {
+                    return v.clone();
+                }
+                if ["var.", "local.", "path.", "each.", "count."]
+                    .iter()
+                    .any(|p| name.starts_with(p))
                 {
-                    return match self.parameters.get(v) {
-                        Some(v) => v.clone(),
-                        None => Value::String(format!("${{{name}}}")),
-                    };
+                    return Value::String(format!("${{{name}}}"));
                 }
                 match name.rsplit_once('.') {
                     Some((addr, attr)) if self.resources.contains_key(addr) => {
@@ -351,7 +359,19 @@ impl Scope {
         };
         let name = function_name_of(&rendered);
         if name.contains("${") || name.contains("#{") || name.is_empty() {
-            return Err(format!("`{rendered}` is not resolvable to a function"));
+            let named: Vec<&str> = ids
+                .iter()
+                .map(String::as_str)
+                .filter(|id| !id.starts_with("AWS::"))
+                .collect();
+            return Err(if named.is_empty() {
+                format!("`{rendered}` is not resolvable to a function")
+            } else {
+                format!(
+                    "`{rendered}` refers to {}, which is not a Lambda function declared here",
+                    named.join(", ")
+                )
+            });
         }
         let matches: Vec<usize> = all_functions
             .iter()

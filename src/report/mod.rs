@@ -54,6 +54,9 @@ pub struct Finding {
     pub handler: Option<String>,
     pub export: String,
     pub runtime: Option<String>,
+    /// CDK construct paths (`Stack/OrderFlow/Resource`), when the template carries them.
+    pub state_machine_construct: Option<String>,
+    pub function_construct: Option<String>,
     pub language: Option<String>,
     /// `replaceable`, `replaceable-with-transform`, `not-replaceable` or `unknown`.
     pub verdict: String,
@@ -205,6 +208,8 @@ pub fn build_audit(
             handler: handler.clone(),
             export: f.handler_export.clone(),
             runtime: f.runtime.clone(),
+            state_machine_construct: sm.construct.clone(),
+            function_construct: f.construct.clone(),
             language: None,
             verdict: VERDICT_UNKNOWN.into(),
             sdk_calls: Vec::new(),
@@ -229,7 +234,7 @@ pub fn build_audit(
                     .collect();
                 if m.verdict.is_replaceable() && m.calls.len() == 1 {
                     let c = &m.calls[0];
-                    finding.integration = Some(integration::integration_for(&c.service, &c.action));
+                    finding.integration = integration::integration_for(&c.service, &c.action);
                     // Callback Tasks wait for a token: the Lambda is not the whole cost; still
                     // the invocation itself goes away.
                     finding.savings = Some(cost::estimate(

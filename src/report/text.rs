@@ -29,12 +29,13 @@ const MIN_WIDTH: usize = 6;
 const GAP: usize = 2;
 
 fn cells(f: &Finding) -> [String; 9] {
-    let reasons = f
-        .reasons
-        .iter()
-        .map(|r| r.code.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let mut codes: Vec<&str> = Vec::new();
+    for r in &f.reasons {
+        if !codes.contains(&r.code.as_str()) {
+            codes.push(&r.code);
+        }
+    }
+    let reasons = codes.join(", ");
     [
         f.state_machine.clone(),
         f.state.clone(),

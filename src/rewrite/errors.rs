@@ -259,6 +259,7 @@ mod tests {
             },
             &[],
         )
+        .unwrap()
     }
 
     #[test]

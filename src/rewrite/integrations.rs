@@ -4,7 +4,7 @@
 //!
 //! Sources: /work/shared/aws-facts.md §1.2 (resources and parameters), §1.3 (result shapes), §1.4 (JSON
 //! objects for strings), §1.5 (DynamoDB), §2 (aws-sdk naming), §3.3/3.4 (errors), §4 (IAM).
-//! When `rules/*.json` (src/rules.rs) lands this table should defer to it.
+//! The catalogue in `rules/*.json` (src/rules.rs) is the source of the per-operation facts.
 
 use crate::analysis::model::SdkCall;
 
@@ -18,254 +18,133 @@ pub struct Integration {
     pub error_prefix: String,
     /// The optimized DynamoDB/SQS/SNS results add SdkHttpMetadata and SdkResponseMetadata (§1.3).
     pub result_has_metadata: bool,
-    /// Parameters that accept a JSON object, which Step Functions serializes to a string (§1.4, §1.3).
-    pub json_object_params: &'static [&'static str],
+    /// Parameters that accept a JSON object, which Step Functions serializes to a string (§1.4):
+    /// `MessageBody`, `Entries[].Detail`.
+    pub json_object_params: Vec<String>,
     /// Errors of the target worth retrying (throttling, 5xx, client transport) (§3.4, [I] there).
     pub transient_errors: Vec<String>,
-    /// IAM action the state-machine role needs (`dynamodb:PutItem`) (§4).
-    pub iam_action: String,
+    /// IAM actions the state-machine role needs (`dynamodb:PutItem`) (§4).
+    pub iam_actions: Vec<String>,
     /// Why an optimized integration could not be used, for the notes.
     pub fallback_reason: Option<String>,
 }
 
-struct Optimized {
-    service: &'static str,
-    action: &'static str,
-    resource: &'static str,
-    prefix: &'static str,
-    metadata: bool,
-    params: &'static [&'static str],
-    json_params: &'static [&'static str],
-    transient: &'static [&'static str],
+impl Integration {
+    /// Whether parameter `key` (the last name of its path) may be a JSON object.
+    pub fn accepts_json_object(&self, key: &str) -> bool {
+        self.json_object_params
+            .iter()
+            .any(|p| p == key || p.ends_with(&format!(".{key}")))
+    }
 }
 
-const DDB_TRANSIENT: &[&str] = &[
-    "DynamoDB.ProvisionedThroughputExceededException",
-    "DynamoDB.ThrottlingException",
-    "DynamoDB.RequestLimitExceeded",
-    "DynamoDB.InternalServerErrorException",
-    "DynamoDB.SdkClientException",
-];
-const DDB_PUT_PARAMS: &[&str] = &[
-    "Item",
-    "TableName",
-    "ConditionalOperator",
-    "ConditionExpression",
-    "Expected",
-    "ExpressionAttributeNames",
-    "ExpressionAttributeValues",
-    "ReturnConsumedCapacity",
-    "ReturnItemCollectionMetrics",
-    "ReturnValues",
-];
-const DDB_DELETE_PARAMS: &[&str] = &[
-    "Key",
-    "TableName",
-    "ConditionalOperator",
-    "ConditionExpression",
-    "Expected",
-    "ExpressionAttributeNames",
-    "ExpressionAttributeValues",
-    "ReturnConsumedCapacity",
-    "ReturnItemCollectionMetrics",
-    "ReturnValues",
-];
-const DDB_UPDATE_PARAMS: &[&str] = &[
-    "Key",
-    "TableName",
-    "AttributeUpdates",
-    "UpdateExpression",
-    "ConditionalOperator",
-    "ConditionExpression",
-    "Expected",
-    "ExpressionAttributeNames",
-    "ExpressionAttributeValues",
-    "ReturnConsumedCapacity",
-    "ReturnItemCollectionMetrics",
-    "ReturnValues",
-];
-const DDB_GET_PARAMS: &[&str] = &[
-    "Key",
-    "TableName",
-    "AttributesToGet",
-    "ConsistentRead",
-    "ExpressionAttributeNames",
-    "ProjectionExpression",
-    "ReturnConsumedCapacity",
-];
-
-const OPTIMIZED: &[Optimized] = &[
-    Optimized {
-        service: "dynamodb",
-        action: "PutItem",
-        resource: "arn:aws:states:::dynamodb:putItem",
-        prefix: "DynamoDB",
-        metadata: true,
-        params: DDB_PUT_PARAMS,
-        json_params: &[],
-        transient: DDB_TRANSIENT,
-    },
-    Optimized {
-        service: "dynamodb",
-        action: "GetItem",
-        resource: "arn:aws:states:::dynamodb:getItem",
-        prefix: "DynamoDB",
-        metadata: true,
-        params: DDB_GET_PARAMS,
-        json_params: &[],
-        transient: DDB_TRANSIENT,
-    },
-    Optimized {
-        service: "dynamodb",
-        action: "UpdateItem",
-        resource: "arn:aws:states:::dynamodb:updateItem",
-        prefix: "DynamoDB",
-        metadata: true,
-        params: DDB_UPDATE_PARAMS,
-        json_params: &[],
-        transient: DDB_TRANSIENT,
-    },
-    Optimized {
-        service: "dynamodb",
-        action: "DeleteItem",
-        resource: "arn:aws:states:::dynamodb:deleteItem",
-        prefix: "DynamoDB",
-        metadata: true,
-        params: DDB_DELETE_PARAMS,
-        json_params: &[],
-        transient: DDB_TRANSIENT,
-    },
-    Optimized {
-        service: "sqs",
-        action: "SendMessage",
-        resource: "arn:aws:states:::sqs:sendMessage",
-        prefix: "SQS",
-        metadata: true,
-        params: &[
-            "QueueUrl",
-            "MessageBody",
-            "DelaySeconds",
-            "MessageAttributes",
-            "MessageDeduplicationId",
-            "MessageGroupId",
+/// Throttling / server / transport error names per error prefix (aws-facts §3.3 and §3.4 [I]:
+/// "throttling/5xx names of the target ... never retry ConditionalCheckFailedException").
+fn transient_errors(prefix: &str) -> Vec<String> {
+    let names: &[&str] = match prefix {
+        "DynamoDB" | "DynamoDb" => &[
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+            "RequestLimitExceeded",
+            "InternalServerErrorException",
+            "SdkClientException",
         ],
-        json_params: &["MessageBody"],
-        transient: &["SQS.SdkClientException"],
-    },
-    Optimized {
-        service: "sns",
-        action: "Publish",
-        resource: "arn:aws:states:::sns:publish",
-        prefix: "SNS",
-        metadata: true,
-        params: &[
-            "Message",
-            "MessageAttributes",
-            "MessageStructure",
-            "MessageDeduplicationId",
-            "MessageGroupId",
-            "PhoneNumber",
-            "Subject",
-            "TargetArn",
-            "TopicArn",
-        ],
-        json_params: &["Message"],
-        transient: &["SNS.ThrottledException", "SNS.SdkClientException"],
-    },
-    Optimized {
-        service: "events",
-        action: "PutEvents",
-        resource: "arn:aws:states:::events:putEvents",
-        prefix: "EventBridge",
-        metadata: false,
-        params: &["Entries"],
-        json_params: &["Detail"],
-        transient: &["EventBridge.SdkClientException"],
-    },
-];
+        "SNS" | "Sns" => &["ThrottledException", "SdkClientException"],
+        _ => &["SdkClientException"],
+    };
+    names.iter().map(|n| format!("{prefix}.{n}")).collect()
+}
 
-/// aws-sdk service token (§2: Java v2 client names, not always the IAM prefix) and error prefix.
+/// aws-sdk service token and error prefix for a service the catalogue does not know (§2: Java v2
+/// client names lowercased; PascalCase prefix).
 fn aws_sdk_names(service: &str) -> (String, String) {
-    let known: &[(&str, &str, &str)] = &[
-        ("dynamodb", "dynamodb", "DynamoDb"),
-        ("sqs", "sqs", "Sqs"),
-        ("sns", "sns", "Sns"),
-        ("events", "eventbridge", "EventBridge"),
-        ("states", "sfn", "Sfn"),
-        ("logs", "cloudwatchlogs", "CloudWatchLogs"),
-        ("s3", "s3", "S3"),
-        ("lambda", "lambda", "Lambda"),
-        ("secretsmanager", "secretsmanager", "SecretsManager"),
-        ("ssm", "ssm", "Ssm"),
-        ("kinesis", "kinesis", "Kinesis"),
-        ("ses", "ses", "Ses"),
-        ("sesv2", "sesv2", "SesV2"),
-    ];
-    for (iam, token, prefix) in known {
-        if *iam == service {
-            return (token.to_string(), prefix.to_string());
-        }
-    }
-    let mut prefix = service.to_string();
+    let token = match service {
+        "events" => "eventbridge",
+        "states" => "sfn",
+        "logs" => "cloudwatchlogs",
+        other => other,
+    };
+    let mut prefix = token.to_string();
     if let Some(first) = prefix.get(0..1) {
         prefix = first.to_uppercase() + &prefix[1..];
     }
-    (service.to_string(), prefix)
+    (token.to_string(), prefix)
 }
 
-fn camel(action: &str) -> String {
-    let mut chars = action.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().collect::<String>() + chars.as_str(),
-        None => String::new(),
-    }
-}
-
-/// The integration for a call. `param_names` are the top-level request parameters the handler sets:
-/// one outside the optimized integration's list moves the call to `aws-sdk:*`.
-pub fn for_call(call: &SdkCall, param_names: &[String]) -> Integration {
-    let mut fallback_reason = None;
-    if let Some(o) = OPTIMIZED
-        .iter()
-        .find(|o| o.service == call.service && o.action == call.action)
-    {
-        let unsupported: Vec<&String> = param_names
-            .iter()
-            .filter(|p| !o.params.contains(&p.as_str()))
-            .collect();
-        if unsupported.is_empty() {
-            return Integration {
-                resource: o.resource.to_string(),
-                optimized: true,
-                error_prefix: o.prefix.to_string(),
-                result_has_metadata: o.metadata,
-                json_object_params: o.json_params,
-                transient_errors: o.transient.iter().map(|s| s.to_string()).collect(),
-                iam_action: format!("{}:{}", call.service, call.action),
-                fallback_reason: None,
-            };
-        }
-        fallback_reason = Some(format!(
-            "the optimized {} integration does not take {}; using the AWS SDK integration",
-            o.resource,
-            unsupported
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+/// The integration for a call. `param_names` are the top-level request parameters the handler
+/// sets: one the optimized integration does not take moves the call to `aws-sdk:*`. The rules
+/// catalogue (rules/*.json) decides; services it does not know get the aws-sdk naming rule.
+pub fn for_call(call: &SdkCall, param_names: &[String]) -> Result<Integration, String> {
+    let Some(rule) = crate::rules::Catalogue::builtin().lookup(&call.service, &call.action) else {
+        let (token, prefix) = aws_sdk_names(&call.service);
+        return Ok(Integration {
+            resource: format!(
+                "arn:aws:states:::aws-sdk:{token}:{}",
+                crate::rules::camel_action(&call.action)
+            ),
+            optimized: false,
+            transient_errors: transient_errors(&prefix),
+            error_prefix: prefix,
+            result_has_metadata: false,
+            json_object_params: vec![],
+            iam_actions: vec![format!("{}:{}", call.service, call.action)],
+            fallback_reason: Some(format!(
+                "{} is not in the rules catalogue: the aws-sdk integration name and error prefix follow the general rule (aws-facts §2)",
+                call.id()
+            )),
+        });
+    };
+    if rule.unsupported {
+        return Err(format!(
+            "Step Functions does not support {} (aws-facts §2)",
+            call.id()
         ));
     }
-    let (token, prefix) = aws_sdk_names(&call.service);
-    Integration {
-        resource: format!("arn:aws:states:::aws-sdk:{token}:{}", camel(&call.action)),
-        optimized: false,
-        transient_errors: vec![format!("{prefix}.SdkClientException")],
-        error_prefix: prefix,
-        result_has_metadata: false,
-        json_object_params: &[],
-        iam_action: format!("{}:{}", call.service, call.action),
-        fallback_reason,
+    let unsupported: Vec<&str> = param_names
+        .iter()
+        .filter(|p| !rule.parameters.iter().any(|q| q == *p))
+        .map(|s| s.as_str())
+        .collect();
+    if rule.optimized && unsupported.is_empty() {
+        if let Some(prefix) = &rule.error_prefix {
+            return Ok(Integration {
+                resource: rule.integration.clone(),
+                optimized: true,
+                error_prefix: prefix.clone(),
+                result_has_metadata: rule.result_metadata,
+                json_object_params: rule.json_params.clone(),
+                transient_errors: transient_errors(prefix),
+                iam_actions: rule.iam_actions.clone(),
+                fallback_reason: None,
+            });
+        }
     }
+    let fallback_reason = if rule.optimized && !unsupported.is_empty() {
+        Some(format!(
+            "the optimized {} integration does not take {}; using {}",
+            rule.integration,
+            unsupported.join(", "),
+            rule.aws_sdk_integration
+        ))
+    } else if rule.optimized {
+        Some(format!(
+            "no source documents the error names of {}; using {}",
+            rule.integration, rule.aws_sdk_integration
+        ))
+    } else {
+        None
+    };
+    Ok(Integration {
+        resource: rule.aws_sdk_integration.clone(),
+        optimized: false,
+        error_prefix: rule.aws_sdk_error_prefix.clone(),
+        transient_errors: transient_errors(&rule.aws_sdk_error_prefix),
+        // aws-sdk results carry no SDK metadata (§1.3).
+        result_has_metadata: false,
+        json_object_params: vec![],
+        iam_actions: rule.iam_actions.clone(),
+        fallback_reason,
+    })
 }
 
 #[cfg(test)]
@@ -289,20 +168,26 @@ mod tests {
         let i = for_call(
             &call("dynamodb", "PutItem"),
             &["TableName".into(), "Item".into()],
-        );
+        )
+        .unwrap();
         assert_eq!(i.resource, "arn:aws:states:::dynamodb:putItem");
         assert_eq!(i.error_prefix, "DynamoDB");
+        assert!(i.result_has_metadata);
         let i = for_call(
             &call("sqs", "SendMessage"),
-            &["MessageSystemAttributes".into()],
-        );
+            &["QueueUrl".into(), "Bogus".into()],
+        )
+        .unwrap();
         assert_eq!(i.resource, "arn:aws:states:::aws-sdk:sqs:sendMessage");
         assert_eq!(i.error_prefix, "Sqs");
         assert!(i.fallback_reason.is_some());
-        let i = for_call(&call("dynamodb", "Query"), &[]);
+        let i = for_call(&call("dynamodb", "Query"), &[]).unwrap();
         assert_eq!(i.resource, "arn:aws:states:::aws-sdk:dynamodb:query");
         assert_eq!(i.error_prefix, "DynamoDb");
-        let i = for_call(&call("events", "PutEvents"), &["Entries".into()]);
+        let i = for_call(&call("events", "PutEvents"), &["Entries".into()]).unwrap();
         assert!(!i.result_has_metadata);
+        assert!(i.accepts_json_object("Detail"));
+        let i = for_call(&call("kafka", "ListClusters"), &[]).unwrap();
+        assert_eq!(i.resource, "arn:aws:states:::aws-sdk:kafka:listClusters");
     }
 }

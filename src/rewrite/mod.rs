@@ -12,6 +12,7 @@ pub mod expr;
 pub mod iam;
 pub mod integrations;
 pub mod json_span;
+pub mod pipeline;
 mod plan;
 pub mod results;
 pub mod synth;
@@ -92,3 +93,5 @@ pub struct TemplateIam {
 
 #[cfg(test)]
 mod order_service_tests;
+#[cfg(test)]
+pub(crate) use order_service_tests::models as order_service_models;

@@ -512,7 +512,7 @@ fn only_and_exclude_select_tasks() {
         &models(),
         &RewriteOptions {
             only: vec!["NotifyCustomer".into()],
-            exclude: vec![],
+            ..Default::default()
         },
     );
     assert_eq!(only.tasks.len(), 1);
@@ -521,8 +521,8 @@ fn only_and_exclude_select_tasks() {
         &p,
         &models(),
         &RewriteOptions {
-            only: vec![],
             exclude: vec!["SaveOrderFunction".into()],
+            ..Default::default()
         },
     );
     assert_eq!(excl.tasks.len(), 3);
@@ -563,4 +563,30 @@ fn a_handler_that_returns_nothing_into_a_kept_result_is_not_rewritten() {
         "{}",
         skipped.reason
     );
+}
+
+/// The real pipeline (discovery + handler analysis) gives the same plan as the hand-built models:
+/// the snapshots above describe what `lambdaless rewrite fixtures/order-service` prints.
+#[test]
+fn analysed_handlers_give_the_same_rewrite() {
+    let planned = pipeline::plan_path(&root(), &RewriteOptions::default()).unwrap();
+    assert!(
+        planned.handler_errors.is_empty(),
+        "{:?}",
+        planned.handler_errors
+    );
+    let hand = full_plan();
+    let real: Vec<(&str, &Value)> = planned
+        .plan
+        .tasks
+        .iter()
+        .map(|t| (t.state.as_str(), &t.rewritten))
+        .collect();
+    let expected: Vec<(&str, &Value)> = hand
+        .tasks
+        .iter()
+        .map(|t| (t.state.as_str(), &t.rewritten))
+        .collect();
+    assert_eq!(real, expected);
+    assert_eq!(planned.plan.iam_add, hand.iam_add);
 }

@@ -19,6 +19,9 @@ pub struct RewriteOptions {
     pub only: Vec<String>,
     /// Never these functions (logical id or FunctionName).
     pub exclude: Vec<String>,
+    /// Tasks to leave as they are, with the reason (state machine index, state name, reason):
+    /// `rewrite --write` withholds the Tasks verify has not proven.
+    pub withhold: Vec<(usize, String, String)>,
 }
 
 /// Per state machine: what changes in it.
@@ -72,6 +75,14 @@ pub fn plan(
             .any(|e| *e == function.id || function.function_name.as_deref() == Some(e))
         {
             out.skipped.push(skip("excluded (--exclude)".into()));
+            continue;
+        }
+        if let Some((_, _, why)) = options
+            .withhold
+            .iter()
+            .find(|(m, s, _)| *m == link.state_machine && *s == link.state)
+        {
+            out.skipped.push(skip(why.clone()));
             continue;
         }
         let Some((_, model)) = models.iter().find(|(i, _)| *i == fi) else {
@@ -411,16 +422,18 @@ fn current_text(
 /// A path from discovery, made usable: absolute paths and paths already under the root as they
 /// are, others relative to the root.
 pub fn resolve_path(root: &Path, p: &Path) -> PathBuf {
-    if p.is_absolute() || (!root.as_os_str().is_empty() && p.starts_with(root)) {
+    let base = crate::report::base_dir(root);
+    if p.is_absolute() || (!base.as_os_str().is_empty() && p.starts_with(&base)) || p.exists() {
         p.to_path_buf()
     } else {
-        root.join(p)
+        base.join(p)
     }
 }
 
 /// The path relative to the root with forward slashes (as diffs and reports show it).
 pub fn display(root: &Path, p: &Path) -> String {
-    let rel = p.strip_prefix(root).unwrap_or(p);
+    let base = crate::report::base_dir(root);
+    let rel = p.strip_prefix(&base).unwrap_or(p);
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()

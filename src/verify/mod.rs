@@ -1,2 +1,636 @@
 //! Verification: runs the original and the rewritten state machine on many inputs and injected
 //! faults, and compares status, output, error, and every side effect.
+//!
+//! For each rewritten Task, `prove` builds a hybrid machine (the original with only that Task
+//! rewritten) and compares it with the original on the samples, generated inputs and every fault
+//! the new integration can raise; then it compares the fully rewritten machine on all inputs.
+//! The original's Lambda functions are simulated from their handler models (`lambda_sim`).
+
+pub mod backend;
+pub mod canon;
+pub mod compare;
+pub mod faults;
+pub mod inputs;
+pub mod lambda_sim;
+pub mod lang;
+pub mod marshal;
+pub mod report;
+pub mod stub_services;
+
+use crate::analysis::model::HandlerModel;
+use crate::discover::model::Project;
+use crate::error::InputError;
+use crate::interp::{ExecutionContext, StateMachine};
+use crate::rewrite::{RewritePlan, RewrittenTask};
+use backend::{LambdaMock, MockLambdas, RunBackend};
+use compare::{Context, Delta, Kind, RunOutcome};
+use faults::{Fault, FaultState};
+use inputs::{Input, Shape};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// How to verify.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Seed of the input generator (same seed, same inputs).
+    pub seed: u64,
+    /// Number of generated inputs per rewritten Task.
+    pub samples: usize,
+    /// Extra input files (`--inputs DIR`), in addition to the project's sample inputs.
+    pub input_files: Vec<PathBuf>,
+    /// Inject the service faults of each rewritten Task.
+    pub faults: bool,
+    /// Count differences on inputs outside the samples' types as counterexamples too.
+    pub strict_types: bool,
+    pub context: ExecutionContext,
+    /// What the Lambda Tasks that are not rewritten return, by state (identity when absent).
+    pub lambda_mocks: HashMap<String, LambdaMock>,
+    /// Handler models of Lambda Tasks that are not rewritten, by state: both versions simulate
+    /// them alike (more faithful than a mock when later states read what they return).
+    pub simulate: HashMap<String, HandlerModel>,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            seed: 1,
+            samples: 200,
+            input_files: Vec::new(),
+            faults: true,
+            strict_types: false,
+            context: ExecutionContext::default(),
+            lambda_mocks: HashMap::new(),
+            simulate: HashMap::new(),
+        }
+    }
+}
+
+/// A minimal failing case, with both runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Counterexample {
+    /// Which input (after shrinking: the input it was shrunk from).
+    pub found_with: String,
+    pub input: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<Fault>,
+    pub differences: Vec<Delta>,
+    pub original: RunOutcome,
+    pub rewritten: RunOutcome,
+}
+
+/// A warning or accepted difference, reported once with how often it occurred.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub kind: Kind,
+    pub at: String,
+    pub note: String,
+    pub original: Value,
+    pub rewritten: Value,
+    pub occurrences: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Proven,
+    NotEquivalent,
+    /// The simulation could not decide (unsupported handler construct, no input reached the state).
+    Inconclusive,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskReport {
+    pub state: String,
+    pub function: String,
+    /// The new Resource.
+    pub integration: String,
+    pub verdict: Verdict,
+    /// Inputs run (samples + generated), and how many were within the samples' types.
+    pub inputs: usize,
+    pub inputs_in_domain: usize,
+    pub fault_scenarios: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<Counterexample>,
+    /// Inputs outside the samples' types on which the versions differ (type assumptions).
+    pub out_of_domain_differences: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub out_of_domain_example: Option<Counterexample>,
+    pub findings: Vec<Finding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MachineReport {
+    pub state_machine: String,
+    pub tasks: Vec<TaskReport>,
+    /// The fully rewritten machine against the original on all inputs.
+    pub whole_machine: TaskReport,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub seed: u64,
+    pub generated_per_task: usize,
+    pub machines: Vec<MachineReport>,
+}
+
+impl VerifyReport {
+    pub fn equivalent(&self) -> bool {
+        self.machines.iter().all(|m| {
+            m.whole_machine.verdict == Verdict::Proven
+                && m.tasks.iter().all(|t| t.verdict == Verdict::Proven)
+        })
+    }
+
+    /// Is the rewrite of `state` in state machine `machine` (index into `Project::state_machines`)
+    /// proven? `rewrite --write` refuses the Tasks for which this is false unless `--force`.
+    pub fn is_proven(&self, project: &Project, machine: usize, state: &str) -> bool {
+        let Some(sm) = project.state_machines.get(machine) else {
+            return false;
+        };
+        self.machines.iter().any(|m| {
+            m.state_machine == sm.name
+                && m.whole_machine.verdict == Verdict::Proven
+                && m.tasks
+                    .iter()
+                    .any(|t| t.state == state && t.verdict == Verdict::Proven)
+        })
+    }
+}
+
+/// A named input file, read and parsed.
+fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, InputError> {
+    let mut out = Vec::new();
+    for f in files {
+        let value = InputError::read_json(f)?;
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        out.push(Input {
+            name: format!("sample {name}"),
+            value,
+            in_domain: true,
+        });
+    }
+    Ok(out)
+}
+
+/// The JSON files of a directory (`--inputs DIR`), sorted by name.
+pub fn input_files_in(dir: &std::path::Path) -> Result<Vec<PathBuf>, InputError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| InputError::new(dir, format!("cannot read the inputs directory: {e}")))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().map(|x| x == "json").unwrap_or(false))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Proves every rewritten Task of `plan`. Bad sample files are an `InputError`; everything that
+/// happens inside executions is part of the report.
+pub fn prove(
+    project: &Project,
+    plan: &RewritePlan,
+    opts: &VerifyOptions,
+) -> Result<VerifyReport, InputError> {
+    let mut files = project.sample_inputs.clone();
+    files.extend(opts.input_files.iter().cloned());
+    let samples = read_inputs(&files)?;
+    let mut machines = Vec::new();
+    let mut by_machine: Vec<usize> = plan.tasks.iter().map(|t| t.state_machine).collect();
+    by_machine.sort();
+    by_machine.dedup();
+    for sm_index in by_machine {
+        let Some(sm) = project.state_machines.get(sm_index) else {
+            continue;
+        };
+        let tasks: Vec<&RewrittenTask> = plan
+            .tasks
+            .iter()
+            .filter(|t| t.state_machine == sm_index)
+            .collect();
+        let rewritten_def = plan
+            .definitions
+            .iter()
+            .find(|(i, _)| *i == sm_index)
+            .map(|(_, d)| d.clone())
+            .unwrap_or_else(|| apply_tasks(&sm.definition, &tasks, None));
+        let names: Vec<String> = tasks
+            .iter()
+            .map(|t| {
+                project
+                    .functions
+                    .get(t.function)
+                    .map(|f| f.id.clone())
+                    .unwrap_or_else(|| t.model.function.clone())
+            })
+            .collect();
+        machines.push(prove_machine(
+            &sm.name,
+            &sm.definition,
+            &rewritten_def,
+            &tasks,
+            &names,
+            &samples,
+            opts,
+        ));
+    }
+    Ok(VerifyReport {
+        seed: opts.seed,
+        generated_per_task: opts.samples,
+        machines,
+    })
+}
+
+/// The original definition with the given Tasks replaced by their rewritten states (and the
+/// helper states the rewrite added, taken from `full`).
+pub fn apply_tasks(original: &Value, tasks: &[&RewrittenTask], full: Option<&Value>) -> Value {
+    let mut def = original.clone();
+    for t in tasks {
+        // The plan's full definition has substitutions applied, like `original`; the task's own
+        // copy keeps the file's `${...}` placeholders.
+        let state = full
+            .and_then(|f| f.pointer(&t.pointer))
+            .cloned()
+            .unwrap_or_else(|| t.rewritten.clone());
+        if let Some(slot) = def.pointer_mut(&t.pointer) {
+            *slot = state;
+        }
+    }
+    if let (Some(full), Some(states)) = (
+        full.and_then(|f| f.get("States"))
+            .and_then(Value::as_object),
+        def.get_mut("States").and_then(Value::as_object_mut),
+    ) {
+        for (name, state) in full {
+            if !states.contains_key(name) && !original["States"].get(name).is_some() {
+                states.insert(name.clone(), state.clone());
+            }
+        }
+    }
+    def
+}
+
+/// Runs one execution of `machine` on `input` with a fresh world.
+pub fn run_once(
+    machine: &StateMachine,
+    input: &Value,
+    models: &HashMap<String, &HandlerModel>,
+    fault: Option<Fault>,
+    context: &ExecutionContext,
+    mocks: &HashMap<String, LambdaMock>,
+) -> RunOutcome {
+    let mut world = stub_services::StubServices::new();
+    let mut mock = MockLambdas::new(mocks.clone());
+    let mut be = RunBackend::new(
+        &mut world,
+        models.clone(),
+        &mut mock,
+        FaultState::new(fault),
+    );
+    let result = machine.execute(input.clone(), context, &mut be);
+    let world = be.snapshot();
+    RunOutcome::new(
+        result,
+        std::mem::take(&mut be.log),
+        world,
+        be.inconclusive.take(),
+    )
+}
+
+/// Two parsed machines compared on inputs and faults.
+struct Pair<'a> {
+    original: StateMachine,
+    rewritten: StateMachine,
+    models: HashMap<String, &'a HandlerModel>,
+    context: &'a ExecutionContext,
+    mocks: &'a HashMap<String, LambdaMock>,
+}
+
+impl Pair<'_> {
+    fn run(&self, input: &Value, fault: Option<&Fault>) -> (RunOutcome, RunOutcome, Vec<Delta>) {
+        let a = run_once(
+            &self.original,
+            input,
+            &self.models,
+            fault.cloned(),
+            self.context,
+            self.mocks,
+        );
+        let b = run_once(
+            &self.rewritten,
+            input,
+            &self.models,
+            fault.cloned(),
+            self.context,
+            self.mocks,
+        );
+        let ctx = Context {
+            fault,
+            appended_resources: vec![
+                self.context.state_machine_arn.clone(),
+                self.context.execution_arn.clone(),
+            ],
+        };
+        let d = compare::compare(&a, &b, &ctx);
+        (a, b, d)
+    }
+}
+
+/// Accumulates one Task's (or the whole machine's) results.
+struct Tally {
+    report: TaskReport,
+}
+
+impl Tally {
+    fn new(state: &str, function: &str, integration: &str) -> Self {
+        Tally {
+            report: TaskReport {
+                state: state.into(),
+                function: function.into(),
+                integration: integration.into(),
+                verdict: Verdict::Proven,
+                inputs: 0,
+                inputs_in_domain: 0,
+                fault_scenarios: 0,
+                counterexample: None,
+                out_of_domain_differences: 0,
+                out_of_domain_example: None,
+                findings: Vec::new(),
+                reason: None,
+            },
+        }
+    }
+
+    fn note(&mut self, deltas: &[Delta]) {
+        for d in deltas.iter().filter(|d| d.kind != Kind::Difference) {
+            let at = generic_at(&d.at);
+            match self
+                .report
+                .findings
+                .iter_mut()
+                .find(|f| f.at == at && f.note == d.note)
+            {
+                Some(f) => f.occurrences += 1,
+                None => self.report.findings.push(Finding {
+                    kind: d.kind,
+                    at,
+                    note: d.note.clone(),
+                    original: d.original.clone(),
+                    rewritten: d.rewritten.clone(),
+                    occurrences: 1,
+                }),
+            }
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.report.counterexample.is_some() || self.report.verdict == Verdict::Inconclusive
+    }
+}
+
+/// Array indices and call numbers vary between inputs; findings are grouped without them.
+fn generic_at(at: &str) -> String {
+    let mut out = String::new();
+    let mut in_brackets = false;
+    for c in at.chars() {
+        match c {
+            '[' => {
+                in_brackets = true;
+                out.push_str("[*]");
+            }
+            ']' => in_brackets = false,
+            _ if in_brackets => {}
+            _ => out.push(c),
+        }
+    }
+    match out.split_once(' ') {
+        Some((head, rest)) if head == "call" => rest
+            .split_once(' ')
+            .map(|(_, r)| format!("call {r}"))
+            .unwrap_or(out),
+        _ => out,
+    }
+}
+
+/// Shrinks a failing input while it stays in its domain and keeps failing on the same aspect.
+fn minimize(
+    pair: &Pair,
+    shape: &Shape,
+    input: &Input,
+    fault: Option<&Fault>,
+    first: &Delta,
+) -> Counterexample {
+    let aspect = first.aspect;
+    let keep_domain = input.in_domain;
+    let small = inputs::shrink(
+        &input.value,
+        |candidate| {
+            if keep_domain && !shape.admits(candidate) {
+                return false;
+            }
+            let (_, _, d) = pair.run(candidate, fault);
+            d.iter()
+                .any(|x| x.kind == Kind::Difference && x.aspect == aspect)
+        },
+        300,
+    );
+    let (a, b, d) = pair.run(&small, fault);
+    Counterexample {
+        found_with: input.name.clone(),
+        input: small,
+        fault: fault.cloned(),
+        differences: d
+            .into_iter()
+            .filter(|x| x.kind == Kind::Difference)
+            .collect(),
+        original: a,
+        rewritten: b,
+    }
+}
+
+/// Checks one input (and fault); records a counterexample or findings. Returns the states the
+/// original run visited (for the reachability check).
+fn check(
+    tally: &mut Tally,
+    pair: &Pair,
+    shape: &Shape,
+    input: &Input,
+    fault: Option<&Fault>,
+    strict: bool,
+) -> Vec<String> {
+    let (a, b, deltas) = pair.run(&input.value, fault);
+    if let Some(inc) = a.inconclusive.as_ref().or(b.inconclusive.as_ref()) {
+        tally.report.verdict = Verdict::Inconclusive;
+        tally.report.reason = Some(format!(
+            "cannot simulate the Lambda of state {}: {}",
+            inc.state, inc.reason
+        ));
+        return Vec::new();
+    }
+    let visited = a.path.clone();
+    let first = deltas.iter().find(|d| d.kind == Kind::Difference).cloned();
+    match first {
+        None => tally.note(&deltas),
+        Some(first) if input.in_domain || strict => {
+            tally.report.verdict = Verdict::NotEquivalent;
+            tally.report.counterexample = Some(minimize(pair, shape, input, fault, &first));
+        }
+        Some(first) => {
+            tally.report.out_of_domain_differences += 1;
+            if tally.report.out_of_domain_example.is_none() {
+                tally.report.out_of_domain_example =
+                    Some(minimize(pair, shape, input, fault, &first));
+            }
+        }
+    }
+    visited
+}
+
+fn resource_of(state: &Value) -> String {
+    state
+        .get("Resource")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string()
+}
+
+fn prove_machine(
+    name: &str,
+    original: &Value,
+    rewritten: &Value,
+    tasks: &[&RewrittenTask],
+    functions: &[String],
+    samples: &[Input],
+    opts: &VerifyOptions,
+) -> MachineReport {
+    let mut models: HashMap<String, &HandlerModel> =
+        opts.simulate.iter().map(|(s, m)| (s.clone(), m)).collect();
+    for t in tasks {
+        models.insert(t.state.clone(), &t.model);
+    }
+    let shape = Shape::infer(samples.iter().map(|s| &s.value));
+    let sample_values: Vec<Value> = samples.iter().map(|s| s.value.clone()).collect();
+    let parse = |def: &Value| StateMachine::parse(def);
+    let mut task_reports = Vec::new();
+    for (i, task) in tasks.iter().enumerate() {
+        let integration = resource_of(&task.rewritten);
+        let mut tally = Tally::new(&task.state, &functions[i], &integration);
+        let hybrid = apply_tasks(original, &[*task], Some(rewritten));
+        let pair = match (parse(original), parse(&hybrid)) {
+            (Ok(o), Ok(h)) => Pair {
+                original: o,
+                rewritten: h,
+                models: models.clone(),
+                context: &opts.context,
+                mocks: &opts.lambda_mocks,
+            },
+            (Err(e), _) => {
+                tally.report.verdict = Verdict::Inconclusive;
+                tally.report.reason = Some(format!("the original definition does not parse: {e}"));
+                task_reports.push(tally.report);
+                continue;
+            }
+            (_, Err(e)) => {
+                tally.report.verdict = Verdict::NotEquivalent;
+                tally.report.reason = Some(format!("the rewritten definition is invalid: {e}"));
+                task_reports.push(tally.report);
+                continue;
+            }
+        };
+        let generated = inputs::generate(
+            &sample_values,
+            &shape,
+            opts.samples,
+            opts.seed ^ (i as u64).wrapping_mul(0x9E37),
+        );
+        let mut reaching: Vec<&Input> = Vec::new();
+        for input in samples.iter().chain(generated.iter()) {
+            if tally.done() {
+                break;
+            }
+            tally.report.inputs += 1;
+            tally.report.inputs_in_domain += input.in_domain as usize;
+            let visited = check(&mut tally, &pair, &shape, input, None, opts.strict_types);
+            if visited.contains(&task.state) && input.in_domain && reaching.len() < 2 {
+                reaching.push(input);
+            }
+        }
+        if !tally.done() && reaching.is_empty() {
+            tally.report.verdict = Verdict::Inconclusive;
+            tally.report.reason = Some(format!("no input reached state {}", task.state));
+        }
+        if opts.faults && !tally.done() {
+            if let Some((service, action, _)) = stub_services::parse_resource(&integration) {
+                for fault in faults::scenarios(&task.state, &service, &action) {
+                    if tally.done() {
+                        break;
+                    }
+                    tally.report.fault_scenarios += 1;
+                    for input in &reaching {
+                        if tally.done() {
+                            break;
+                        }
+                        check(
+                            &mut tally,
+                            &pair,
+                            &shape,
+                            input,
+                            Some(&fault),
+                            opts.strict_types,
+                        );
+                    }
+                }
+            }
+        }
+        task_reports.push(tally.report);
+    }
+
+    let mut whole = Tally::new("(whole state machine)", "", "");
+    match (parse(original), parse(rewritten)) {
+        (Ok(o), Ok(r)) => {
+            let pair = Pair {
+                original: o,
+                rewritten: r,
+                models: models.clone(),
+                context: &opts.context,
+                mocks: &opts.lambda_mocks,
+            };
+            let generated = inputs::generate(
+                &sample_values,
+                &shape,
+                opts.samples,
+                opts.seed.wrapping_add(0xA5A5),
+            );
+            let mut unreached: Vec<&str> = tasks.iter().map(|t| t.state.as_str()).collect();
+            for input in samples.iter().chain(generated.iter()) {
+                if whole.done() {
+                    break;
+                }
+                whole.report.inputs += 1;
+                whole.report.inputs_in_domain += input.in_domain as usize;
+                let visited = check(&mut whole, &pair, &shape, input, None, opts.strict_types);
+                unreached.retain(|s| !visited.iter().any(|v| v == s));
+            }
+            // Two runs that never reach a rewritten state agree trivially; that proves nothing.
+            if !whole.done() && !unreached.is_empty() {
+                whole.report.verdict = Verdict::Inconclusive;
+                whole.report.reason = Some(format!("no input reached {}", unreached.join(", ")));
+            }
+        }
+        (_, Err(e)) | (Err(e), _) => {
+            whole.report.verdict = Verdict::NotEquivalent;
+            whole.report.reason = Some(format!("a definition does not parse: {e}"));
+        }
+    }
+    MachineReport {
+        state_machine: name.to_string(),
+        tasks: task_reports,
+        whole_machine: whole.report,
+    }
+}

@@ -454,3 +454,88 @@ proptest::proptest! {
         let _ = eval_with(&s, &json!({}));
     }
 }
+
+/// Expected values from the recorded cases: `<token>` strings and the upstream placeholders
+/// (`RandomNumberGenerated`, `generated-uuid`) stand for values nothing can reproduce.
+fn matches_expected(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::String(e), Value::Number(_)) if e == "RandomNumberGenerated" => true,
+        (Value::String(e), Value::String(_)) if e.contains('<') || e == "generated-uuid" => true,
+        (Value::Object(e), Value::Object(a)) => {
+            e.len() == a.len()
+                && e.iter()
+                    .all(|(k, v)| a.get(k).is_some_and(|w| matches_expected(v, w)))
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            e.len() == a.len() && e.iter().zip(a).all(|(x, y)| matches_expected(x, y))
+        }
+        _ => crate::asl::path::filter::json_eq(expected, actual),
+    }
+}
+
+/// Replays every recorded `intrinsic_functions` case that is a single JSONPath Pass state with
+/// Parameters: each `"key.$"` is evaluated as an intrinsic (or path) and compared with AWS's output.
+#[test]
+fn all_recorded_intrinsic_cases() {
+    use crate::asl::path;
+    let Some(dir) = crate::asl::recorded_cases_dir() else {
+        eprintln!("recorded cases not found; skipping");
+        return;
+    };
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("intrinsic_functions.") {
+            continue;
+        }
+        let case: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let states = case["definition"]["States"].as_object().unwrap();
+        if states.len() != 1 {
+            continue;
+        }
+        let st = states.values().next().unwrap();
+        let keys: Vec<&String> = st.as_object().unwrap().keys().collect();
+        if keys.len() != 3 || st["Parameters"].is_null() {
+            continue;
+        }
+        let input = &case["input"];
+        let c = &case["context"];
+        let ctx = json!({
+            "StateMachine": {"Name": c["state_machine_name"], "Id": c["state_machine_arn"]},
+            "Execution": {"Input": input, "Name": c["execution_name"], "Id": c["execution_arn"]}
+        });
+        let scope = Scope {
+            input,
+            context: &ctx,
+            variables: None,
+        };
+        let mut out = serde_json::Map::new();
+        for (k, v) in st["Parameters"].as_object().unwrap() {
+            let val = match k.strip_suffix(".$") {
+                Some(key) => {
+                    let expr = v.as_str().unwrap();
+                    let r = if is_intrinsic(expr) {
+                        evaluate(expr, &scope).map(Some)
+                    } else {
+                        path::select(expr, &scope)
+                    };
+                    (
+                        key.to_string(),
+                        r.unwrap_or_else(|e| panic!("{name}: {expr}: {e}")).unwrap(),
+                    )
+                }
+                None => (k.clone(), v.clone()),
+            };
+            out.insert(val.0, val.1);
+        }
+        let expected = &case["expected"]["output"];
+        assert!(
+            matches_expected(expected, &Value::Object(out.clone())),
+            "{name}: expected {expected}, got {}",
+            Value::Object(out)
+        );
+        n += 1;
+    }
+    assert!(n >= 100, "only {n} intrinsic cases replayed");
+}

@@ -69,7 +69,13 @@ fn wildcards_slices_unions() {
     assert_eq!(sel("$.items[-2:].v", &input), Some(json!([4])));
     assert_eq!(sel("$.items[0,3].v", &input), Some(json!([1, 4])));
     assert_eq!(sel("$.items[::2].v", &input), Some(json!([1])));
-    assert_eq!(sel("$.o['x','y']", &input), Some(json!([1, 2])));
+    // Jayway merges a trailing multi-name selection into one object.
+    assert_eq!(sel("$.o['x','y']", &input), Some(json!({"x": 1, "y": 2})));
+    assert_eq!(sel("$.o['x','nope']", &input), Some(json!({"x": 1})));
+    assert_eq!(
+        sel("$.items[*]['v','w']", &input),
+        Some(json!([{"v": 1}, {"v": 2}, {"w": 3}, {"v": 4}]))
+    );
     assert_eq!(
         sel("$.items[1:100]", &input)
             .unwrap()
@@ -86,6 +92,10 @@ fn deep_scan() {
     assert_eq!(sel("$..id", &input), Some(json!([0, 1, 2, 3])));
     assert_eq!(sel("$.a..id", &input), Some(json!([1, 2, 3])));
     assert_eq!(sel("$..b[0]", &input), Some(json!([{"id": 2}])));
+    assert_eq!(
+        sel("$..[?(@.id >= 2)]", &input),
+        Some(json!([{"id": 2}, {"id": 3}]))
+    );
     assert_eq!(
         sel("$.a.b..*", &input),
         Some(json!([{"id": 2}, 2, {"c": {"id": 3}}, {"id": 3}, 3]))
@@ -234,7 +244,18 @@ fn assign_reference_paths() {
 fn assign_errors() {
     let mut t = json!({"a": "str", "arr": [1]});
     let e = assign(&mut t, "$.a.b", json!(1)).unwrap_err();
-    assert_eq!(e.error, "States.Runtime");
+    assert_eq!(e.error, "States.ResultPathMatchFailure");
+    assert_eq!(
+        e.cause,
+        "Unable to apply ReferencePath $.a.b to input {\"a\":\"str\",\"arr\":[1]}"
+    );
+    assert!(assign(&mut t, "$.new[0]", json!(1)).is_err());
+    let mut s = json!("a string");
+    let e = assign(&mut s, "$.x", json!(1)).unwrap_err();
+    assert_eq!(
+        e.cause,
+        "Unable to apply ReferencePath $.x to input \"a string\""
+    );
     assert!(assign(&mut t, "$.arr[5]", json!(1)).is_err());
     assert!(assign(&mut t, "$.x[*]", json!(1)).is_err());
     assert!(assign(&mut t, "$$.x", json!(1)).is_err());

@@ -1,0 +1,504 @@
+//! Compares two runs (original and rewritten) the way a consumer of the workflow would: final
+//! status, output, error and cause, the states visited, every successful service call in order
+//! with canonical parameters, and the final world. JSON is compared semantically; byte-level
+//! differences (spacing, key order, escaping) are warnings; inherent differences are accepted
+//! with a reason.
+
+use super::backend::{CallRecord, Inconclusive};
+use super::faults::Fault;
+use crate::interp::ExecutionResult;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Everything one run produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOutcome {
+    pub status: String,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    /// Names of the states entered, in order.
+    pub path: Vec<String>,
+    pub calls: Vec<CallRecord>,
+    pub world: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inconclusive: Option<Inconclusive>,
+    #[serde(skip)]
+    pub history: Vec<Value>,
+}
+
+impl RunOutcome {
+    pub fn new(
+        result: ExecutionResult,
+        calls: Vec<CallRecord>,
+        world: Value,
+        inconclusive: Option<Inconclusive>,
+    ) -> Self {
+        RunOutcome {
+            path: states_entered(&result.history),
+            status: result.status,
+            output: result.output,
+            error: result.error,
+            cause: result.cause,
+            calls,
+            world,
+            inconclusive,
+            history: result.history,
+        }
+    }
+
+    /// The calls that took effect (failed attempts change nothing in the world).
+    pub fn effective_calls(&self) -> Vec<&CallRecord> {
+        self.calls.iter().filter(|c| c.error.is_none()).collect()
+    }
+}
+
+/// State names from `*StateEntered` history events (AWS history vocabulary).
+pub fn states_entered(history: &[Value]) -> Vec<String> {
+    history
+        .iter()
+        .filter(|e| {
+            e.get("type")
+                .and_then(Value::as_str)
+                .map(|t| t.ends_with("StateEntered"))
+                .unwrap_or(false)
+        })
+        .filter_map(|e| {
+            e.get("stateEnteredEventDetails")
+                .and_then(|d| d.get("name"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Not equivalent.
+    Difference,
+    /// Same meaning, different bytes: a consumer comparing text would notice.
+    Warning,
+    /// Inherent and harmless, with the reason in `note`.
+    Accepted,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aspect {
+    Status,
+    Output,
+    Error,
+    Cause,
+    ControlFlow,
+    SideEffect,
+    World,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Delta {
+    pub kind: Kind,
+    pub aspect: Aspect,
+    /// Where: a JSON path in the output, `call #2 sqs:SendMessage $.MessageBody`, ...
+    pub at: String,
+    pub original: Value,
+    pub rewritten: Value,
+    pub note: String,
+}
+
+/// What the comparison needs to know about the run.
+pub struct Context<'a> {
+    pub fault: Option<&'a Fault>,
+    /// ARNs Step Functions appends to EventBridge `Resources`.
+    pub appended_resources: Vec<String>,
+}
+
+struct Differ<'a> {
+    ctx: &'a Context<'a>,
+    aspect: Aspect,
+    out: Vec<Delta>,
+}
+
+impl Differ<'_> {
+    fn push(&mut self, kind: Kind, at: &str, a: &Value, b: &Value, note: impl Into<String>) {
+        self.out.push(Delta {
+            kind,
+            aspect: self.aspect,
+            at: at.to_string(),
+            original: a.clone(),
+            rewritten: b.clone(),
+            note: note.into(),
+        });
+    }
+
+    fn diff(&mut self, a: &Value, b: &Value, at: &str) {
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                if is_error_object(a) && is_error_object(b) {
+                    self.error_pair(
+                        x.get("Error").and_then(Value::as_str),
+                        y.get("Error").and_then(Value::as_str),
+                        &format!("{at}.Error"),
+                    );
+                    if x.get("Cause") != y.get("Cause") {
+                        self.push(
+                            Kind::Accepted,
+                            &format!("{at}.Cause"),
+                            &x["Cause"],
+                            &y["Cause"],
+                            "the Cause text is written by the Lambda runtime or by the service SDK; its wording is not part of the contract",
+                        );
+                    }
+                    return;
+                }
+                for (k, va) in x {
+                    let p = format!("{at}.{}", path_key(k));
+                    match y.get(k) {
+                        Some(vb) => self.diff(va, vb, &p),
+                        None => self.push(
+                            Kind::Difference,
+                            &p,
+                            va,
+                            &Value::Null,
+                            "missing in the rewritten run",
+                        ),
+                    }
+                }
+                for (k, vb) in y {
+                    if !x.contains_key(k) {
+                        let p = format!("{at}.{}", path_key(k));
+                        self.push(
+                            Kind::Difference,
+                            &p,
+                            &Value::Null,
+                            vb,
+                            "only in the rewritten run",
+                        );
+                    }
+                }
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                if is_resources(at) && self.appended(x, y) {
+                    self.push(
+                        Kind::Accepted,
+                        at,
+                        a,
+                        b,
+                        "the EventBridge integration appends the state machine and execution ARNs to Resources",
+                    );
+                    return;
+                }
+                if x.len() != y.len() {
+                    self.push(
+                        Kind::Difference,
+                        at,
+                        a,
+                        b,
+                        format!("{} items against {}", x.len(), y.len()),
+                    );
+                    return;
+                }
+                for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                    self.diff(va, vb, &format!("{at}[{i}]"));
+                }
+            }
+            (Value::Number(x), Value::Number(y)) => {
+                if x.as_f64() != y.as_f64() {
+                    self.push(Kind::Difference, at, a, b, "different numbers");
+                } else if x.to_string() != y.to_string() {
+                    self.push(
+                        Kind::Warning,
+                        at,
+                        a,
+                        b,
+                        format!("same number written as {x} and {y}"),
+                    );
+                }
+            }
+            (Value::String(x), Value::String(y)) if x != y => self.strings(x, y, at, a, b),
+            _ if a == b => {}
+            _ => self.push(Kind::Difference, at, a, b, "different values"),
+        }
+    }
+
+    fn appended(&self, x: &[Value], y: &[Value]) -> bool {
+        y.len() > x.len()
+            && y[..x.len()] == *x
+            && y[x.len()..].iter().all(|v| {
+                v.as_str()
+                    .map(|s| self.ctx.appended_resources.iter().any(|r| r == s))
+                    .unwrap_or(false)
+            })
+    }
+
+    fn strings(&mut self, x: &str, y: &str, at: &str, a: &Value, b: &Value) {
+        let parsed = (
+            serde_json::from_str::<Value>(x),
+            serde_json::from_str::<Value>(y),
+        );
+        if let (Ok(px), Ok(py)) = parsed {
+            if px.is_object() || px.is_array() || py.is_object() || py.is_array() {
+                let before = self.out.len();
+                self.diff(&px, &py, &format!("{at}(json)"));
+                let semantic = self.out[before..]
+                    .iter()
+                    .any(|d| d.kind == Kind::Difference);
+                if !semantic {
+                    self.out.truncate(before);
+                    self.push(
+                        Kind::Warning,
+                        at,
+                        a,
+                        b,
+                        format!(
+                            "same JSON, different text ({}): a consumer that parses it sees the same value; one that compares, hashes or signs the text sees a difference",
+                            text_difference(x, y)
+                        ),
+                    );
+                }
+                return;
+            }
+        }
+        self.push(Kind::Difference, at, a, b, "different strings");
+    }
+
+    fn error_pair(&mut self, a: Option<&str>, b: Option<&str>, at: &str) {
+        if a == b {
+            return;
+        }
+        let va = a.map(Value::from).unwrap_or(Value::Null);
+        let vb = b.map(Value::from).unwrap_or(Value::Null);
+        match (self.ctx.fault, a, b) {
+            (Some(f), Some(ea), Some(eb)) if names_fault(ea, f) && names_fault(eb, f) => self.push(
+                Kind::Accepted,
+                at,
+                &va,
+                &vb,
+                format!(
+                    "the injected {} is named by the Lambda runtime in the original and by the integration in the rewrite; Retry/Catch that match either name must list both",
+                    f.error.name
+                ),
+            ),
+            _ => self.push(Kind::Difference, at, &va, &vb, "different error names"),
+        }
+    }
+}
+
+fn path_key(k: &str) -> String {
+    if k.chars().all(|c| c.is_alphanumeric() || c == '_') && !k.is_empty() {
+        k.to_string()
+    } else {
+        format!("['{k}']")
+    }
+}
+
+fn is_error_object(v: &Value) -> bool {
+    v.as_object()
+        .map(|o| o.len() == 2 && o.contains_key("Error") && o.contains_key("Cause"))
+        .unwrap_or(false)
+}
+
+fn is_resources(at: &str) -> bool {
+    at.ends_with(".Resources") || at.ends_with(".resources")
+}
+
+/// Does an error name denote the injected API error (as the SDK in the Lambda, or as the
+/// integration, names it)?
+fn names_fault(error: &str, f: &Fault) -> bool {
+    let name = f.error.name;
+    let tail = error.rsplit('.').next().unwrap_or(error);
+    tail == name
+        || tail == format!("{name}Exception")
+        || (!f.error.modelled
+            && (error == "ClientError" || (error.contains('.') && tail.ends_with("Exception"))))
+}
+
+/// A short description of how two texts of the same JSON differ.
+fn text_difference(x: &str, y: &str) -> String {
+    let mut kinds = Vec::new();
+    let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    if x.contains(": ") != y.contains(": ") || x.contains(", ") != y.contains(", ") {
+        kinds.push("spacing");
+    }
+    if x.contains("\\u") != y.contains("\\u") {
+        kinds.push("unicode escaping");
+    }
+    if kinds.is_empty() && strip(x).len() == strip(y).len() {
+        kinds.push("key order");
+    }
+    if kinds.is_empty() {
+        kinds.push("number or escape spelling");
+    }
+    kinds.join(", ")
+}
+
+/// Compares two runs. An empty result (or only warnings/accepted) means equivalent.
+pub fn compare(orig: &RunOutcome, new: &RunOutcome, ctx: &Context) -> Vec<Delta> {
+    let mut d = Differ {
+        ctx,
+        aspect: Aspect::Status,
+        out: Vec::new(),
+    };
+    if orig.status != new.status {
+        d.push(
+            Kind::Difference,
+            "status",
+            &json!(orig.status),
+            &json!(new.status),
+            "different final status",
+        );
+    }
+    d.aspect = Aspect::Error;
+    d.error_pair(orig.error.as_deref(), new.error.as_deref(), "error");
+    if orig.cause != new.cause {
+        d.aspect = Aspect::Cause;
+        let kind = if orig.error.is_some() {
+            Kind::Accepted
+        } else {
+            Kind::Difference
+        };
+        d.push(
+            kind,
+            "cause",
+            &json!(orig.cause),
+            &json!(new.cause),
+            "the Cause text is written by the Lambda runtime or by the service SDK; its wording is not part of the contract",
+        );
+    }
+    d.aspect = Aspect::Output;
+    d.diff(
+        orig.output.as_ref().unwrap_or(&Value::Null),
+        new.output.as_ref().unwrap_or(&Value::Null),
+        "$",
+    );
+    if orig.path != new.path {
+        d.aspect = Aspect::ControlFlow;
+        d.push(
+            Kind::Difference,
+            "states visited",
+            &json!(orig.path),
+            &json!(new.path),
+            "the executions took different paths through the state machine",
+        );
+    }
+    d.aspect = Aspect::SideEffect;
+    let (ca, cb) = (orig.effective_calls(), new.effective_calls());
+    for i in 0..ca.len().max(cb.len()) {
+        match (ca.get(i), cb.get(i)) {
+            (Some(a), Some(b)) if a.operation == b.operation => d.diff(
+                &a.params,
+                &b.params,
+                &format!("call #{} {} (state {})", i + 1, a.operation, a.state),
+            ),
+            (a, b) => {
+                let show = |c: Option<&&CallRecord>| {
+                    c.map(
+                        |c| json!({"state": c.state, "operation": c.operation, "params": c.params}),
+                    )
+                    .unwrap_or(Value::Null)
+                };
+                d.push(
+                    Kind::Difference,
+                    &format!("call #{}", i + 1),
+                    &show(a),
+                    &show(b),
+                    "the service calls differ from here on",
+                );
+                break;
+            }
+        }
+    }
+    d.aspect = Aspect::World;
+    d.diff(&orig.world, &new.world, "world");
+    demote_digests(&mut d.out);
+    d.out
+}
+
+/// An MD5 of a body whose text differs only at byte level differs too; that is the same warning.
+fn demote_digests(out: &mut [Delta]) {
+    let warned: Vec<String> = out
+        .iter()
+        .filter(|d| d.kind == Kind::Warning)
+        .filter_map(|d| d.at.rsplit_once('.').map(|(p, _)| p.to_string()))
+        .collect();
+    for d in out.iter_mut() {
+        let is_digest =
+            d.at.rsplit('.')
+                .next()
+                .map(|k| k.starts_with("MD5Of"))
+                .unwrap_or(false);
+        if d.kind == Kind::Difference && is_digest {
+            if let Some((parent, _)) = d.at.rsplit_once('.') {
+                if warned.iter().any(|w| w == parent) {
+                    d.kind = Kind::Warning;
+                    d.note = "the MD5 of a body that differs only in its text".into();
+                }
+            }
+        }
+    }
+}
+
+pub fn is_equivalent(deltas: &[Delta]) -> bool {
+    deltas.iter().all(|d| d.kind != Kind::Difference)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(output: Value) -> RunOutcome {
+        RunOutcome {
+            status: "SUCCEEDED".into(),
+            output: Some(output),
+            error: None,
+            cause: None,
+            path: vec!["A".into()],
+            calls: vec![],
+            world: json!({}),
+            inconclusive: None,
+            history: vec![],
+        }
+    }
+
+    fn ctx() -> Context<'static> {
+        Context {
+            fault: None,
+            appended_resources: vec!["arn:sm".into(), "arn:ex".into()],
+        }
+    }
+
+    #[test]
+    fn json_text_differences_are_warnings() {
+        let a = run(json!({"body": "{\"a\": 1, \"b\": \"\\u00eb\"}"}));
+        let b = run(json!({"body": "{\"a\":1,\"b\":\"ë\"}"}));
+        let d = compare(&a, &b, &ctx());
+        assert!(is_equivalent(&d));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].kind, Kind::Warning);
+        assert!(d[0].note.contains("spacing"));
+        let c = run(json!({"body": "{\"a\":2}"}));
+        assert!(!is_equivalent(&compare(&a, &c, &ctx())));
+    }
+
+    #[test]
+    fn key_order_is_ignored_but_values_are_not() {
+        let a = run(json!({"x": 1, "y": [1, 2]}));
+        let b = run(json!({"y": [1, 2], "x": 1}));
+        assert!(compare(&a, &b, &ctx()).is_empty());
+        let c = run(json!({"y": [1, 2], "x": "1"}));
+        let d = compare(&a, &c, &ctx());
+        assert_eq!(d[0].at, "$.x");
+        assert!(!is_equivalent(&d));
+    }
+
+    #[test]
+    fn appended_resources_and_causes_are_accepted() {
+        let a = run(json!({"Resources": ["r1"], "err": {"Error": "E", "Cause": "one"}}));
+        let b = run(
+            json!({"Resources": ["r1", "arn:sm", "arn:ex"], "err": {"Error": "E", "Cause": "two"}}),
+        );
+        let d = compare(&a, &b, &ctx());
+        assert!(is_equivalent(&d));
+        assert!(d.iter().all(|x| x.kind == Kind::Accepted));
+    }
+}

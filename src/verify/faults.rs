@@ -1,0 +1,347 @@
+//! Service faults injected identically into both versions of a state machine, and how each
+//! version names them: inside the original Lambda the SDK raises the modelled exception (and
+//! retries throttling on its own); a direct integration reports `<Prefix>.<Exception>`.
+//!
+//! The error catalogue is the `errors` list of each operation in the AWS API models (botocore
+//! 1.43.11 `dynamodb/2012-08-10`, `sqs/2012-11-05`, `sns/2010-03-31`, `events/2015-10-07`), plus
+//! `ValidationException`, which DynamoDB returns without modelling it.
+
+use serde::Serialize;
+
+/// One API error as the service returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiError {
+    /// Modelled shape name (what the SDKs name the exception), or the wire code when unmodelled.
+    pub name: &'static str,
+    /// HTTP status class the service uses (for reports).
+    pub status: u16,
+    pub message: &'static str,
+    pub modelled: bool,
+}
+
+const fn e(name: &'static str, status: u16, message: &'static str) -> ApiError {
+    ApiError {
+        name,
+        status,
+        message,
+        modelled: true,
+    }
+}
+
+const DDB_WRITE: &[ApiError] = &[
+    e("ConditionalCheckFailedException", 400, "The conditional request failed"),
+    e("ProvisionedThroughputExceededException", 400, "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API."),
+    e("ThrottlingException", 400, "Throughput exceeds the current capacity of your table or index."),
+    e("ResourceNotFoundException", 400, "Requested resource not found"),
+    e("ItemCollectionSizeLimitExceededException", 400, "Item collection size limit exceeded"),
+    e("TransactionConflictException", 400, "Transaction is ongoing for the item"),
+    e("RequestLimitExceeded", 400, "Throughput exceeds the current throughput limit for your account."),
+    e("InternalServerError", 500, "Internal server error"),
+    ApiError { name: "ValidationException", status: 400, message: "One or more parameter values were invalid", modelled: false },
+];
+
+const DDB_READ: &[ApiError] = &[
+    e(
+        "ProvisionedThroughputExceededException",
+        400,
+        "The level of configured provisioned throughput for the table was exceeded.",
+    ),
+    e(
+        "ThrottlingException",
+        400,
+        "Throughput exceeds the current capacity of your table or index.",
+    ),
+    e(
+        "ResourceNotFoundException",
+        400,
+        "Requested resource not found",
+    ),
+    e(
+        "RequestLimitExceeded",
+        400,
+        "Throughput exceeds the current throughput limit for your account.",
+    ),
+    e("InternalServerError", 500, "Internal server error"),
+    ApiError {
+        name: "ValidationException",
+        status: 400,
+        message: "One or more parameter values were invalid",
+        modelled: false,
+    },
+];
+
+const SQS_SEND: &[ApiError] = &[
+    e(
+        "QueueDoesNotExist",
+        400,
+        "The specified queue does not exist.",
+    ),
+    e(
+        "InvalidMessageContents",
+        400,
+        "The message contains characters outside the allowed set.",
+    ),
+    e("RequestThrottled", 400, "Request is throttled."),
+    e("KmsThrottled", 400, "Amazon SQS was throttled by AWS KMS."),
+    e(
+        "KmsAccessDenied",
+        400,
+        "The caller doesn't have the required KMS access.",
+    ),
+    e(
+        "UnsupportedOperation",
+        400,
+        "Error code 400. Unsupported operation.",
+    ),
+];
+
+const SNS_PUBLISH: &[ApiError] = &[
+    e("NotFoundException", 404, "Topic does not exist"),
+    e("InvalidParameterException", 400, "Invalid parameter"),
+    e("InternalErrorException", 500, "Internal error"),
+    e(
+        "AuthorizationErrorException",
+        403,
+        "User is not authorized to perform SNS:Publish",
+    ),
+    e(
+        "KMSThrottlingException",
+        400,
+        "The request was denied due to request throttling by AWS KMS",
+    ),
+    e("ValidationException", 400, "Message too long"),
+];
+
+const EVENTS_PUT: &[ApiError] = &[e("InternalException", 500, "Internal exception")];
+
+/// The API errors an operation can return.
+pub fn errors_for(service: &str, action: &str) -> &'static [ApiError] {
+    match (service, action) {
+        ("dynamodb", "PutItem" | "UpdateItem" | "DeleteItem") => DDB_WRITE,
+        ("dynamodb", "GetItem") => DDB_READ,
+        ("sqs", "SendMessage") => SQS_SEND,
+        ("sns", "Publish") => SNS_PUBLISH,
+        ("events", "PutEvents") => EVENTS_PUT,
+        _ => &[],
+    }
+}
+
+/// Does the AWS API model list this error for the operation (boto3 raises a class of that name)?
+pub fn is_modelled(service: &str, action: &str, name: &str) -> bool {
+    errors_for(service, action)
+        .iter()
+        .any(|e| e.name == name && e.modelled)
+}
+
+/// How a Task reaches a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntegrationStyle {
+    /// `arn:aws:states:::dynamodb:putItem`: AWS SDK for Java v1 exception names.
+    Optimized,
+    /// `arn:aws:states:::aws-sdk:dynamodb:putItem`: `<Prefix>.<Name>` with Java v2 names.
+    AwsSdk,
+}
+
+fn optimized_prefix(service: &str) -> (&'static str, &'static str, &'static str) {
+    // (error prefix, Java v1 base exception, Java v1 service name in causes)
+    match service {
+        "dynamodb" => ("DynamoDB", "AmazonDynamoDBException", "AmazonDynamoDBv2"),
+        "sqs" => ("SQS", "AmazonSQSException", "AmazonSQS"),
+        "sns" => ("SNS", "AmazonSNSException", "AmazonSNS"),
+        "events" => (
+            "EventBridge",
+            "AmazonEventBridgeException",
+            "AmazonEventBridge",
+        ),
+        "lambda" => ("Lambda", "AWSLambdaException", "AWSLambda"),
+        "states" => (
+            "StepFunctions",
+            "AWSStepFunctionsException",
+            "AWSStepFunctions",
+        ),
+        _ => ("Unknown", "AmazonServiceException", "Unknown"),
+    }
+}
+
+/// aws-sdk integration prefixes (aws-facts §2, "Exception prefix" column).
+pub fn aws_sdk_prefix(service: &str) -> &'static str {
+    match service {
+        "dynamodb" => "DynamoDb",
+        "sqs" => "Sqs",
+        "sns" => "Sns",
+        "events" | "eventbridge" => "EventBridge",
+        "lambda" => "Lambda",
+        "states" | "sfn" => "Sfn",
+        "s3" => "S3",
+        _ => "Unknown",
+    }
+}
+
+fn with_exception_suffix(name: &str) -> String {
+    if name.ends_with("Exception") {
+        name.to_string()
+    } else {
+        format!("{name}Exception")
+    }
+}
+
+/// Error and Cause a direct integration reports for an API error (aws-facts §3.3 for optimized
+/// integrations: `DynamoDB.<Java v1 exception>`, unmodelled errors collapse to the service base
+/// exception; §2 for aws-sdk: `DynamoDb.<Name>`, unmodelled → `DynamoDb.DynamoDbException`).
+pub fn integration_error(
+    style: IntegrationStyle,
+    service: &str,
+    err: &ApiError,
+    request_id: &str,
+) -> (String, String) {
+    match style {
+        IntegrationStyle::Optimized => {
+            let (prefix, base, svc) = optimized_prefix(service);
+            let class = if err.modelled {
+                with_exception_suffix(err.name)
+            } else {
+                base.to_string()
+            };
+            (
+                format!("{prefix}.{class}"),
+                format!(
+                    "{} (Service: {svc}; Status Code: {}; Error Code: {}; Request ID: {request_id}; Proxy: null)",
+                    err.message, err.status, err.name
+                ),
+            )
+        }
+        IntegrationStyle::AwsSdk => {
+            let prefix = aws_sdk_prefix(service);
+            let class = if err.modelled {
+                with_exception_suffix(err.name)
+            } else {
+                format!("{prefix}Exception")
+            };
+            (
+                format!("{prefix}.{class}"),
+                format!(
+                    "{} (Service: {prefix}, Status Code: {}, Request ID: {request_id})",
+                    err.message, err.status
+                ),
+            )
+        }
+    }
+}
+
+/// How long a fault lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultMode {
+    /// Every attempt fails (the SDK's own retries and any Retry are exhausted).
+    Persistent,
+    /// Only the first attempt fails (what the SDK's or the state's Retry should absorb).
+    Transient,
+}
+
+/// One fault scenario: the calls a state makes to one operation fail with one error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fault {
+    pub state: String,
+    pub service: String,
+    pub action: String,
+    pub error: ApiError,
+    pub mode: FaultMode,
+}
+
+impl Fault {
+    pub fn describe(&self) -> String {
+        let mode = match self.mode {
+            FaultMode::Persistent => "every attempt",
+            FaultMode::Transient => "first attempt only",
+        };
+        format!(
+            "{}:{} in {} fails with {} ({mode})",
+            self.service, self.action, self.state, self.error.name
+        )
+    }
+}
+
+/// All fault scenarios for a state that calls `service:action`.
+pub fn scenarios(state: &str, service: &str, action: &str) -> Vec<Fault> {
+    let mut out = Vec::new();
+    for err in errors_for(service, action) {
+        for mode in [FaultMode::Persistent, FaultMode::Transient] {
+            out.push(Fault {
+                state: state.to_string(),
+                service: service.to_string(),
+                action: action.to_string(),
+                error: err.clone(),
+                mode,
+            });
+        }
+    }
+    out
+}
+
+/// Counts matching calls so a transient fault fails only the first one.
+#[derive(Debug, Clone, Default)]
+pub struct FaultState {
+    pub fault: Option<Fault>,
+    hits: u32,
+}
+
+impl FaultState {
+    pub fn new(fault: Option<Fault>) -> Self {
+        FaultState { fault, hits: 0 }
+    }
+
+    /// The error to inject for this call, if the fault applies to it.
+    pub fn check(&mut self, state: &str, service: &str, action: &str) -> Option<ApiError> {
+        let f = self.fault.as_ref()?;
+        if f.state != state || f.service != service || f.action != action {
+            return None;
+        }
+        self.hits += 1;
+        match f.mode {
+            FaultMode::Persistent => Some(f.error.clone()),
+            FaultMode::Transient if self.hits == 1 => Some(f.error.clone()),
+            FaultMode::Transient => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_names_per_integration_style() {
+        let ccf = &errors_for("dynamodb", "PutItem")[0];
+        let (err, cause) = integration_error(IntegrationStyle::Optimized, "dynamodb", ccf, "r");
+        assert_eq!(err, "DynamoDB.ConditionalCheckFailedException");
+        assert!(cause.contains("Error Code: ConditionalCheckFailedException"));
+        let (err, _) = integration_error(IntegrationStyle::AwsSdk, "dynamodb", ccf, "r");
+        assert_eq!(err, "DynamoDb.ConditionalCheckFailedException");
+        let validation = errors_for("dynamodb", "PutItem")
+            .iter()
+            .find(|e| !e.modelled)
+            .unwrap();
+        let (err, _) = integration_error(IntegrationStyle::Optimized, "dynamodb", validation, "r");
+        assert_eq!(err, "DynamoDB.AmazonDynamoDBException");
+        let (err, _) = integration_error(IntegrationStyle::AwsSdk, "dynamodb", validation, "r");
+        assert_eq!(err, "DynamoDb.DynamoDbException");
+        let qdne = &errors_for("sqs", "SendMessage")[0];
+        assert_eq!(
+            integration_error(IntegrationStyle::Optimized, "sqs", qdne, "r").0,
+            "SQS.QueueDoesNotExistException"
+        );
+    }
+
+    #[test]
+    fn transient_faults_hit_once() {
+        let f = scenarios("Save", "dynamodb", "PutItem")
+            .into_iter()
+            .find(|f| f.mode == FaultMode::Transient)
+            .unwrap();
+        let mut st = FaultState::new(Some(f));
+        assert!(st.check("Other", "dynamodb", "PutItem").is_none());
+        assert!(st.check("Save", "dynamodb", "PutItem").is_some());
+        assert!(st.check("Save", "dynamodb", "PutItem").is_none());
+    }
+}

@@ -1,0 +1,285 @@
+//! `verify` on the order-service example: the careful rewrite is proven; wrong rewrites are caught.
+
+mod support;
+use support::order_plan::*;
+
+use lambdaless::verify::{prove, report, Verdict};
+
+#[test]
+fn order_service_rewrite_is_proven() {
+    let project = project();
+    let plan = plan_with(&project, &rewritten_states());
+    let r = prove(&project, &plan, &options(200)).unwrap();
+    let text = report::text(&r);
+    println!("{text}");
+    assert!(r.equivalent(), "{text}");
+    let m = &r.machines[0];
+    assert_eq!(m.tasks.len(), 4);
+    for t in &m.tasks {
+        assert_eq!(t.verdict, Verdict::Proven);
+        assert!(t.inputs >= 204, "{} ran {} inputs", t.state, t.inputs);
+        assert!(t.fault_scenarios > 0, "{}", t.state);
+    }
+}
+
+use serde_json::{json, Value};
+
+/// The careful rewrite of one state, changed by `f`.
+fn mutated(state: &str, f: impl Fn(&mut Value)) -> (String, Value) {
+    let mut s = rewritten_states()
+        .into_iter()
+        .find(|(n, _)| *n == state)
+        .unwrap()
+        .1;
+    f(&mut s);
+    (state.to_string(), s)
+}
+
+fn prove_one(state: &str, new_state: Value, samples: usize) -> lambdaless::verify::VerifyReport {
+    let project = project();
+    let plan = plan_with(&project, &[(state, new_state)]);
+    let mut opts = options(samples);
+    // The other Lambda Tasks stay; both versions simulate them from their models.
+    for (other, m) in models() {
+        if other != state {
+            opts.simulate.insert(other.to_string(), m);
+        }
+    }
+    prove(&project, &plan, &opts).unwrap()
+}
+
+#[test]
+fn a_changed_path_in_the_parameters_gives_a_counterexample() {
+    let (state, s) = mutated("SaveOrder", |s| {
+        s["Parameters"]["Item"]["orderId"] = json!({"S.$": "$.orderID"})
+    });
+    let r = prove_one(&state, s, 50);
+    assert!(!r.equivalent());
+    let t = &r.machines[0].tasks[0];
+    assert_eq!(t.verdict, Verdict::NotEquivalent);
+    let c = t.counterexample.as_ref().expect("a counterexample");
+    // The first sample already differs; shrinking leaves only what the difference needs.
+    assert_eq!(c.found_with, "sample order-basic.json");
+    assert!(c.input.get("orderId").is_some(), "{}", c.input);
+    assert!(c.input.to_string().len() < 80, "not shrunk: {}", c.input);
+    assert!(
+        c.differences
+            .iter()
+            .any(|d| d.at == "status" || d.at.starts_with("call")),
+        "{:?}",
+        c.differences
+    );
+    assert_eq!(c.original.status, "SUCCEEDED");
+    let text = report::text(&r);
+    assert!(
+        text.contains("NOT EQUIVALENT") && text.contains("counterexample"),
+        "{text}"
+    );
+}
+
+type Mutation = (&'static str, &'static str, fn(&mut Value));
+
+/// Deliberately wrong rewrites; each must be caught.
+const MUTATIONS: &[Mutation] = &[
+    ("wrong path", "SaveOrder", |s| {
+        s["Parameters"]["Item"]["orderId"] = json!({"S.$": "$.orderID"})
+    }),
+    ("lost field", "SaveOrder", |s| {
+        s["Parameters"]["Item"]
+            .as_object_mut()
+            .unwrap()
+            .remove("status");
+    }),
+    ("lost items field", "SaveOrder", |s| {
+        s["Parameters"]["Item"]
+            .as_object_mut()
+            .unwrap()
+            .remove("items");
+    }),
+    ("wrong literal", "SaveOrder", |s| {
+        s["Parameters"]["Item"]["status"] = json!({"S": "Received"})
+    }),
+    ("number vs string", "SaveOrder", |s| {
+        s["Parameters"]["Item"]["orderId"] = json!({"N.$": "$.orderId"})
+    }),
+    ("wrong type (list instead of JSON text)", "SaveOrder", |s| {
+        s["Parameters"]["Item"]["items"] = json!({"S.$": "States.JsonToString($)"})
+    }),
+    ("wrong table", "SaveOrder", |s| {
+        s["Parameters"]["TableName"] = json!("customers")
+    }),
+    ("wrong integration", "SaveOrder", |s| {
+        s["Resource"] = json!("arn:aws:states:::dynamodb:updateItem")
+    }),
+    ("dropped retry", "SaveOrder", |s| {
+        s.as_object_mut().unwrap().remove("Retry");
+    }),
+    ("retry kept on Lambda error names", "SaveOrder", |s| {
+        s["Retry"][0]["ErrorEquals"] =
+            json!(["Lambda.ServiceException", "Lambda.TooManyRequestsException"])
+    }),
+    ("retry names of the other integration", "SaveOrder", |s| {
+        s["Retry"][0]["ErrorEquals"] = json!([
+            "DynamoDb.ProvisionedThroughputExceededException",
+            "DynamoDb.ThrottlingException"
+        ])
+    }),
+    ("dropped catch", "SaveOrder", |s| {
+        s.as_object_mut().unwrap().remove("Catch");
+    }),
+    ("wrong error name in catch", "SaveOrder", |s| {
+        s["Catch"][0]["ErrorEquals"] = json!(["ConditionalCheckFailedException"])
+    }),
+    ("catch goes to the wrong state", "SaveOrder", |s| {
+        s["Catch"][0]["Next"] = json!("OrderPlaced")
+    }),
+    ("ResultPath $ replaces the state", "SaveOrder", |s| {
+        s.as_object_mut().unwrap().remove("ResultPath");
+    }),
+    ("ResultPath adds a field", "SaveOrder", |s| {
+        s["ResultPath"] = json!("$.saved")
+    }),
+    ("wrong Next", "SaveOrder", |s| {
+        s["Next"] = json!("NotifyCustomer")
+    }),
+    ("wrong body path", "NotifyWarehouse", |s| {
+        s["Parameters"]["MessageBody.$"] = json!("$.customer")
+    }),
+    ("static body", "NotifyWarehouse", |s| {
+        let p = s["Parameters"].as_object_mut().unwrap();
+        p.remove("MessageBody.$");
+        p.insert("MessageBody".into(), json!("order"));
+    }),
+    ("missing ResultSelector", "NotifyWarehouse", |s| {
+        s.as_object_mut().unwrap().remove("ResultSelector");
+    }),
+    ("ResultSelector key renamed", "NotifyWarehouse", |s| {
+        s["ResultSelector"] = json!({"messageID.$": "$.MessageId"})
+    }),
+    ("ResultSelector wrong field", "NotifyWarehouse", |s| {
+        s["ResultSelector"] = json!({"messageId.$": "$.MD5OfMessageBody"})
+    }),
+    ("ResultPath null drops the result", "NotifyWarehouse", |s| {
+        s["ResultPath"] = Value::Null
+    }),
+    ("wrong queue", "NotifyWarehouse", |s| {
+        s["Parameters"]["QueueUrl"] =
+            json!("https://sqs.us-east-1.amazonaws.com/123456789012/other")
+    }),
+    ("dropped retry on SQS throttling", "NotifyWarehouse", |s| {
+        s.as_object_mut().unwrap().remove("Retry");
+    }),
+    ("wrong message text", "NotifyCustomer", |s| {
+        s["Parameters"]["Message.$"] =
+            json!("States.Format('Your order {} was received', $.orderId)")
+    }),
+    ("message from the wrong field", "NotifyCustomer", |s| {
+        s["Parameters"]["Message.$"] =
+            json!("States.Format('Your order {} has been received', $.customer.id)")
+    }),
+    ("lost subject", "NotifyCustomer", |s| {
+        s["Parameters"].as_object_mut().unwrap().remove("Subject");
+    }),
+    (
+        "missing ResultSelector (envelope kept)",
+        "NotifyCustomer",
+        |s| {
+            s.as_object_mut().unwrap().remove("ResultSelector");
+        },
+    ),
+    ("ResultPath to another field", "NotifyCustomer", |s| {
+        s["ResultPath"] = json!("$.notifications")
+    }),
+    ("wrong topic", "NotifyCustomer", |s| {
+        s["Parameters"]["TopicArn"] = json!("arn:aws:sns:us-east-1:123456789012:other")
+    }),
+    (
+        "ResultSelector reads the request id",
+        "NotifyCustomer",
+        |s| s["ResultSelector"] = json!({"messageId.$": "$.SdkResponseMetadata.RequestId"}),
+    ),
+    (
+        "dropped retry on SNS internal errors",
+        "NotifyCustomer",
+        |s| {
+            s.as_object_mut().unwrap().remove("Retry");
+        },
+    ),
+    ("lost detail field", "EmitOrderPlaced", |s| {
+        s["Parameters"]["Entries"][0]["Detail"]
+            .as_object_mut()
+            .unwrap()
+            .remove("total.$");
+    }),
+    ("number as string in detail", "EmitOrderPlaced", |s| {
+        s["Parameters"]["Entries"][0]["Detail"] =
+            json!({"orderId.$": "$.orderId", "total.$": "States.Format('{}', $.total)"})
+    }),
+    ("wrong detail type", "EmitOrderPlaced", |s| {
+        s["Parameters"]["Entries"][0]["DetailType"] = json!("OrderCreated")
+    }),
+    ("wrong bus", "EmitOrderPlaced", |s| {
+        s["Parameters"]["Entries"][0]["EventBusName"] = json!("default")
+    }),
+    (
+        "ResultPath $ replaces the state (events)",
+        "EmitOrderPlaced",
+        |s| {
+            s.as_object_mut().unwrap().remove("ResultPath");
+        },
+    ),
+    (
+        "wrong integration (SQS instead of EventBridge)",
+        "EmitOrderPlaced",
+        |s| s["Resource"] = json!("arn:aws:states:::sqs:sendMessage"),
+    ),
+];
+
+#[test]
+fn every_mutation_is_caught() {
+    assert!(MUTATIONS.len() >= 30);
+    let mut missed = Vec::new();
+    for (name, state, f) in MUTATIONS {
+        let (state, s) = mutated(state, f);
+        let r = prove_one(&state, s, 40);
+        let t = &r.machines[0].tasks[0];
+        if r.equivalent() || t.verdict != Verdict::NotEquivalent {
+            missed.push(format!("{name} ({state}): {}", report::text(&r)));
+        }
+    }
+    assert!(missed.is_empty(), "not caught:\n{}", missed.join("\n"));
+}
+
+/// Other correct ways to write the same rewrites: none may be rejected. (Retrying an error the
+/// handler's SDK does not retry, such as SNS KMSThrottlingException, is not one of them: a
+/// transient fault then fails the original and not the rewrite.)
+#[test]
+fn correct_alternatives_are_proven() {
+    let alternatives: Vec<(String, Value)> = vec![
+        mutated("SaveOrder", |s| {
+            s["Resource"] = json!("arn:aws:states:::aws-sdk:dynamodb:putItem");
+            s["Retry"][0]["ErrorEquals"] = json!([
+                "DynamoDb.ProvisionedThroughputExceededException",
+                "DynamoDb.ThrottlingException",
+                "DynamoDb.RequestLimitExceededException",
+                "DynamoDb.InternalServerErrorException"
+            ]);
+        }),
+        mutated("NotifyWarehouse", |s| {
+            let p = s["Parameters"].as_object_mut().unwrap();
+            p.remove("MessageBody.$");
+            p.insert("MessageBody.$".into(), json!("States.JsonToString($)"));
+        }),
+        mutated("EmitOrderPlaced", |s| {
+            s["Resource"] = json!("arn:aws:states:::aws-sdk:eventbridge:putEvents")
+        }),
+        mutated("NotifyCustomer", |s| {
+            s["Retry"][0]["MaxAttempts"] = json!(3);
+            s["Retry"][0]["IntervalSeconds"] = json!(2);
+        }),
+    ];
+    for (state, s) in alternatives {
+        let r = prove_one(&state, s, 60);
+        assert!(r.equivalent(), "{state}: {}", report::text(&r));
+    }
+}
