@@ -6,7 +6,7 @@ use super::ExecutionContext;
 use serde_json::{json, Value};
 
 pub fn context_object(ctx: &ExecutionContext, input: &Value, start_ms: Millis) -> Value {
-    let mut c = json!({
+    let c = json!({
         "Execution": {
             "Id": ctx.execution_arn,
             "Input": input,
@@ -20,11 +20,7 @@ pub fn context_object(ctx: &ExecutionContext, input: &Value, start_ms: Millis) -
             "Name": ctx.state_machine_name,
         },
     });
-    // Express executions have no redrive (test_express_sync::test_query_runtime_memory).
-    if ctx.state_machine_type == "EXPRESS" {
-        if let Some(e) = c.get_mut("Execution").and_then(Value::as_object_mut) {
-            e.remove("RedriveCount");
-        }
-    }
+    // `run` is StartExecution: even Express executions started that way show RedriveCount
+    // (test_express_async::test_query_runtime_memory); only StartSyncExecution omits it.
     c
 }

@@ -205,7 +205,11 @@ impl<'a> Engine<'a> {
         let ty = state.get("Type").and_then(Value::as_str).unwrap_or("");
         let entered_id = {
             let i = &input;
-            let kind = if self.history.recording() { format!("{ty}StateEntered") } else { String::new() };
+            let kind = if self.history.recording() {
+                format!("{ty}StateEntered")
+            } else {
+                String::new()
+            };
             self.push_event(&kind, || entered_details(name, i))
         };
         let cur = Current {
@@ -220,7 +224,11 @@ impl<'a> Engine<'a> {
         let step = self.run_state(ty, state, &cur, input, vars, depth)?;
         if ty != "Fail" {
             let (o, a) = (&step.output, step.assigned.as_ref());
-            let kind = if self.history.recording() { format!("{ty}StateExited") } else { String::new() };
+            let kind = if self.history.recording() {
+                format!("{ty}StateExited")
+            } else {
+                String::new()
+            };
             self.push_event(&kind, || exited_details(name, o, a));
         }
         if let Some(assigned) = &step.assigned {

@@ -160,8 +160,28 @@ mod fuzz {
         }
     }
 
-    const PATHS: &[&str] = &["$", "$.a", "$.a.b", "$.list[0]", "$.list[*]", "$$.Execution.Input", "$.missing", "$..a", "$$.State.Name", "$.n"];
-    const VALUES: &[&str] = &["null", "1", "-1.5", "\"text\"", "[1,2,3]", "{\"a\":{\"b\":2}}", "true", "99999999999"];
+    const PATHS: &[&str] = &[
+        "$",
+        "$.a",
+        "$.a.b",
+        "$.list[0]",
+        "$.list[*]",
+        "$$.Execution.Input",
+        "$.missing",
+        "$..a",
+        "$$.State.Name",
+        "$.n",
+    ];
+    const VALUES: &[&str] = &[
+        "null",
+        "1",
+        "-1.5",
+        "\"text\"",
+        "[1,2,3]",
+        "{\"a\":{\"b\":2}}",
+        "true",
+        "99999999999",
+    ];
 
     fn value(g: &mut Gen) -> Value {
         serde_json::from_str(g.pick(VALUES)).unwrap()
@@ -181,7 +201,11 @@ mod fuzz {
             let mut st = json!({"Type": ty});
             let end = g.chance(40);
             if matches!(ty, "Pass" | "Wait" | "Task" | "Map" | "Parallel") {
-                if end { st["End"] = json!(true) } else { st["Next"] = json!(target) }
+                if end {
+                    st["End"] = json!(true)
+                } else {
+                    st["Next"] = json!(target)
+                }
             }
             for key in ["InputPath", "OutputPath", "ResultPath", "ItemsPath"] {
                 if g.chance(15) {
@@ -189,7 +213,8 @@ mod fuzz {
                 }
             }
             if g.chance(25) {
-                st["Parameters"] = json!({"x.$": g.pick(PATHS), "y": value(g), "z.$": "States.Format('{}', $.n)"});
+                st["Parameters"] =
+                    json!({"x.$": g.pick(PATHS), "y": value(g), "z.$": "States.Format('{}', $.n)"});
             }
             if g.chance(10) {
                 st["Result"] = value(g);
@@ -204,14 +229,12 @@ mod fuzz {
                         st["Default"] = json!(names[(g.next() % n as u64) as usize]);
                     }
                 }
-                "Wait" => {
-                    match g.next() % 4 {
-                        0 => st["Seconds"] = json!(g.next() % 100_000_000),
-                        1 => st["SecondsPath"] = json!(g.pick(PATHS)),
-                        2 => st["TimestampPath"] = json!(g.pick(PATHS)),
-                        _ => st["Timestamp"] = json!("2099-01-01T00:00:00Z"),
-                    }
-                }
+                "Wait" => match g.next() % 4 {
+                    0 => st["Seconds"] = json!(g.next() % 100_000_000),
+                    1 => st["SecondsPath"] = json!(g.pick(PATHS)),
+                    2 => st["TimestampPath"] = json!(g.pick(PATHS)),
+                    _ => st["Timestamp"] = json!("2099-01-01T00:00:00Z"),
+                },
                 "Fail" => {
                     if g.chance(50) {
                         st["ErrorPath"] = json!(g.pick(PATHS));
