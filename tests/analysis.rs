@@ -267,3 +267,186 @@ fn unparsable_source_names_line_and_column() {
     let e = analyze_file(&p, "lambda_handler", &IndexMap::new()).unwrap_err();
     assert!(e.location.line.is_some(), "{e}");
 }
+
+/// Codes that say nothing specific about a fixture; every other code must match exactly.
+const INCIDENTAL: &[&str] = &["env-unresolved", "returns-nothing", "single-sdk-call"];
+
+#[test]
+fn handler_fixtures_match_expected_verdicts_and_models() {
+    let dir = root().join("fixtures/handlers");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let entries = expected.as_array().unwrap();
+    assert!(entries.len() >= 60, "at least 60 handler fixtures");
+    let mut failures = Vec::new();
+    let mut langs = std::collections::BTreeMap::new();
+    for e in entries {
+        let file = e["file"].as_str().unwrap();
+        let env: IndexMap<String, String> = e
+            .get("env")
+            .and_then(|v| v.as_object())
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Relative paths keep the snapshots machine-independent.
+        let rel = PathBuf::from("fixtures/handlers").join(file);
+        let function = e["function"].as_str().unwrap();
+        let model = match analyze_file(&rel, function, &env) {
+            Ok(m) => m,
+            Err(err) => {
+                failures.push(format!("{file}: {err}"));
+                continue;
+            }
+        };
+        *langs
+            .entry((model.language.as_str(), model.verdict.as_str()))
+            .or_insert(0) += 1;
+        let json = serde_json::to_value(&model).unwrap();
+        if json["verdict"] != e["verdict"] {
+            failures.push(format!(
+                "{file}: verdict {} != {}: {:?}",
+                json["verdict"], e["verdict"], model.reasons
+            ));
+        }
+        if json["language"] != e["language"] {
+            failures.push(format!("{file}: language {}", json["language"]));
+        }
+        let calls: Vec<String> = model.calls.iter().map(|c| c.id()).collect();
+        let want_calls: Vec<String> = serde_json::from_value(e["calls"].clone()).unwrap();
+        if calls != want_calls {
+            failures.push(format!("{file}: calls {calls:?} != {want_calls:?}"));
+        }
+        if let Some(flavor) = e.get("flavor") {
+            if &json["calls"][0]["flavor"] != flavor {
+                failures.push(format!("{file}: flavor {}", json["calls"][0]["flavor"]));
+            }
+        }
+        let mut got: Vec<&str> = model
+            .reasons
+            .iter()
+            .map(|r| r.code.as_str())
+            .filter(|c| !INCIDENTAL.contains(c))
+            .collect();
+        got.sort();
+        got.dedup();
+        let want: Vec<String> = serde_json::from_value(e["reasons"].clone()).unwrap();
+        if got != want {
+            failures.push(format!("{file}: reasons {got:?} != {want:?}"));
+        }
+        for r in &model.reasons {
+            if r.file != rel.display().to_string() {
+                failures.push(format!("{file}: reason names file {}", r.file));
+            }
+        }
+        if let Some(facts) = e.get("facts").and_then(|f| f.as_object()) {
+            for (ptr, value) in facts {
+                match json.pointer(ptr) {
+                    Some(v) if v == value => {}
+                    other => failures.push(format!("{file}: {ptr} = {other:?}, want {value}")),
+                }
+            }
+        }
+        let snap_name = file.replace(['/', '.'], "_");
+        insta::assert_json_snapshot!(snap_name, model);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Both kinds in each language.
+    for lang in ["javascript", "typescript", "python"] {
+        for verdict in ["replaceable", "not-replaceable"] {
+            assert!(
+                langs.get(&(lang, verdict)).copied().unwrap_or(0) >= 2,
+                "{lang}/{verdict}: {langs:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn analysis_is_deterministic() {
+    let file = root().join("fixtures/handlers/js/helper-module/index.js");
+    let a = analyze_file(&file, "handler", &IndexMap::new()).unwrap();
+    let b = analyze_file(&file, "handler", &IndexMap::new()).unwrap();
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap()
+    );
+}
+
+mod never_panics {
+    use super::*;
+    use lambdaless::analysis::analyze_source;
+    use lambdaless::rules::Catalogue;
+    use proptest::prelude::*;
+
+    fn sources() -> &'static [(String, String)] {
+        static SOURCES: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+        SOURCES.get_or_init(load_sources)
+    }
+
+    fn load_sources() -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for dir in [
+            "fixtures/handlers/js",
+            "fixtures/handlers/ts",
+            "fixtures/handlers/py",
+        ] {
+            for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+                let p = entry.unwrap().path();
+                if p.is_file() {
+                    let name = p.file_name().unwrap().to_string_lossy().to_string();
+                    out.push((name, std::fs::read_to_string(&p).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn run(name: &str, text: String) {
+        let env = IndexMap::new();
+        for export in ["handler", "lambda_handler"] {
+            // Ok or InputError: both fine, a panic is not.
+            let _ = analyze_source(
+                Path::new(name),
+                text.clone(),
+                export,
+                &env,
+                Catalogue::builtin(),
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_text(text in ".{0,400}", ext in prop::sample::select(vec!["x.js", "x.ts", "x.py", "x.mjs", "noext"])) {
+            run(ext, text);
+        }
+
+        #[test]
+        fn truncated_real_handlers(idx in 0usize..1000, cut in 0.0f64..1.0) {
+            let all = sources();
+            let (name, text) = &all[idx % all.len()];
+            let mut at = (text.len() as f64 * cut) as usize;
+            while !text.is_char_boundary(at) { at -= 1; }
+            run(name, text[..at].to_string());
+        }
+
+        #[test]
+        fn spliced_real_handlers(a in 0usize..1000, b in 0usize..1000, cut in 0.0f64..1.0) {
+            // The head of one handler followed by the tail of another (same language family).
+            let all = sources();
+            let (name, t1) = &all[a % all.len()];
+            let (_, t2) = &all[b % all.len()];
+            let mut at = (t1.len() as f64 * cut) as usize;
+            while !t1.is_char_boundary(at) { at -= 1; }
+            let mut at2 = (t2.len() as f64 * cut) as usize;
+            while !t2.is_char_boundary(at2) { at2 -= 1; }
+            run(name, format!("{}{}", &t1[..at], &t2[at2..]));
+        }
+    }
+}

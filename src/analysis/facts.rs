@@ -202,3 +202,43 @@ mod tests {
         assert_eq!(document_client_action("frob"), None);
     }
 }
+
+/// `value ?? default` / `value || default` / `.get(k, default)`, folded when `value` is known now:
+/// a literal, or an environment variable whose value the IaC Environment gives.
+pub fn make_default(
+    value: super::model::ValueExpr,
+    default: super::model::ValueExpr,
+    when: super::model::DefaultWhen,
+) -> super::model::ValueExpr {
+    use super::model::{DefaultWhen, ValueExpr};
+    use serde_json::Value;
+    let known: Option<Value> = match &value {
+        ValueExpr::Literal { value } => Some(value.clone()),
+        ValueExpr::Env { value: Some(v), .. } => Some(Value::String(v.clone())),
+        _ => None,
+    };
+    match known {
+        Some(v) => {
+            let use_default = match when {
+                DefaultWhen::Missing => v.is_null(),
+                DefaultWhen::Falsy => match &v {
+                    Value::Null => true,
+                    Value::Bool(b) => !b,
+                    Value::Number(n) => n.as_f64() == Some(0.0),
+                    Value::String(s) => s.is_empty(),
+                    _ => false,
+                },
+            };
+            if use_default {
+                default
+            } else {
+                value
+            }
+        }
+        None => ValueExpr::Default {
+            value: Box::new(value),
+            default: Box::new(default),
+            when,
+        },
+    }
+}

@@ -2,7 +2,7 @@
 //! calls) over tree-sitter syntax, tracking where each value comes from, and records SDK calls,
 //! the return value, throws and findings in the shared [`Collector`].
 
-use super::facts::{document_client_action, pascal_from_camel, Client, Collector};
+use super::facts::{document_client_action, make_default, pascal_from_camel, Client, Collector};
 use super::model::{
     Condition, DefaultWhen, JsonStyle, ObjectEntry, PathSeg, SdkFlavor, Span, TemplatePart, Throw,
     ValueExpr,
@@ -686,11 +686,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
         let d = self.eval(default);
         match (v, d) {
             (Val::Undefined, d) => d,
-            (Val::Expr(value), Val::Expr(default)) => Val::Expr(ValueExpr::Default {
-                value: Box::new(value),
-                default: Box::new(default),
-                when,
-            }),
+            (Val::Expr(value), Val::Expr(default)) => Val::Expr(make_default(value, default, when)),
             (v, _) => v,
         }
     }
@@ -1010,8 +1006,9 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
         // `if (err)` in an SDK callback: the error path must hand the error on unchanged.
         if self.is_caught_error(cond) {
             self.error_path(cons, sp);
+            // The success path of an error check is not a branch on data.
             if let Some(a) = alt {
-                return self.nested(|s| s.statement(a));
+                return self.statement(a);
             }
             return Flow::Normal;
         }
@@ -1219,6 +1216,13 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
     }
 
     fn throw(&mut self, v: Option<Val<'u>>, condition: Option<Condition>, sp: Span) {
+        // A throw inside a branch is guarded by that branch's (data) condition.
+        let condition = match condition {
+            None if self.frames.last().is_some_and(|f| f.nested > 0) => Some(Condition::Other {
+                source: "inside a branch".into(),
+            }),
+            c => c,
+        };
         match v {
             Some(Val::CaughtError) => {}
             Some(Val::ErrorObj(name, message)) => self.c.throws.push(Throw {
@@ -1576,12 +1580,19 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 }
                 Val::Expr(ValueExpr::Array { items })
             }
-            "arrow_function" | "function_expression" | "function" | "generator_function" => {
-                Val::Func(Func {
-                    node: n,
-                    unit: self.unit,
-                })
+            "shorthand_property_identifier" => {
+                let name = self.t(n).to_string();
+                self.lookup(&name, sp)
             }
+            "arrow_function"
+            | "function_expression"
+            | "function"
+            | "generator_function"
+            | "function_declaration"
+            | "generator_function_declaration" => Val::Func(Func {
+                node: n,
+                unit: self.unit,
+            }),
             "binary_expression" => self.binary(n),
             "unary_expression" => {
                 let op = n.child_by_field_name("operator").map(|o| self.t(o));
@@ -1795,11 +1806,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 };
                 match (lv, rv) {
                     (Val::Undefined, r) => r,
-                    (Val::Expr(a), Val::Expr(b)) => Val::Expr(ValueExpr::Default {
-                        value: Box::new(a),
-                        default: Box::new(b),
-                        when,
-                    }),
+                    (Val::Expr(a), Val::Expr(b)) => Val::Expr(make_default(a, b, when)),
                     (l, _) => l,
                 }
             }
@@ -2342,6 +2349,10 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 Val::Expr(e)
             }
             "finally" => Val::Expr(e),
+            // v2 DocumentClient requests: `.promise()` gives the response.
+            "promise" if matches!(&e, ValueExpr::SdkResult { path, .. } if path.is_empty()) => {
+                Val::Expr(e)
+            }
             _ => {
                 for a in arg_nodes {
                     self.eval(*a);
@@ -2574,8 +2585,14 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 // new Promise((resolve, reject) => ...): resolve/reject are the returns.
                 if let Some(a) = args.first() {
                     if let Val::Func(f) = self.eval(*a) {
+                        // What resolve() gets is the value of the promise, not a return of
+                        // the enclosing function: keep the frame's own return state.
+                        let saved = (self.frame().returns.take(), self.frame().returned);
+                        self.frame().returned = false;
                         self.call_function_inline(f, vec![Val::Resolve, Val::Reject]);
-                        let r = self.frame().returns.clone();
+                        let r = self.frame().returns.take();
+                        self.frame().returns = saved.0;
+                        self.frame().returned = saved.1;
                         return r.unwrap_or(Val::Undefined);
                     }
                 }
@@ -2757,6 +2774,9 @@ pub fn is_stringish(e: &ValueExpr) -> bool {
 
 pub fn push_concat(parts: &mut Vec<TemplatePart>, e: ValueExpr) {
     match e {
+        ValueExpr::Literal {
+            value: Value::String(s),
+        } if s.is_empty() => {}
         ValueExpr::Literal {
             value: Value::String(s),
         } => match parts.last_mut() {

@@ -880,6 +880,13 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
     }
 
     fn raise(&mut self, v: Option<Val<'u>>, condition: Option<Condition>, sp: Span) {
+        // A raise inside a branch is guarded by that branch's (data) condition.
+        let condition = match condition {
+            None if self.frames.last().is_some_and(|f| f.nested > 0) => Some(Condition::Other {
+                source: "inside a branch".into(),
+            }),
+            c => c,
+        };
         match v {
             None | Some(Val::CaughtError) => {}
             Some(Val::ErrorObj(name, message)) => self.c.throws.push(Throw {

@@ -93,11 +93,40 @@ pub fn finish(mut c: Collector<'_>, f: Finish) -> HandlerModel {
         }
     }
 
+    // A task token handed to another service: the rewrite must use `.waitForTaskToken` and
+    // `$$.Task.Token` (aws-facts §1.1, §4).
+    for call in &calls {
+        let mut paths = Vec::new();
+        collect_event_paths(&call.params, &mut paths);
+        if paths.iter().any(|p| {
+            matches!(p.last(), Some(PathSeg::Field(f)) if f.to_ascii_lowercase().replace('_', "") == "tasktoken")
+        }) {
+            c.note(
+                "task-token-forwarded",
+                "passes a Step Functions task token on: the Task must use .waitForTaskToken with $$.Task.Token",
+                call.span,
+            );
+        }
+    }
+
     // The return value.
-    if let Some(ret) = &f.returns {
+    if let Some(ValueExpr::Event { path }) = &f.returns {
+        if path.is_empty() {
+            c.note(
+                "returns-input",
+                "returns its input unchanged: the Task keeps its input with ResultPath null",
+                f.handler_span,
+            );
+        }
+    }
+    if let Some(ret) = f
+        .returns
+        .as_ref()
+        .filter(|r| !matches!(r, ValueExpr::Event { path } if path.is_empty()))
+    {
         check_value(&mut c, ret, Position::Return, f.handler_span);
         check_return_shape(&mut c, ret, rule.as_ref(), &calls, f.handler_span);
-    } else if !calls.is_empty() {
+    } else if !calls.is_empty() && f.returns.is_none() {
         c.note(
             "returns-nothing",
             "returns nothing: the Lambda's result is null",
@@ -213,11 +242,14 @@ fn check_params(c: &mut Collector<'_>, params: &ValueExpr, json_params: &[String
             for e in entries {
                 match e {
                     ObjectEntry::Field { key, value } => {
-                        if key == "Entries" && json_params.iter().any(|p| p == "Entries[].Detail") {
+                        // SDK casing may be camelCase (`input`, `body`); rules use ASL PascalCase.
+                        if key.eq_ignore_ascii_case("Entries")
+                            && json_params.iter().any(|p| p == "Entries[].Detail")
+                        {
                             check_entries_detail(c, value, span);
                             continue;
                         }
-                        let pos = if json_params.iter().any(|p| p == key) {
+                        let pos = if json_params.iter().any(|p| p.eq_ignore_ascii_case(key)) {
                             Position::JsonParam
                         } else {
                             Position::Param
@@ -469,7 +501,13 @@ fn check_marshalling(
             continue;
         }
         match value {
-            ValueExpr::Object { entries } if entries.iter().all(|e| matches!(e, ObjectEntry::Field { .. })) => {
+            ValueExpr::Object { entries }
+                if entries.iter().all(|e| matches!(e, ObjectEntry::Field { .. }))
+                    && entries.iter().all(|e| match e {
+                        ObjectEntry::Field { value, .. } => marshallable(value),
+                        ObjectEntry::Spread { .. } => false,
+                    }) =>
+            {
                 c.transform(
                     "dynamodb-marshalling",
                     format!("{key} holds plain values: the Task writes typed AttributeValues, with types assumed from the code (strings as S, numbers as N)"),
@@ -478,10 +516,26 @@ fn check_marshalling(
             }
             _ => c.blocker(
                 "dynamic-item-marshalling",
-                format!("{key} is a whole object taken from the input: its attribute types are unknown, so no typed AttributeValues can be written"),
+                format!("{key} holds values whose shape is only known at run time (the whole input, parsed JSON, a spread): no typed AttributeValues can be written for them"),
                 span,
             ),
         }
+    }
+}
+
+/// Whether a plain value can be written as a typed AttributeValue from ASL: scalars (type assumed
+/// from the code), and object/array literals of such; not parsed JSON or spreads, whose shape is
+/// only known at run time.
+fn marshallable(v: &ValueExpr) -> bool {
+    match v {
+        ValueExpr::Object { entries } => entries.iter().all(|e| match e {
+            ObjectEntry::Field { value, .. } => marshallable(value),
+            ObjectEntry::Spread { .. } => false,
+        }),
+        ValueExpr::Array { items } => items.iter().all(marshallable),
+        ValueExpr::JsonParse { .. } => false,
+        ValueExpr::Default { value, default, .. } => marshallable(value) && marshallable(default),
+        _ => true,
     }
 }
 
@@ -866,9 +920,20 @@ pub const REASON_CODES: &[(&str, Severity, &str)] = &[
         Severity::Note,
         "the handler is wrapped by middy",
     ),
+    (
+        "returns-input",
+        Severity::Note,
+        "returns the input unchanged",
+    ),
+    (
+        "task-token-forwarded",
+        Severity::Note,
+        "passes a task token to the service",
+    ),
 ];
 
 /// The weight of a reason code (unknown codes count as blockers, to stay conservative).
+/// Every code `finish` emits must be in [`REASON_CODES`] (checked by a test).
 pub fn severity(code: &str) -> Severity {
     REASON_CODES
         .iter()
@@ -884,5 +949,35 @@ impl Severity {
             Severity::Transform => "transform",
             Severity::Note => "note",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code used in this module and the front ends is documented in REASON_CODES.
+    #[test]
+    fn every_emitted_code_is_catalogued() {
+        let sources = [
+            include_str!("verdict.rs"),
+            include_str!("js.rs"),
+            include_str!("python.rs"),
+            include_str!("facts.rs"),
+        ];
+        let re = regex::Regex::new(r#"\.(blocker|transform|note)\(\s*"([a-z-]+)""#).unwrap();
+        let mut n = 0;
+        for src in sources {
+            for cap in re.captures_iter(src) {
+                n += 1;
+                let code = &cap[2];
+                let weight = REASON_CODES.iter().find(|(c, _, _)| *c == code);
+                let Some((_, sev, _)) = weight else {
+                    panic!("{code} is not in REASON_CODES");
+                };
+                assert_eq!(sev.as_str(), &cap[1], "{code} emitted with another weight");
+            }
+        }
+        assert!(n > 30, "found only {n} codes");
     }
 }

@@ -17,6 +17,7 @@ mod plan;
 pub mod results;
 pub mod synth;
 pub mod yaml_edit;
+pub mod yaml_state;
 
 pub use plan::{plan, RewriteOptions};
 

@@ -5,7 +5,9 @@
 use super::bindings::{self, CfnRef};
 use super::edits::{self, StateReplacement, TemplateChanges};
 use super::synth::{self, SynthInputs, Target};
-use super::{diff, iam, FileEdit, RewritePlan, RewrittenTask, SkippedTask, TemplateIam};
+use super::{
+    diff, iam, yaml_state, FileEdit, RewritePlan, RewrittenTask, SkippedTask, TemplateIam,
+};
 use crate::analysis::model::HandlerModel;
 use crate::discover::model::{DefinitionOrigin, Project};
 use indexmap::IndexMap;
@@ -188,32 +190,82 @@ pub fn plan(
                 rewritten: &out.tasks[ti].rewritten,
             })
             .collect();
-        let (definition_file, template) = match &sm.origin {
-            DefinitionOrigin::AslFile { path } => (Some(path.clone()), None),
+        // Where the states' text lives: a file, and the YAML path to the definition inside it
+        // (empty for a standalone definition file).
+        let (definition_file, yaml_prefix, template): (Option<PathBuf>, Vec<String>, _) = match &sm
+            .origin
+        {
+            DefinitionOrigin::AslFile { path } => (Some(path.clone()), vec![], None),
             DefinitionOrigin::SamDefinitionUri {
                 template,
                 resource,
                 path,
             } => (
                 Some(path.clone()),
+                vec![],
                 Some((template.clone(), resource.clone())),
             ),
+            DefinitionOrigin::TemplateInline { template, resource } => (
+                Some(template.clone()),
+                ["Resources", resource.as_str(), "Properties", "Definition"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                Some((template.clone(), resource.clone())),
+            ),
+            DefinitionOrigin::Serverless { path, name } => {
+                out.warnings.push(format!(
+                        "{}: serverless-step-functions derives the state machine's IAM role from the definition when no `role` is set; otherwise add the IAM statements above to it",
+                        sm.name
+                    ));
+                (
+                    Some(path.clone()),
+                    [
+                        "stepFunctions",
+                        "stateMachines",
+                        name.as_str(),
+                        "definition",
+                    ]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                    None,
+                )
+            }
             other => {
                 out.warnings.push(format!(
-                    "{}: definitions kept in {} are not edited yet; apply the rewritten states by hand",
-                    sm.name,
-                    origin_kind(other)
-                ));
-                (None, None)
+                        "{}: definitions kept in {} are not edited yet; apply the rewritten states by hand",
+                        sm.name,
+                        origin_kind(other)
+                    ));
+                (None, vec![], None)
             }
         };
         if let Some(path) = definition_file {
             let abs = resolve_path(&project.root, &path);
             let result = current_text(&mut files, &abs).and_then(|text| {
-                if !text.trim_start().starts_with('{') {
-                    return Err("YAML definitions are not edited yet".to_string());
+                if text.trim_start().starts_with('{') {
+                    if !yaml_prefix.is_empty() {
+                        return Err(
+                            "definitions inside JSON templates (DefinitionString) are not edited yet"
+                                .to_string(),
+                        );
+                    }
+                    return edits::edit_json_definition(&text, &states);
                 }
-                edits::edit_json_definition(&text, &states)
+                let mut text = text;
+                for s in &states {
+                    let mut path = yaml_prefix.clone();
+                    path.extend(
+                        s.pointer
+                            .trim_start_matches('/')
+                            .split('/')
+                            .map(|t| t.replace("~1", "/").replace("~0", "~")),
+                    );
+                    text = yaml_state::replace_state(&text, &path, s.original, s.rewritten)
+                        .map_err(|e| format!("{}: {e}", s.pointer))?;
+                }
+                Ok(text)
             });
             match result {
                 Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
@@ -375,6 +427,14 @@ fn resolve_placeholders(
                 }
             }
             Value::String(out)
+        }
+        Value::Object(m)
+            if m.len() == 1 && (m.contains_key("Ref") || m.contains_key("Fn::GetAtt")) =>
+        {
+            match bindings::concrete_value(&CfnRef::parse(value), project) {
+                Some(s) => Value::String(s),
+                None => value.clone(),
+            }
         }
         Value::Object(m) => Value::Object(
             m.iter()

@@ -19,6 +19,7 @@ pub enum Field {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResultFields {
     pub result_selector: Field,
+    pub result_path: Field,
     pub output_path: Field,
     pub notes: Vec<String>,
 }
@@ -42,6 +43,7 @@ pub fn compose(
         let new = substitute_selector(selector, &envelope(payload))?;
         return Ok(ResultFields {
             result_selector: Field::Set(new),
+            result_path: Field::Keep,
             output_path: Field::Keep,
             notes,
         });
@@ -61,6 +63,7 @@ pub fn compose(
         );
         return Ok(ResultFields {
             result_selector: Field::Keep,
+            result_path: Field::Keep,
             output_path: Field::Keep,
             notes,
         });
@@ -123,8 +126,67 @@ pub fn compose(
     };
     Ok(ResultFields {
         result_selector,
+        result_path: Field::Keep,
         output_path,
         notes,
+    })
+}
+
+/// A handler that returns (part of) its own event, `event_path` being where that value sits in
+/// the state's effective input. When the original kept only the Lambda's return value as the
+/// state output, `ResultPath: null` (keep the raw state input) plus an OutputPath that selects
+/// what the handler received gives the same output without a Pass state.
+pub fn passthrough(
+    original: &Map<String, Value>,
+    style: InvocationStyle,
+    event_path: &str,
+) -> Option<ResultFields> {
+    if original.contains_key("ResultSelector")
+        || !matches!(original.get("ResultPath"), None | Some(Value::String(_)))
+        || original
+            .get("ResultPath")
+            .and_then(|v| v.as_str())
+            .is_some_and(|p| p != "$")
+        || !super::asl_value::is_reference_path(event_path)
+        || event_path.starts_with("$$")
+    {
+        return None;
+    }
+    let output_path = original.get("OutputPath").and_then(|v| v.as_str());
+    // What the original output took from the handler's return value, as a suffix path.
+    let rest = match (style, output_path) {
+        (InvocationStyle::BareArn, None) => "",
+        (InvocationStyle::BareArn, Some(op)) => op.strip_prefix('$')?,
+        (_, Some(op)) => op
+            .strip_prefix("$.Payload")
+            .filter(|r| r.is_empty() || r.starts_with('.') || r.starts_with('['))?,
+        (_, None) => return None,
+    };
+    // InputPath stays; ResultPath null keeps the raw input, so the InputPath goes into OutputPath.
+    let input_path = original
+        .get("InputPath")
+        .and_then(|v| v.as_str())
+        .unwrap_or("$");
+    if !super::asl_value::is_reference_path(input_path) || input_path.starts_with("$$") {
+        return None;
+    }
+    let combined = format!("{input_path}{}{rest}", &event_path[1..]);
+    Some(ResultFields {
+        result_selector: Field::Keep,
+        result_path: Field::Set(Value::Null),
+        output_path: if combined == "$" {
+            Field::Remove
+        } else {
+            Field::Set(Value::String(combined.clone()))
+        },
+        notes: vec![format!(
+            "the handler returns its event: ResultPath null keeps the state input{}",
+            if combined == "$" {
+                String::new()
+            } else {
+                format!(" and OutputPath {combined} selects what the handler received")
+            }
+        )],
     })
 }
 
@@ -256,6 +318,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.result_selector, Field::Set(json!({"Payload": null})));
+    }
+
+    #[test]
+    fn returning_the_event_keeps_the_input() {
+        let s = state(json!({"OutputPath": "$.Payload"}));
+        let r = passthrough(&s, InvocationStyle::OptimizedInvoke, "$").unwrap();
+        assert_eq!(r.result_path, Field::Set(Value::Null));
+        assert_eq!(r.output_path, Field::Remove);
+        let s = state(json!({"InputPath": "$.order"}));
+        let r = passthrough(&s, InvocationStyle::BareArn, "$.detail").unwrap();
+        assert_eq!(r.output_path, Field::Set(json!("$.order.detail")));
+        // The result was stored beside the input: not a passthrough.
+        let s = state(json!({"ResultPath": "$.r"}));
+        assert!(passthrough(&s, InvocationStyle::BareArn, "$").is_none());
+        // lambda:invoke keeping the whole envelope: not a passthrough.
+        assert!(passthrough(&state(json!({})), InvocationStyle::OptimizedInvoke, "$").is_none());
     }
 
     #[test]

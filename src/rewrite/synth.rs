@@ -102,7 +102,14 @@ pub fn synthesize(
     let mut notes = Vec::new();
 
     // Environment variables → how the new definition writes them.
-    let templated = !matches!(sm.origin, DefinitionOrigin::AslFile { .. });
+    // How the definition can refer to a template resource: DefinitionSubstitutions (SAM and
+    // CloudFormation), CloudFormation intrinsics inside the definition (serverless-step-functions
+    // resolves Ref/Fn::GetAtt there), or not at all (standalone ASL, Terraform, CDK output).
+    let templated = matches!(
+        sm.origin,
+        DefinitionOrigin::SamDefinitionUri { .. } | DefinitionOrigin::TemplateInline { .. }
+    );
+    let intrinsics = matches!(sm.origin, DefinitionOrigin::Serverless { .. });
     let mut env = IndexMap::new();
     let mut env_refs: IndexMap<String, CfnRef> = IndexMap::new();
     let mut substitutions: Vec<(String, CfnRef)> = Vec::new();
@@ -126,7 +133,10 @@ pub fn synthesize(
             },
         };
         let asl = match &reference {
-            CfnRef::Literal(s) => Asl::Literal(Value::String(s.clone())),
+            CfnRef::Literal(s) if !s.contains("${") => Asl::Literal(Value::String(s.clone())),
+            CfnRef::Ref(_) | CfnRef::GetAtt(_, _) if intrinsics => {
+                Asl::Literal(reference.to_json())
+            }
             CfnRef::Ref(_) | CfnRef::GetAtt(_, _) if templated => {
                 let sub =
                     bindings::substitution_name(&reference, project, inputs.existing, &added_here);
@@ -233,7 +243,17 @@ pub fn synthesize(
     if model.returns.is_none() && !is_discarded(state) {
         notes.push("the handler returns nothing: the Lambda's Payload was null".into());
     }
-    let mut result = results::compose(state, link.style, payload)?;
+    let passthrough = match &model.returns {
+        Some(ValueExpr::Event { path }) if !is_discarded(state) => match event.select(path) {
+            Ok(Asl::Dynamic(p)) => results::passthrough(state, link.style, &p),
+            _ => None,
+        },
+        _ => None,
+    };
+    let mut result = match passthrough {
+        Some(r) => r,
+        None => results::compose(state, link.style, payload)?,
+    };
     notes.append(&mut result.notes);
 
     // Errors.
@@ -284,6 +304,15 @@ pub fn synthesize(
                     placed_selector = true;
                 }
             }
+            "ResultPath" => match &result.result_path {
+                Field::Keep => {
+                    new.insert(key.clone(), value.clone());
+                }
+                Field::Set(v) => {
+                    new.insert(key.clone(), v.clone());
+                }
+                Field::Remove => {}
+            },
             "OutputPath" => match &result.output_path {
                 Field::Keep => {
                     new.insert(key.clone(), value.clone());
@@ -316,10 +345,33 @@ pub fn synthesize(
             new.insert("ResultSelector".into(), s);
         }
     }
+    // Fields the original did not have go before Next/End, where people put them.
+    let mut extra = Vec::new();
+    if let Field::Set(v) = &result.result_path {
+        if !state.contains_key("ResultPath") {
+            extra.push(("ResultPath".to_string(), v.clone()));
+        }
+    }
     if let Field::Set(v) = &result.output_path {
         if !state.contains_key("OutputPath") {
-            new.insert("OutputPath".into(), v.clone());
+            extra.push(("OutputPath".to_string(), v.clone()));
         }
+    }
+    if !extra.is_empty() {
+        let mut ordered = Map::new();
+        let mut pending = Some(extra);
+        for (k, v) in std::mem::take(&mut new) {
+            if matches!(k.as_str(), "Retry" | "Catch" | "Next" | "End") {
+                for (ek, ev) in pending.take().into_iter().flatten() {
+                    ordered.insert(ek, ev);
+                }
+            }
+            ordered.insert(k, v);
+        }
+        for (ek, ev) in pending.take().into_iter().flatten() {
+            ordered.insert(ek, ev);
+        }
+        new = ordered;
     }
 
     if let Some(t) = function.timeout_s {
