@@ -6,8 +6,9 @@
 
 use crate::error::{exit, InputError};
 use crate::interp::{ExecuteOptions, ExecutionContext, ExecutionResult, StateMachine};
+use crate::services::layered::MockFirst;
 use crate::services::mock_config::MockConfig;
-use crate::services::{NoServices, ServiceBackend};
+use crate::services::{load_world, NoServices, ServiceBackend};
 use serde_json::{json, Value};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -35,7 +36,12 @@ pub struct Args {
     /// Test case of the mock config to use.
     #[arg(long, requires = "mock_config")]
     pub test_case: Option<String>,
-    /// Print {"status","output","error","cause","history"} as JSON.
+    /// World file (JSON or YAML, see docs/world-file.md): Task states run against simulated
+    /// DynamoDB, SQS, SNS, EventBridge, S3, Lambda and Step Functions. A --mock-config still
+    /// answers the states its test case names.
+    #[arg(long)]
+    pub world: Option<PathBuf>,
+    /// Print {"status","output","error","cause","history"} as JSON (with --world, also "world_diff").
     #[arg(long)]
     pub json: bool,
     /// Maximum state transitions per execution.
@@ -93,11 +99,16 @@ pub fn result_json(r: &ExecutionResult, with_history: bool) -> Value {
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let sm = load_definition(&args.definition)?;
     let ctx = load_context(args.context.as_deref())?;
-    let mut services: Box<dyn ServiceBackend> = match (&args.mock_config, &args.test_case) {
-        (Some(file), Some(tc)) => {
-            Box::new(MockConfig::load(file, Some(&ctx.state_machine_name), tc)?)
-        }
-        _ => Box::new(NoServices),
+    let mock = match (&args.mock_config, &args.test_case) {
+        (Some(file), Some(tc)) => Some(MockConfig::load(file, Some(&ctx.state_machine_name), tc)?),
+        _ => None,
+    };
+    let mut world = args.world.as_deref().map(load_world).transpose()?;
+    let mut services: Box<dyn ServiceBackend + '_> = match (mock, world.as_mut()) {
+        (Some(mock), Some(rest)) => Box::new(MockFirst { mock, rest }),
+        (Some(mock), None) => Box::new(mock),
+        (None, Some(world)) => Box::new(world),
+        (None, None) => Box::new(NoServices),
     };
     let mut opts = ExecuteOptions {
         max_steps: args.max_steps,
@@ -133,8 +144,13 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     opts.record_history = args.json;
     let r = sm.execute_with(input, &ctx, services.as_mut(), &opts);
+    drop(services);
     if args.json {
-        println!("{}", serde_json::to_string(&result_json(&r, true))?);
+        let mut out = result_json(&r, true);
+        if let Some(world) = &world {
+            out["world_diff"] = serde_json::to_value(world.diff())?;
+        }
+        println!("{}", serde_json::to_string(&out)?);
     } else {
         println!("status: {}", r.status);
         if let Some(o) = &r.output {
@@ -145,6 +161,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         if let Some(c) = &r.cause {
             println!("cause: {c}");
+        }
+        if let Some(world) = &world {
+            println!("world diff:");
+            println!("{}", serde_json::to_string_pretty(world.diff())?);
         }
     }
     Ok(if r.status == "SUCCEEDED" {

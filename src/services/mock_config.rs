@@ -36,6 +36,11 @@ pub struct MockConfig {
 }
 
 impl MockConfig {
+    /// True when the test case names `state` (so it answers that state's calls).
+    pub fn names_state(&self, state: &str) -> bool {
+        self.per_state.contains_key(state)
+    }
+
     /// Builds the backend for one test case. `state_machine` picks the state machine; when it is
     /// None or absent, the first state machine that has the test case is used.
     pub fn from_value(

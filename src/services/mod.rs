@@ -15,6 +15,7 @@ pub mod faults;
 pub mod ids;
 pub mod lambda;
 pub mod metadata;
+pub mod layered;
 pub mod mock_config;
 pub mod s3;
 pub mod simulated;
@@ -101,6 +102,13 @@ impl TaskResponse {
 /// Anything that can answer Task calls.
 pub trait ServiceBackend {
     fn call(&mut self, call: &TaskCall) -> TaskResponse;
+}
+
+/// A borrowed backend is a backend, so a caller can keep the world to read its diff afterwards.
+impl<B: ServiceBackend + ?Sized> ServiceBackend for &mut B {
+    fn call(&mut self, call: &TaskCall) -> TaskResponse {
+        (**self).call(call)
+    }
 }
 
 /// A backend with no services: every Task fails as an unreachable service would.
