@@ -226,7 +226,7 @@ pub fn scan_account(
         fetch_state_machines(&client).await
     })?;
     let project = remote_project(source, &machines)?;
-    let audit = crate::report::build_audit(&project, &cost.options(), &mut |_, _| {});
+    let audit = crate::report::build_audit(&project, &cost.options()?, &mut |_, _| {});
     for e in &audit.errors {
         eprintln!("error: {}: {}", source.join(&e.file).display(), e.message);
     }
