@@ -62,6 +62,24 @@ pub fn is_lambda_resource(resource: &str) -> bool {
             && resource.contains(":function:"))
 }
 
+/// The event `lambda:invoke` delivers: the `Payload` parameter; none sends `{}` (recorded against
+/// AWS: test_invoke); a string is the raw request body, parsed as JSON (recorded:
+/// test_invoke_json_values), and text that is not JSON is rejected by Lambda.
+fn invoke_event(parameters: &Value) -> Result<Value, TaskResponse> {
+    match parameters.get("Payload") {
+        None | Some(Value::Null) => Ok(serde_json::json!({})),
+        Some(Value::String(s)) => serde_json::from_str(s).map_err(|e| {
+            TaskResponse::fail(
+                "Lambda.InvalidRequestContentException",
+                Some(format!(
+                    "Could not parse request body into json: Could not parse payload into json: {e} (Service: AWSLambda; Status Code: 400; Error Code: InvalidRequestContentException; Proxy: null)"
+                )),
+            )
+        }),
+        Some(v) => Ok(v.clone()),
+    }
+}
+
 /// A simulation problem that makes the run say nothing about equivalence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Inconclusive {
@@ -111,10 +129,10 @@ impl<'a> RunBackend<'a> {
         let optimized = call.resource.starts_with("arn:aws:states:::lambda:invoke");
         // lambda:invoke sends the Payload parameter; a function ARN Resource sends the effective input.
         let event = if optimized {
-            call.parameters
-                .get("Payload")
-                .cloned()
-                .unwrap_or(Value::Null)
+            match invoke_event(&call.parameters) {
+                Ok(e) => e,
+                Err(resp) => return resp,
+            }
         } else {
             call.parameters.clone()
         };
@@ -372,11 +390,10 @@ impl ServiceBackend for MockLambdas {
         self.requests += 1;
         let invoke = call.resource.starts_with("arn:aws:states:::lambda:invoke");
         let event = if invoke {
-            // No Payload sends `{}` (recorded against AWS: test_invoke).
-            call.parameters
-                .get("Payload")
-                .cloned()
-                .unwrap_or_else(|| serde_json::json!({}))
+            match invoke_event(&call.parameters) {
+                Ok(e) => e,
+                Err(resp) => return resp,
+            }
         } else {
             call.parameters.clone()
         };

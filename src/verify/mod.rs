@@ -650,11 +650,15 @@ fn prove_machine(
                 continue;
             }
         };
+        let mut focus = inputs::paths_read(&task.rewritten);
+        focus.extend(inputs::paths_read(original));
+        focus.dedup();
         let generated = inputs::generate(
             &sample_values,
             &shape,
             opts.samples,
             opts.seed ^ (i as u64).wrapping_mul(0x9E37),
+            &focus,
         );
         let mut reaching: Vec<&Input> = Vec::new();
         for input in samples.iter().chain(generated.iter()) {
@@ -713,6 +717,7 @@ fn prove_machine(
                 &shape,
                 opts.samples,
                 opts.seed.wrapping_add(0xA5A5),
+                &inputs::paths_read(rewritten),
             );
             let mut unreached: Vec<&str> = tasks.iter().map(|t| t.state.as_str()).collect();
             for input in samples.iter().chain(generated.iter()) {
