@@ -466,3 +466,62 @@ fn check_baseline_accepts_known_findings() {
         .assert()
         .code(0);
 }
+
+/// The HTML report in a real headless Chromium (Debian's `chromium` package): the page loads and
+/// the browser lays out both diagrams (before and after) of the workflow. Skipped, with a note,
+/// where Chromium is not installed.
+#[test]
+fn html_report_renders_both_diagrams_in_chromium() {
+    let chromium = ["chromium", "chromium-browser"].into_iter().find(|b| {
+        std::process::Command::new(b)
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    lambdaless()
+        .args([
+            "audit",
+            "fixtures/order-service",
+            "--format",
+            "html",
+            "--output",
+        ])
+        .arg(&page)
+        .assert()
+        .code(0);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(html.matches("<svg ").count(), 2);
+    assert!(
+        !html.contains("http://") || html.matches("http://").count() == 2,
+        "only the SVG namespace"
+    );
+    assert!(!html.contains("src=\"http"), "no external assets");
+    let Some(chromium) = chromium else {
+        eprintln!(
+            "chromium is not installed: skipping the browser check (apt-get install chromium)"
+        );
+        return;
+    };
+    let profile = dir.path().join("profile");
+    let out = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        dom.contains("data-diagrams-rendered=\"2/2\""),
+        "chromium did not lay out both diagrams: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

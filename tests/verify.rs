@@ -283,3 +283,46 @@ fn correct_alternatives_are_proven() {
         assert!(r.equivalent(), "{state}: {}", report::text(&r));
     }
 }
+
+mod cli {
+    use assert_cmd::Command;
+    use serde_json::Value;
+
+    fn verify() -> Command {
+        Command::cargo_bin("lambdaless").unwrap()
+    }
+
+    #[test]
+    fn json_report_of_the_fixture_with_the_generated_rewrite() {
+        let out = verify()
+            .args(["verify", "fixtures/order-service", "--samples", "20", "--no-faults", "--format", "json"])
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+        let machine = &report["machines"][0];
+        assert_eq!(machine["state_machine"], "OrderWorkflow");
+        assert_eq!(machine["tasks"].as_array().unwrap().len(), 4);
+        let code = out.status.code().unwrap();
+        assert_eq!(code, if report["equivalent"] == true { 0 } else { 1 });
+    }
+
+    #[test]
+    fn bad_inputs_exit_2_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("broken.json"), "{\"orderId\": ").unwrap();
+        let out = verify()
+            .args(["verify", "fixtures/order-service", "--inputs"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("broken.json"));
+        let out = verify().args(["verify", "no/such/project"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let out = verify()
+            .args(["verify", "fixtures/order-service", "--mock", "PriceOrder={"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+    }
+}

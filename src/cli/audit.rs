@@ -1,6 +1,6 @@
 //! `lambdaless audit`.
 
-use crate::discover;
+use crate::discover::{self, model::Project};
 use crate::error::{exit, InputError};
 use crate::report::{self, cost, text, Audit, AuditOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -13,6 +13,7 @@ pub enum Format {
     Json,
     Markdown,
     Sarif,
+    Html,
 }
 
 /// Arguments of `lambdaless audit`.
@@ -63,14 +64,14 @@ impl CostArgs {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let audit = match scan(&args.path, &args.cost) {
+    let (project, audit) = match scan(&args.path, &args.cost) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(exit::INPUT);
         }
     };
-    let rendered = render(&audit, args.format, args.output.is_none());
+    let rendered = render(&project, &audit, args.format, args.output.is_none());
     match &args.output {
         Some(file) => std::fs::write(file, rendered)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?,
@@ -80,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 }
 
 /// Discovers and analyses a project, printing input errors on stderr as warnings.
-pub fn scan(path: &Path, cost: &CostArgs) -> Result<Audit, InputError> {
+pub fn scan(path: &Path, cost: &CostArgs) -> Result<(Project, Audit), InputError> {
     let bar = progress_bar();
     let project = discover::discover_with_progress(path, &mut |done, total| {
         if let Some(b) = &bar {
@@ -109,7 +110,7 @@ pub fn scan(path: &Path, cost: &CostArgs) -> Result<Audit, InputError> {
         let file = discover::normalize(&base.join(&e.file));
         eprintln!("error: {}{loc}: {}", file.display(), e.message);
     }
-    Ok(audit)
+    Ok((project, audit))
 }
 
 /// A progress bar on stderr, only when stderr is a terminal.
@@ -128,7 +129,7 @@ fn progress_bar() -> Option<ProgressBar> {
     Some(bar)
 }
 
-pub fn render(audit: &Audit, format: Format, to_stdout: bool) -> String {
+pub fn render(project: &Project, audit: &Audit, format: Format, to_stdout: bool) -> String {
     match format {
         Format::Text => {
             let tty = to_stdout && std::io::stdout().is_terminal();
@@ -146,6 +147,7 @@ pub fn render(audit: &Audit, format: Format, to_stdout: bool) -> String {
             s
         }
         Format::Markdown => report::markdown::render(audit),
+        Format::Html => report::html::render(project, audit),
         Format::Sarif => {
             let mut s =
                 serde_json::to_string_pretty(&report::sarif::render(audit)).unwrap_or_default();

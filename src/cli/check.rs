@@ -69,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 }
 
 fn check(args: &Args) -> Result<i32, InputError> {
-    let audit = scan(&args.path, &args.cost)?;
+    let (_, audit) = scan(&args.path, &args.cost)?;
     let base = report::base_dir(&args.path);
     let baseline_path = args
         .baseline

@@ -1,9 +1,123 @@
-//! `lambdaless verify`.
+//! `lambdaless verify`: discover, analyse, plan the rewrite, and prove each rewritten Task
+//! equivalent by running the original and the rewritten state machines side by side.
+
+use crate::error::{exit, InputError};
+use crate::rewrite::{pipeline, RewriteOptions};
+use crate::verify::{self, backend::LambdaMock, VerifyOptions};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
 
 /// Arguments of `lambdaless verify`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(
+    after_help = "Exit codes: 0 every rewritten Task proven equivalent; 1 a Task is not equivalent or could not be \
+proven; 2 bad input (malformed template, definition or input file, missing or unparsable handler)."
+)]
+pub struct Args {
+    /// Project directory (or one template / ASL file).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// A directory of JSON execution inputs to verify with, besides the project's samples.
+    #[arg(long, value_name = "DIR")]
+    pub inputs: Option<PathBuf>,
+    /// Seed of the input generator: the same seed gives the same inputs.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Generated inputs per rewritten Task (and for the whole state machine).
+    #[arg(long, default_value_t = 200)]
+    pub samples: usize,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Skip the fault scenarios (service errors injected into both versions).
+    #[arg(long)]
+    pub no_faults: bool,
+    /// Count differences on inputs whose types the samples never show as counterexamples too.
+    #[arg(long)]
+    pub strict_types: bool,
+    /// Verify only this state's rewrite (repeatable).
+    #[arg(long, value_name = "STATE")]
+    pub only: Vec<String>,
+    /// `STATE=JSON`: the Lambda Task STATE (not rewritten) returns its event with these fields set,
+    /// in both versions (repeatable).
+    #[arg(long, value_name = "STATE=JSON")]
+    pub mock: Vec<String>,
+}
 
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("`verify` is not built yet")
+fn parse_mock(spec: &str) -> Result<(String, LambdaMock), String> {
+    let (state, json) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("--mock {spec}: expected STATE=JSON"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("--mock {state}: malformed JSON: {e}"))?;
+    if !value.is_object() {
+        return Err(format!(
+            "--mock {state}: expected a JSON object of fields to set"
+        ));
+    }
+    Ok((state.to_string(), LambdaMock::Merge(value)))
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let mut opts = VerifyOptions {
+        seed: args.seed,
+        samples: args.samples,
+        faults: !args.no_faults,
+        strict_types: args.strict_types,
+        ..Default::default()
+    };
+    for spec in &args.mock {
+        match parse_mock(spec) {
+            Ok((state, mock)) => {
+                opts.lambda_mocks.insert(state, mock);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(exit::INPUT);
+            }
+        }
+    }
+    if let Some(dir) = &args.inputs {
+        match verify::input_files_in(dir) {
+            Ok(files) => opts.input_files = files,
+            Err(e) => return input_error(e),
+        }
+    }
+    let options = RewriteOptions {
+        only: args.only.clone(),
+        ..Default::default()
+    };
+    let planned = match pipeline::plan_path(&args.path, &options) {
+        Ok(p) => p,
+        Err(e) => return input_error(e),
+    };
+    if !planned.handler_errors.is_empty() {
+        for e in &planned.handler_errors {
+            eprintln!("error: {e}");
+        }
+        return Ok(exit::INPUT);
+    }
+    verify::add_unrewritten_models(&planned.project, &planned.plan, &planned.models, &mut opts);
+    let report = match verify::prove(&planned.project, &planned.plan, &opts) {
+        Ok(r) => r,
+        Err(e) => return input_error(e),
+    };
+    match args.format {
+        Format::Text => print!("{}", verify::report::text(&report)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
+    Ok(if report.equivalent {
+        exit::OK
+    } else {
+        exit::FINDINGS
+    })
+}
+
+fn input_error(e: InputError) -> anyhow::Result<i32> {
+    eprintln!("error: {e}");
+    Ok(exit::INPUT)
 }

@@ -7,6 +7,7 @@
 //! any breaking change.
 
 pub mod cost;
+pub mod html;
 pub mod integration;
 pub mod markdown;
 pub mod sarif;

@@ -71,8 +71,8 @@ pub struct Inconclusive {
 
 pub struct RunBackend<'a> {
     services: &'a mut dyn World,
-    /// state name → handler model, for the states whose Lambda is simulated (original version).
-    simulated: HashMap<String, &'a HandlerModel>,
+    /// state name → handler model and whether to simulate it exactly (else return-only mock).
+    simulated: HashMap<String, (&'a HandlerModel, bool)>,
     mock: &'a mut dyn ServiceBackend,
     faults: FaultState,
     pub log: Vec<CallRecord>,
@@ -83,7 +83,7 @@ pub struct RunBackend<'a> {
 impl<'a> RunBackend<'a> {
     pub fn new(
         services: &'a mut dyn World,
-        simulated: HashMap<String, &'a HandlerModel>,
+        simulated: HashMap<String, (&'a HandlerModel, bool)>,
         mock: &'a mut dyn ServiceBackend,
         faults: FaultState,
     ) -> Self {
@@ -107,7 +107,7 @@ impl<'a> RunBackend<'a> {
         format!("11111111-0000-4000-8000-{:012}", self.requests)
     }
 
-    fn simulate(&mut self, call: &TaskCall, model: &HandlerModel) -> TaskResponse {
+    fn simulate(&mut self, call: &TaskCall, model: &HandlerModel, exact: bool) -> TaskResponse {
         let optimized = call.resource.starts_with("arn:aws:states:::lambda:invoke");
         // lambda:invoke sends the Payload parameter; a function ARN Resource sends the effective input.
         let event = if optimized {
@@ -120,7 +120,11 @@ impl<'a> RunBackend<'a> {
         };
         let request_id = self.request_id();
         let modelled = |s: &str, a: &str, n: &str| super::faults::is_modelled(s, a, n);
-        let mut sim = Simulator::new(model, &modelled);
+        let mut sim = if exact {
+            Simulator::new(model, &modelled)
+        } else {
+            Simulator::return_only(model, &modelled)
+        };
         let rt = sim.runtime();
         let mut gate = Gate {
             services: &mut *self.services,
@@ -195,9 +199,9 @@ impl<'a> RunBackend<'a> {
 
 impl ServiceBackend for RunBackend<'_> {
     fn call(&mut self, call: &TaskCall) -> TaskResponse {
-        if let Some(model) = self.simulated.get(&call.state_name).copied() {
+        if let Some((model, exact)) = self.simulated.get(&call.state_name).copied() {
             if is_lambda_resource(&call.resource) {
-                return self.simulate(call, model);
+                return self.simulate(call, model, exact);
             }
         }
         if is_lambda_resource(&call.resource) {

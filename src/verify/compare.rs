@@ -274,10 +274,7 @@ impl Differ<'_> {
                 at,
                 &va,
                 &vb,
-                format!(
-                    "the injected {} is named by the Lambda runtime in the original and by the integration in the rewrite; Retry/Catch that match either name must list both",
-                    f.error.name
-                ),
+                "an injected service error is named by the Lambda runtime in the original and by the integration in the rewrite; Retry/Catch and callers matching the name must use the new one",
             ),
             _ => self.push(Kind::Difference, at, &va, &vb, "different error names"),
         }
@@ -352,18 +349,13 @@ pub fn compare(orig: &RunOutcome, new: &RunOutcome, ctx: &Context) -> Vec<Delta>
     d.error_pair(orig.error.as_deref(), new.error.as_deref(), "error");
     if orig.cause != new.cause {
         d.aspect = Aspect::Cause;
-        let kind = if orig.error.is_some() {
-            Kind::Accepted
+        let both_failed = orig.error.is_some() && new.error.is_some();
+        let (kind, note) = if both_failed {
+            (Kind::Accepted, "the Cause text is written by the Lambda runtime or by the service SDK; its wording is not part of the contract")
         } else {
-            Kind::Difference
+            (Kind::Difference, "only one of the runs failed")
         };
-        d.push(
-            kind,
-            "cause",
-            &json!(orig.cause),
-            &json!(new.cause),
-            "the Cause text is written by the Lambda runtime or by the service SDK; its wording is not part of the contract",
-        );
+        d.push(kind, "cause", &json!(orig.cause), &json!(new.cause), note);
     }
     d.aspect = Aspect::Output;
     d.diff(

@@ -148,9 +148,82 @@ pub struct Simulator<'a> {
     /// Decides whether boto3 raises a modelled exception class (named after the code) or a plain
     /// `ClientError` for an error code.
     is_modelled: &'a dyn Fn(&str, &str, &str) -> bool,
+    /// Return-only mode (a mock built from a model the analysis could not fully follow).
+    return_only: bool,
+}
+
+/// The value a return-only mock uses where the model has no expression (a computed total, an SDK
+/// result): the same in both versions, so it only has to be a plausible JSON value.
+fn placeholder(rt: Runtime) -> Val {
+    match rt {
+        Runtime::Node => Val::Num(Num::Float(0.0)),
+        Runtime::Python => Val::Num(Num::Int(0)),
+    }
+}
+
+fn expr_simulable(e: &ValueExpr) -> bool {
+    match e {
+        ValueExpr::Unknown { .. } | ValueExpr::Unrepresentable { .. } => false,
+        ValueExpr::Literal { .. }
+        | ValueExpr::Event { .. }
+        | ValueExpr::Env { .. }
+        | ValueExpr::SdkResult { .. } => true,
+        ValueExpr::Object { entries } => entries.iter().all(|en| match en {
+            ObjectEntry::Field { value, .. } | ObjectEntry::Spread { value } => {
+                expr_simulable(value)
+            }
+        }),
+        ValueExpr::Array { items } => items.iter().all(expr_simulable),
+        ValueExpr::Template { parts } => parts.iter().all(|p| match p {
+            TemplatePart::Text { .. } => true,
+            TemplatePart::Expr { value } => expr_simulable(value),
+        }),
+        ValueExpr::JsonStringify { value, .. }
+        | ValueExpr::JsonParse { value }
+        | ValueExpr::ToString { value } => expr_simulable(value),
+        ValueExpr::Default { value, default, .. } => {
+            expr_simulable(value) && expr_simulable(default)
+        }
+    }
+}
+
+fn condition_simulable(c: &Condition) -> bool {
+    match c {
+        Condition::Falsy { value } | Condition::Missing { value } => expr_simulable(value),
+        Condition::Not { condition } => condition_simulable(condition),
+        Condition::Or { conditions } | Condition::And { conditions } => {
+            conditions.iter().all(condition_simulable)
+        }
+        Condition::Other { .. } => false,
+    }
+}
+
+/// Can the model be simulated exactly (every value followed, every condition understood)?
+pub fn is_simulable(model: &HandlerModel) -> bool {
+    model.calls.iter().all(|c| expr_simulable(&c.params))
+        && model.returns.as_ref().map(expr_simulable).unwrap_or(true)
+        && model.throws.iter().all(|t| {
+            t.message.as_ref().map(expr_simulable).unwrap_or(true)
+                && t.condition
+                    .as_ref()
+                    .map(condition_simulable)
+                    .unwrap_or(true)
+        })
 }
 
 impl<'a> Simulator<'a> {
+    /// A mock for a Lambda that is not rewritten and cannot be simulated exactly: it makes no
+    /// calls, and returns the model's return value with placeholders where the analysis could not
+    /// follow the data.
+    pub fn return_only(
+        model: &'a HandlerModel,
+        is_modelled: &'a dyn Fn(&str, &str, &str) -> bool,
+    ) -> Self {
+        let mut s = Simulator::new(model, is_modelled);
+        s.return_only = true;
+        s
+    }
+
     pub fn new(model: &'a HandlerModel, is_modelled: &'a dyn Fn(&str, &str, &str) -> bool) -> Self {
         Simulator {
             model,
@@ -158,6 +231,7 @@ impl<'a> Simulator<'a> {
             responses: vec![None; model.calls.len()],
             request_counter: 0,
             is_modelled,
+            return_only: false,
         }
     }
 
@@ -180,6 +254,13 @@ impl<'a> Simulator<'a> {
     }
 
     fn run(&mut self, event: &Val, transport: &mut dyn SdkTransport) -> Result<Value, Fail> {
+        if self.return_only {
+            let result = match &self.model.returns {
+                Some(expr) => self.eval(expr, event)?,
+                None => Val::Undefined,
+            };
+            return Ok(lang::returned_json(&result, self.rt)?);
+        }
         for throw in &self.model.throws {
             let Some(cond) = &throw.condition else {
                 continue;
@@ -376,6 +457,9 @@ impl<'a> Simulator<'a> {
     }
 
     fn response(&self, call: usize) -> Result<Val, Fail> {
+        if self.return_only {
+            return Ok(Val::Obj(IndexMap::new()));
+        }
         match self.responses.get(call) {
             Some(Some(v)) => Ok(v.clone()),
             _ => Err(Fail::Unsupported(format!(
@@ -483,9 +567,13 @@ impl<'a> Simulator<'a> {
                     v
                 }
             }
+            ValueExpr::SdkResult { .. } if self.return_only => placeholder(rt),
             ValueExpr::SdkResult { call, path } => {
                 let base = self.response(*call)?;
                 self.walk(&base, path, false)?
+            }
+            ValueExpr::Unrepresentable { .. } | ValueExpr::Unknown { .. } if self.return_only => {
+                placeholder(rt)
             }
             ValueExpr::Unrepresentable { what, .. } => {
                 return Err(Fail::Unsupported(format!(

@@ -48,7 +48,9 @@ pub struct VerifyOptions {
     /// What the Lambda Tasks that are not rewritten return, by state (identity when absent).
     pub lambda_mocks: HashMap<String, LambdaMock>,
     /// Handler models of Lambda Tasks that are not rewritten, by state: both versions simulate
-    /// them alike (more faithful than a mock when later states read what they return).
+    /// them alike (more faithful than a mock when later states read what they return). A model
+    /// the analysis could not fully follow acts as a return-only mock: no calls, its return value
+    /// with placeholders (0) where the data flow is unknown.
     pub simulate: HashMap<String, HandlerModel>,
 }
 
@@ -76,8 +78,34 @@ pub struct Counterexample {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<Fault>,
     pub differences: Vec<Delta>,
+    /// What probably needs to change, when the cause is recognisable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     pub original: RunOutcome,
     pub rewritten: RunOutcome,
+}
+
+/// A transient fault the handler's SDK retried on its own, which the rewritten Task lets fail.
+fn retry_hint(fault: Option<&Fault>, a: &RunOutcome, b: &RunOutcome) -> Option<String> {
+    let f = fault?;
+    let op = format!("{}:{}", f.service, f.action);
+    let mine = |c: &&backend::CallRecord| c.state == f.state && c.operation == op;
+    let orig: Vec<_> = a.calls.iter().filter(mine).collect();
+    let retried_inside = orig.len() >= 2 && orig[0].injected && orig[1].error.is_none();
+    let new_name = b
+        .calls
+        .iter()
+        .filter(mine)
+        .find(|c| c.injected)?
+        .error
+        .clone()?;
+    let retried_by_state = b.calls.iter().filter(mine).count() >= 2;
+    (retried_inside && !retried_by_state).then(|| {
+        format!(
+            "the handler's SDK retries {} on its own; give state {} a Retry on \"{new_name}\"",
+            f.error.name, f.state
+        )
+    })
 }
 
 /// A warning or accepted difference, reported once with how often it occurred.
@@ -132,6 +160,8 @@ pub struct MachineReport {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
+    /// Every rewritten Task proven and every whole machine proven.
+    pub equivalent: bool,
     pub seed: u64,
     pub generated_per_task: usize,
     pub machines: Vec<MachineReport>,
@@ -158,6 +188,76 @@ impl VerifyReport {
                     .iter()
                     .any(|t| t.state == state && t.verdict == Verdict::Proven)
         })
+    }
+}
+
+/// The Tasks `rewrite --write` must withhold: (state machine index, state, why), for every
+/// rewritten Task that `prove` did not prove. `models` are the handler models of the project's
+/// functions (`rewrite::pipeline::Planned::models`); the Lambda Tasks that stay are simulated
+/// from them.
+pub fn unproven_tasks(
+    project: &Project,
+    plan: &RewritePlan,
+    models: &[(usize, HandlerModel)],
+    opts: &VerifyOptions,
+) -> Result<Vec<(usize, String, String)>, InputError> {
+    let mut opts = opts.clone();
+    add_unrewritten_models(project, plan, models, &mut opts);
+    let report = prove(project, plan, &opts)?;
+    let mut out = Vec::new();
+    for t in &plan.tasks {
+        if report.is_proven(project, t.state_machine, &t.state) {
+            continue;
+        }
+        let why = report
+            .machines
+            .iter()
+            .flat_map(|m| m.tasks.iter().chain(std::iter::once(&m.whole_machine)))
+            .find(|r| r.state == t.state && r.verdict != Verdict::Proven)
+            .map(|r| match (&r.counterexample, &r.reason) {
+                (Some(c), _) => format!(
+                    "verify found a counterexample ({}), see `lambdaless verify`",
+                    c.differences
+                        .first()
+                        .map(|d| d.at.as_str())
+                        .unwrap_or("a difference")
+                ),
+                (None, Some(reason)) => format!("not proven by verify: {reason}"),
+                (None, None) => "not proven equivalent by verify".to_string(),
+            })
+            .unwrap_or_else(|| {
+                "the whole rewritten state machine is not proven equivalent by verify".to_string()
+            });
+        out.push((
+            t.state_machine,
+            t.state.clone(),
+            format!("{why} (use --force to write it anyway)"),
+        ));
+    }
+    Ok(out)
+}
+
+/// Adds the models of the Lambda Tasks the plan leaves in place to `opts.simulate`.
+pub fn add_unrewritten_models(
+    project: &Project,
+    plan: &RewritePlan,
+    models: &[(usize, HandlerModel)],
+    opts: &mut VerifyOptions,
+) {
+    for link in &project.links {
+        let rewritten = plan
+            .tasks
+            .iter()
+            .any(|t| t.state_machine == link.state_machine && t.state == link.state);
+        if rewritten || opts.simulate.contains_key(&link.state) {
+            continue;
+        }
+        if let Some((_, m)) = link
+            .function
+            .and_then(|fi| models.iter().find(|(i, _)| *i == fi))
+        {
+            opts.simulate.insert(link.state.clone(), m.clone());
+        }
     }
 }
 
@@ -240,11 +340,14 @@ pub fn prove(
             opts,
         ));
     }
-    Ok(VerifyReport {
+    let mut report = VerifyReport {
+        equivalent: false,
         seed: opts.seed,
         generated_per_task: opts.samples,
         machines,
-    })
+    };
+    report.equivalent = report.equivalent();
+    Ok(report)
 }
 
 /// The original definition with the given Tasks replaced by their rewritten states (and the
@@ -280,7 +383,7 @@ pub fn apply_tasks(original: &Value, tasks: &[&RewrittenTask], full: Option<&Val
 pub fn run_once(
     machine: &StateMachine,
     input: &Value,
-    models: &HashMap<String, &HandlerModel>,
+    models: &HashMap<String, (&HandlerModel, bool)>,
     fault: Option<Fault>,
     context: &ExecutionContext,
     mocks: &HashMap<String, LambdaMock>,
@@ -307,7 +410,7 @@ pub fn run_once(
 struct Pair<'a> {
     original: StateMachine,
     rewritten: StateMachine,
-    models: HashMap<String, &'a HandlerModel>,
+    models: HashMap<String, (&'a HandlerModel, bool)>,
     context: &'a ExecutionContext,
     mocks: &'a HashMap<String, LambdaMock>,
 }
@@ -449,6 +552,7 @@ fn minimize(
             .into_iter()
             .filter(|x| x.kind == Kind::Difference)
             .collect(),
+        hint: retry_hint(fault, &a, &b),
         original: a,
         rewritten: b,
     }
@@ -509,10 +613,13 @@ fn prove_machine(
     samples: &[Input],
     opts: &VerifyOptions,
 ) -> MachineReport {
-    let mut models: HashMap<String, &HandlerModel> =
-        opts.simulate.iter().map(|(s, m)| (s.clone(), m)).collect();
+    let mut models: HashMap<String, (&HandlerModel, bool)> = opts
+        .simulate
+        .iter()
+        .map(|(s, m)| (s.clone(), (m, lambda_sim::is_simulable(m))))
+        .collect();
     for t in tasks {
-        models.insert(t.state.clone(), &t.model);
+        models.insert(t.state.clone(), (&t.model, true));
     }
     let shape = Shape::infer(samples.iter().map(|s| &s.value));
     let sample_values: Vec<Value> = samples.iter().map(|s| s.value.clone()).collect();

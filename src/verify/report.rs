@@ -74,7 +74,7 @@ fn task_line(out: &mut String, t: &TaskReport) {
             "      {label} ({}×) at {}: {}",
             f.occurrences, f.at, f.note
         );
-        if f.kind == Kind::Warning {
+        if f.kind == Kind::Warning || f.at == "error" {
             let _ = writeln!(out, "        original:  {}", short(&f.original, 100));
             let _ = writeln!(out, "        rewritten: {}", short(&f.rewritten, 100));
         }
@@ -87,7 +87,11 @@ fn counterexample(out: &mut String, c: &Counterexample) {
     if let Some(f) = &c.fault {
         let _ = writeln!(out, "        fault: {}", f.describe());
     }
-    for d in &c.differences {
+    if let Some(h) = &c.hint {
+        let _ = writeln!(out, "        hint: {h}");
+    }
+    const SHOWN: usize = 4;
+    for d in c.differences.iter().take(SHOWN) {
         let _ = writeln!(
             out,
             "        differs at {} ({:?}): {}",
@@ -95,6 +99,13 @@ fn counterexample(out: &mut String, c: &Counterexample) {
         );
         let _ = writeln!(out, "          original:  {}", short(&d.original, 160));
         let _ = writeln!(out, "          rewritten: {}", short(&d.rewritten, 160));
+    }
+    if c.differences.len() > SHOWN {
+        let _ = writeln!(
+            out,
+            "        … and {} more differences (--format json lists them all)",
+            c.differences.len() - SHOWN
+        );
     }
     side_by_side(out, &c.original, &c.rewritten);
 }

@@ -81,21 +81,52 @@ impl Env {
     }
 }
 
-pub struct Evaluator {
+pub struct Evaluator<'a> {
     pub env: Env,
     depth: usize,
     stack_base: usize,
+    /// Caller bindings, converted on first use (most expressions read only a few of them) and
+    /// then kept in `root`.
+    globals: &'a serde_json::Map<String, serde_json::Value>,
+    root: Rc<Frame>,
 }
 
 type R = Result<Option<V>, Fail>;
 
-impl Evaluator {
-    pub fn new(env: Env) -> Self {
+impl<'a> Evaluator<'a> {
+    pub fn new(
+        env: Env,
+        globals: &'a serde_json::Map<String, serde_json::Value>,
+        root: Rc<Frame>,
+    ) -> Self {
         Evaluator {
             env,
             depth: 0,
             stack_base: stack_position(),
+            globals,
+            root,
         }
+    }
+
+    /// A caller binding `$name` (given as `name` or `$name`), converted and cached on first use.
+    fn global(&mut self, name: &str) -> Result<Option<Option<V>>, Fail> {
+        let json = self
+            .globals
+            .get(name)
+            .or_else(|| self.globals.get(&format!("${name}")));
+        let Some(json) = json else {
+            return Ok(None);
+        };
+        let v = Some(super::value::from_json(json)?);
+        self.root.bind(name, v.clone());
+        Ok(Some(v))
+    }
+
+    /// Whether `$name` means anything: a binding in scope, a caller binding or a built-in.
+    fn is_bound(&self, name: &str, frame: &Rc<Frame>) -> bool {
+        frame.lookup(name).is_some()
+            || self.globals.contains_key(name)
+            || functions::lookup(name).is_some()
     }
 
     /// Enters one nesting level; fails when the depth or stack budget is exhausted.
@@ -122,7 +153,7 @@ impl Evaluator {
                 keep_singleton,
             } => self.eval_path(expr, steps, *keep_singleton, input, frame)?,
             Kind::Name(n) => lookup(input, n),
-            Kind::Variable(n) => self.eval_variable(n, input, frame),
+            Kind::Variable(n) => self.eval_variable(n, input, frame)?,
             Kind::Str(s) => Some(V::str(s)),
             Kind::Num(n) => Some(V::Num(*n)),
             Kind::Bool(b) => Some(V::Bool(*b)),
@@ -214,18 +245,21 @@ impl Evaluator {
         Ok(collapse(result, expr.keep_array))
     }
 
-    fn eval_variable(&mut self, name: &str, input: &Option<V>, frame: &Rc<Frame>) -> Option<V> {
+    fn eval_variable(&mut self, name: &str, input: &Option<V>, frame: &Rc<Frame>) -> R {
         if name.is_empty() {
             // `$` is the context; the top-level input array is wrapped once (outerWrapper)
-            return match input {
+            return Ok(match input {
                 Some(V::Arr(a)) if a.outer => a.items.first().cloned(),
                 other => other.clone(),
-            };
+            });
         }
-        match frame.lookup(name) {
-            Some(v) => v,
-            None => functions::lookup(name).map(|b| V::Func(Rc::new(Function::Builtin(b)))),
+        if let Some(v) = frame.lookup(name) {
+            return Ok(v);
         }
+        if let Some(v) = self.global(name)? {
+            return Ok(v);
+        }
+        Ok(functions::lookup(name).map(|b| V::Func(Rc::new(Function::Builtin(b)))))
     }
 
     fn eval_path(
@@ -597,7 +631,7 @@ impl Evaluator {
         if proc.is_none() {
             if let Kind::Path { steps, .. } = &procedure.kind {
                 if let Some(Kind::Name(n)) = steps.first().map(|s| &s.kind) {
-                    if frame.lookup(n).is_some() || functions::lookup(n).is_some() {
+                    if self.is_bound(n, frame) {
                         return Err(Fail::new("T1005").with_position(pos).with_token(n.clone()));
                     }
                 }
@@ -633,7 +667,7 @@ impl Evaluator {
         let Some(func @ V::Func(_)) = proc else {
             if let Kind::Path { steps, .. } = &procedure.kind {
                 if let Some(Kind::Name(n)) = steps.first().map(|s| &s.kind) {
-                    if frame.lookup(n).is_some() || functions::lookup(n).is_some() {
+                    if self.is_bound(n, frame) {
                         return Err(Fail::new("T1007").with_position(pos).with_token(n.clone()));
                     }
                 }

@@ -122,12 +122,8 @@ fn run(
         .now_millis
         .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
     let seed = opts.random_seed.unwrap_or_else(entropy_seed);
-    let mut ev = eval::Evaluator::new(eval::Env::new(now, seed));
     let frame = eval::Frame::root();
-    for (name, v) in bindings {
-        let name = name.strip_prefix('$').unwrap_or(name);
-        frame.bind(name, Some(value::from_json(v)?));
-    }
+    let mut ev = eval::Evaluator::new(eval::Env::new(now, seed), bindings, frame.clone());
     // like jsonata-js, an array input is wrapped once so that `$` still refers to the whole array
     let input = match value::from_json(input)? {
         arr @ value::V::Arr(_) => value::V::Arr(std::rc::Rc::new(value::Array {

@@ -962,3 +962,27 @@ fn depth_limit_fits_small_stacks() {
     assert_eq!(a, Err("U1001".to_string()));
     assert_eq!(b, Err("U1001".to_string()));
 }
+
+/// Caller bindings are converted only when the expression reads them.
+#[test]
+fn bindings_are_converted_on_use() {
+    let mut deep = json!(1);
+    for _ in 0..1000 {
+        deep = json!([deep]);
+    }
+    let mut b = states(json!({"n": 1}));
+    b.insert("deep".into(), deep);
+    assert_eq!(
+        evaluate("$states.input.n + 1", &json!({}), &b).unwrap(),
+        Some(json!(2))
+    );
+    assert_eq!(evaluate("$deep", &json!({}), &b).unwrap_err().code, "U1001");
+    // a local binding shadows a caller binding; `$name` keys are accepted too
+    let mut b = Map::new();
+    b.insert("$x".into(), json!(5));
+    assert_eq!(evaluate("$x", &json!({}), &b).unwrap(), Some(json!(5)));
+    assert_eq!(
+        evaluate("($x := 1; $x)", &json!({}), &b).unwrap(),
+        Some(json!(1))
+    );
+}

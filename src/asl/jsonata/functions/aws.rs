@@ -78,20 +78,21 @@ fn hash(_: &mut Evaluator, args: Vec<Option<V>>, _: &Option<V>) -> R {
     };
     let algo = str_arg(&args, 1).unwrap_or_default();
     let d = data.as_bytes();
-    let digest =
-        match algo.as_str() {
-            "MD5" => hex(&md5::Md5::digest(d)),
-            "SHA-1" => hex(&sha1(d)),
-            "SHA-256" => hex(&sha2::Sha256::digest(d)),
-            "SHA-384" => hex(&sha2::Sha384::digest(d)),
-            "SHA-512" => hex(&sha2::Sha512::digest(d)),
-            other => return Err(invalid(
+    let digest = match algo.as_str() {
+        "MD5" => hex(&md5::Md5::digest(d)),
+        "SHA-1" => hex(&sha1(d)),
+        "SHA-256" => hex(&sha2::Sha256::digest(d)),
+        "SHA-384" => hex(&sha2::Sha384::digest(d)),
+        "SHA-512" => hex(&sha2::Sha512::digest(d)),
+        other => {
+            return Err(invalid(
                 "hash",
                 &format!(
                     "unsupported hash algorithm {other:?} (MD5, SHA-1, SHA-256, SHA-384, SHA-512)"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     Ok(Some(V::string(digest)))
 }
 

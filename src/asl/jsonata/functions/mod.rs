@@ -3,6 +3,7 @@
 
 mod aws;
 mod collections;
+mod format_number;
 mod numeric;
 mod strings;
 mod time;
@@ -33,6 +34,7 @@ fn all() -> impl Iterator<Item = &'static Builtin> {
         .iter()
         .chain(numeric::FUNCS.iter())
         .chain(collections::FUNCS.iter())
+        .chain(format_number::FUNCS.iter())
         .chain(time::FUNCS.iter())
         .chain(aws::FUNCS.iter())
 }
