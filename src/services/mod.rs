@@ -8,7 +8,27 @@
 
 use serde_json::Value;
 
+pub mod dynamodb;
+pub mod errors;
+pub mod eventbridge;
+pub mod faults;
+pub mod ids;
+pub mod lambda;
+pub mod metadata;
 pub mod mock_config;
+pub mod s3;
+pub mod simulated;
+#[cfg(test)]
+mod simulated_tests;
+pub mod sns;
+pub mod sqs;
+pub mod world;
+pub mod world_file;
+
+pub use lambda::{LambdaFailure, LambdaHandler};
+pub use simulated::{ExecutionHook, SimulatedServices};
+pub use world::{World, WorldDiff};
+pub use world_file::load_world;
 
 /// One attempt of one Task state, as the service sees it.
 #[derive(Debug, Clone)]

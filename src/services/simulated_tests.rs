@@ -1,0 +1,376 @@
+//! Task-level tests of [`SimulatedServices`]: exact result shapes and error names as recorded
+//! against AWS (asl-cases suites services and error_handling), callbacks, faults and determinism.
+
+use super::simulated::SimulatedServices;
+use super::world::{KeyAttr, LambdaMock, World};
+use super::{ServiceBackend, TaskCall, TaskOutcome, TaskResponse};
+use serde_json::{json, Value};
+
+fn call(resource: &str, params: Value) -> TaskCall {
+    TaskCall {
+        state_name: "S".into(),
+        resource: resource.into(),
+        parameters: params,
+        task_token: None,
+        attempt: 0,
+        execution_arn: "arn:aws:states:us-east-1:111111111111:execution:sm:run".into(),
+        state_machine_arn: "arn:aws:states:us-east-1:111111111111:stateMachine:sm".into(),
+        region: "us-east-1".into(),
+        account_id: "111111111111".into(),
+        now_ms: 1_735_689_600_000,
+        timeout_seconds: None,
+        heartbeat_seconds: None,
+        credentials: None,
+    }
+}
+
+fn services() -> SimulatedServices {
+    let mut w = World::new(1);
+    w.add_table(
+        "sfn_test_table",
+        KeyAttr {
+            name: "id".into(),
+            attr_type: "S".into(),
+        },
+        None,
+    );
+    w.add_queue("queue-1", false);
+    w.add_topic("topic-1", false, vec![]);
+    w.add_topic("topic-2.fifo", false, vec![]);
+    w.add_function("id_function", LambdaMock::Identity);
+    SimulatedServices::new(w)
+}
+
+fn ok(r: TaskResponse) -> Value {
+    match r.outcome {
+        TaskOutcome::Succeeded(v) => v,
+        TaskOutcome::Failed { error, cause } => panic!("failed: {error} {cause:?}"),
+    }
+}
+
+fn failed(r: TaskResponse) -> (String, String) {
+    match r.outcome {
+        TaskOutcome::Failed { error, cause } => (error, cause.unwrap_or_default()),
+        TaskOutcome::Succeeded(v) => panic!("succeeded: {v}"),
+    }
+}
+
+fn headers(v: &Value) -> (Vec<String>, Value) {
+    let all = v["SdkHttpMetadata"]["AllHttpHeaders"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    (
+        all,
+        v["SdkHttpMetadata"]["HttpHeaders"]["Content-Length"].clone(),
+    )
+}
+
+#[test]
+fn dynamodb_optimized_shapes_match_recording() {
+    let mut s = services();
+    let put = ok(s.call(&call("arn:aws:states:::dynamodb:putItem", json!({"TableName": "sfn_test_table", "Item": {"data": {"S": "HelloWorld"}, "id": {"S": "id1"}}}))));
+    assert_eq!(
+        put.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["SdkHttpMetadata", "SdkResponseMetadata"]
+    );
+    let (all, len) = headers(&put);
+    assert_eq!(
+        all,
+        [
+            "Server",
+            "Connection",
+            "x-amzn-RequestId",
+            "x-amz-crc32",
+            "Content-Length",
+            "Date",
+            "Content-Type"
+        ]
+    );
+    assert_eq!(len, json!("2"));
+    assert_eq!(put["SdkHttpMetadata"]["HttpStatusCode"], json!(200));
+    let upd = ok(s.call(&call("arn:aws:states:::dynamodb:updateItem", json!({"TableName": "sfn_test_table", "Key": {"id": {"S": "id1"}}, "UpdateExpression": "set S=:r", "ExpressionAttributeValues": {":r": {"S": "HelloWorldUpdated"}}, "ReturnValues": "UPDATED_NEW"}))));
+    assert_eq!(upd["Attributes"], json!({"S": {"S": "HelloWorldUpdated"}}));
+    assert_eq!(headers(&upd).1, json!("46"));
+    let get = ok(s.call(&call(
+        "arn:aws:states:::dynamodb:getItem",
+        json!({"TableName": "sfn_test_table", "Key": {"id": {"S": "id1"}}}),
+    )));
+    assert_eq!(headers(&get).1, json!("83"));
+    assert_eq!(
+        get["SdkResponseMetadata"]["RequestId"],
+        get["SdkHttpMetadata"]["HttpHeaders"]["x-amzn-RequestId"]
+    );
+    // aws-sdk: bare API output.
+    let sdk = ok(s.call(&call("arn:aws:states:::aws-sdk:dynamodb:query", json!({"TableName": "sfn_test_table", "KeyConditionExpression": "id = :id", "ExpressionAttributeValues": {":id": {"S": "id1"}}}))));
+    assert_eq!(sdk["Count"], json!(1));
+    assert_eq!(sdk["ScannedCount"], json!(1));
+    assert!(sdk.get("SdkHttpMetadata").is_none());
+}
+
+#[test]
+fn dynamodb_errors_match_recording() {
+    let mut s = services();
+    let (e, c) = failed(s.call(&call(
+        "arn:aws:states:::dynamodb:putItem",
+        json!({"TableName": "no_such_table", "Item": {"id": {"S": "1"}}}),
+    )));
+    assert_eq!(e, "DynamoDB.ResourceNotFoundException");
+    assert!(c.starts_with("Requested resource not found (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ResourceNotFoundException; Request ID: "), "{c}");
+    assert!(c.ends_with("; Proxy: null)"));
+    let (e, c) = failed(s.call(&call(
+        "arn:aws:states:::dynamodb:putItem",
+        json!({"TableName": "no_such_table", "Item": null}),
+    )));
+    assert_eq!(e, "DynamoDB.AmazonDynamoDBException");
+    assert!(c.starts_with("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null (Service: AmazonDynamoDBv2; Status Code: 400; Error Code: ValidationException;"));
+    let (e, c) = failed(s.call(&call(
+        "arn:aws:states:::aws-sdk:dynamodb:putItem",
+        json!({"TableName": "no_such_table", "Item": null}),
+    )));
+    assert_eq!(e, "DynamoDb.DynamoDbException");
+    assert!(
+        c.ends_with(")") && c.contains("(Service: DynamoDb, Status Code: 400, Request ID: "),
+        "{c}"
+    );
+    let (e, _) = failed(s.call(&call("arn:aws:states:::dynamodb:putItem", json!({"TableName": "sfn_test_table", "Item": {"id": {"S": "1"}}, "ConditionExpression": "attribute_exists(id)"}))));
+    assert_eq!(e, "DynamoDB.ConditionalCheckFailedException");
+    let (e, _) = failed(s.call(&call("arn:aws:states:::aws-sdk:dynamodb:putItem", json!({"TableName": "sfn_test_table", "Item": {"id": {"S": "1"}}, "ConditionExpression": "attribute_exists(id)"}))));
+    assert_eq!(e, "DynamoDb.ConditionalCheckFailedException");
+    // A number given as a JSON number cannot even be sent (States.Runtime, aws-cdk #9181 message).
+    let (e, c) = failed(s.call(&call(
+        "arn:aws:states:::dynamodb:putItem",
+        json!({"TableName": "sfn_test_table", "Item": {"id": {"S": "1"}, "n": {"N": 5}}}),
+    )));
+    assert_eq!(e, "States.Runtime");
+    assert!(
+        c.ends_with(
+            "could not be used to start the Task: [The value for the field 'N' must be a STRING]"
+        ),
+        "{c}"
+    );
+}
+
+#[test]
+fn sqs_send_message_shape_matches_recording() {
+    let mut s = services();
+    let r = ok(s.call(&call("arn:aws:states:::sqs:sendMessage", json!({
+        "QueueUrl": "https://sqs.us-east-1.amazonaws.com/111111111111/queue-1",
+        "MessageBody": "test_message_body",
+        "MessageAttributes": {"my_attribute_no_1": {"DataType": "String", "StringValue": "Hello"}, "my_attribute_no_2": {"DataType": "String", "StringValue": "World"}}
+    }))));
+    assert_eq!(
+        r.as_object().unwrap().keys().collect::<Vec<_>>(),
+        [
+            "MD5OfMessageAttributes",
+            "MD5OfMessageBody",
+            "MessageId",
+            "SdkHttpMetadata",
+            "SdkResponseMetadata"
+        ]
+    );
+    let (all, len) = headers(&r);
+    assert_eq!(
+        all,
+        [
+            "x-amzn-RequestId",
+            "connection",
+            "Content-Length",
+            "Date",
+            "Content-Type"
+        ]
+    );
+    assert_eq!(len, json!("166"));
+    assert_eq!(
+        r["MD5OfMessageBody"],
+        json!("3caa9a099bc4e58ae7923f68c5d7d081")
+    );
+    let r = ok(s.call(&call("arn:aws:states:::sqs:sendMessage", json!({"QueueUrl": "https://sqs.us-east-1.amazonaws.com/111111111111/queue-1", "MessageBody": {"a": [1, 2]}}))));
+    assert_eq!(headers(&r).1, json!("106"));
+    assert_eq!(s.world.queues["queue-1"].messages[1].body, "{\"a\":[1,2]}");
+    let (e, c) = failed(s.call(&call("arn:aws:states:::sqs:sendMessage", json!({"QueueUrl": "https://sqs.us-east-1.amazonaws.com/111111111111/queue-1", "MessageBody": null}))));
+    assert_eq!(e, "SQS.AmazonSQSException");
+    assert!(c.starts_with("The request must contain the parameter MessageBody. (Service: AmazonSQS; Status Code: 400; Error Code: MissingParameter; Request ID: "));
+}
+
+#[test]
+fn sns_publish_shapes_and_errors() {
+    let mut s = services();
+    let r = ok(s.call(&call("arn:aws:states:::sns:publish", json!({"TopicArn": "arn:aws:sns:us-east-1:111111111111:topic-1", "Message": {"Message": "HelloWorld!"}}))));
+    assert_eq!(
+        r.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["MessageId", "SdkHttpMetadata", "SdkResponseMetadata"]
+    );
+    assert_eq!(headers(&r).1, json!("294"));
+    assert_eq!(
+        r["SdkHttpMetadata"]["HttpHeaders"]["Content-Type"],
+        json!("text/xml")
+    );
+    let r = ok(s.call(&call("arn:aws:states:::sns:publish", json!({"TopicArn": "arn:aws:sns:us-east-1:111111111111:topic-2.fifo", "Message": {"Message": "HelloWorld!"}, "MessageGroupId": "a-group", "MessageDeduplicationId": "dedup-1"}))));
+    assert_eq!(
+        r.as_object().unwrap().keys().collect::<Vec<_>>(),
+        [
+            "MessageId",
+            "SdkHttpMetadata",
+            "SdkResponseMetadata",
+            "SequenceNumber"
+        ]
+    );
+    assert_eq!(headers(&r).1, json!("352"));
+    let (e, c) = failed(s.call(&call(
+        "arn:aws:states:::sns:publish",
+        json!({"TopicArn": "arn:aws:sns:us-east-1:111111111111:deleted", "Message": "x"}),
+    )));
+    assert_eq!(e, "SNS.NotFoundException");
+    assert!(c.starts_with("Topic does not exist (Service: AmazonSNS; Status Code: 404; Error Code: NotFound; Request ID: "));
+}
+
+#[test]
+fn events_put_events_shapes() {
+    let mut s = services();
+    let r = ok(s.call(&call("arn:aws:states:::events:putEvents", json!({"Entries": [
+        {"Detail": "{\"Message\": \"HelloWorld0\"}", "DetailType": "dt", "Source": "some.source"},
+        {"Detail": {"Message": "HelloWorld1"}, "DetailType": "dt", "Source": "some.source", "Resources": ["r1"]}
+    ]}))));
+    assert_eq!(
+        r.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["Entries", "FailedEntryCount"]
+    );
+    assert_eq!(r["FailedEntryCount"], json!(0));
+    let diff = &s.world.diff.changes;
+    let super::world::Change::EventPut { event, .. } = &diff[1].change else {
+        panic!()
+    };
+    assert_eq!(
+        event["resources"],
+        json!([
+            "r1",
+            "arn:aws:states:us-east-1:111111111111:stateMachine:sm",
+            "arn:aws:states:us-east-1:111111111111:execution:sm:run"
+        ])
+    );
+    assert_eq!(event["detail"], json!({"Message": "HelloWorld1"}));
+    let (e, c) = failed(s.call(&call("arn:aws:states:::events:putEvents", json!({"Entries": [{"Detail": "{}", "DetailType": "dt", "Source": "s"}, {"Detail": "\"jsonstring\"", "DetailType": "dt", "Source": "s"}]}))));
+    assert_eq!(e, "EventBridge.FailedEntry");
+    let cause: Value = serde_json::from_str(&c).unwrap();
+    assert_eq!(cause["FailedEntryCount"], json!(1));
+    assert_eq!(
+        cause["Entries"][1],
+        json!({"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."})
+    );
+}
+
+#[test]
+fn lambda_invoke_envelope_and_legacy_arn() {
+    let mut s = services();
+    let r = ok(s.call(&call(
+        "arn:aws:states:::lambda:invoke",
+        json!({"FunctionName": "id_function", "Payload": null}),
+    )));
+    assert_eq!(
+        r.as_object().unwrap().keys().collect::<Vec<_>>(),
+        [
+            "ExecutedVersion",
+            "Payload",
+            "SdkHttpMetadata",
+            "SdkResponseMetadata",
+            "StatusCode"
+        ]
+    );
+    assert_eq!(r["Payload"], json!({}));
+    assert_eq!(headers(&r).1, json!("2"));
+    let r = ok(s.call(&call(
+        "arn:aws:states:::lambda:invoke",
+        json!({"FunctionName": "id_function", "Payload": "0.0"}),
+    )));
+    assert_eq!(r["Payload"], json!(0.0));
+    let r = ok(s.call(&call(
+        "arn:aws:lambda:us-east-1:111111111111:function:id_function",
+        json!("HelloWorld"),
+    )));
+    assert_eq!(r, json!("HelloWorld"));
+    let (e, c) = failed(s.call(&call(
+        "arn:aws:states:::lambda:invoke",
+        json!({"FunctionName": "no_such_fn", "Payload": null}),
+    )));
+    assert_eq!(e, "Lambda.ResourceNotFoundException");
+    assert!(c.starts_with("Function not found: arn:aws:lambda:us-east-1:111111111111:function:no_such_fn:$LATEST (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException;"));
+}
+
+#[test]
+fn faults_and_callbacks() {
+    let mut s = services();
+    s.world.faults = serde_json::from_value(json!([
+        {"service": "dynamodb", "action": "putItem", "nth": 2, "fault": {"kind": "throttle"}},
+        {"service": "sqs", "fault": {"kind": "timeout"}}
+    ]))
+    .unwrap();
+    s.world.callbacks = serde_json::from_value(json!([{"state": "S", "after_ms": 5000, "heartbeats_ms": [1000, 2000], "send": "task_failure", "error": "Rejected", "cause": "no"}])).unwrap();
+    let put = || {
+        call(
+            "arn:aws:states:::dynamodb:putItem",
+            json!({"TableName": "sfn_test_table", "Item": {"id": {"S": "1"}}}),
+        )
+    };
+    ok(s.call(&put()));
+    let (e, _) = failed(s.call(&put()));
+    assert_eq!(e, "DynamoDB.ProvisionedThroughputExceededException");
+    ok(s.call(&put()));
+    let mut c = call(
+        "arn:aws:states:::sqs:sendMessage",
+        json!({"QueueUrl": "queue-1", "MessageBody": "x"}),
+    );
+    c.timeout_seconds = Some(3.0);
+    let r = s.call(&c);
+    assert!(r.elapsed_ms > 3000);
+    assert_eq!(failed(r).0, "States.Timeout");
+    let r = s.call(&call("arn:aws:states:::sns:publish.waitForTaskToken", json!({"TopicArn": "arn:aws:sns:us-east-1:111111111111:topic-1", "Message": {"token": "t"}})));
+    assert_eq!(
+        (r.elapsed_ms, r.heartbeats_ms.clone()),
+        (5000, vec![1000, 2000])
+    );
+    assert_eq!(failed(r), ("Rejected".to_string(), "no".to_string()));
+    // Default callback: success with {} at once.
+    let mut c = call(
+        "arn:aws:states:::sns:publish.waitForTaskToken",
+        json!({"TopicArn": "arn:aws:sns:us-east-1:111111111111:topic-1", "Message": "m"}),
+    );
+    c.state_name = "Other".into();
+    assert_eq!(ok(s.call(&c)), json!({}));
+}
+
+#[test]
+fn same_seed_gives_identical_results_and_diff() {
+    let run = || {
+        let mut s = services();
+        let mut outs = Vec::new();
+        for c in [
+            call(
+                "arn:aws:states:::dynamodb:putItem",
+                json!({"TableName": "sfn_test_table", "Item": {"id": {"S": "1"}}}),
+            ),
+            call(
+                "arn:aws:states:::sqs:sendMessage",
+                json!({"QueueUrl": "https://sqs.us-east-1.amazonaws.com/111111111111/queue-1", "MessageBody": "b"}),
+            ),
+            call(
+                "arn:aws:states:::sns:publish",
+                json!({"TopicArn": "arn:aws:sns:us-east-1:111111111111:topic-1", "Message": "m"}),
+            ),
+            call(
+                "arn:aws:states:::events:putEvents",
+                json!({"Entries": [{"Detail": "{}", "DetailType": "d", "Source": "s"}]}),
+            ),
+        ] {
+            outs.push(format!("{:?}", s.call(&c)));
+        }
+        (
+            outs,
+            serde_json::to_string(&s.world.diff).unwrap(),
+            serde_json::to_string(&s.world.calls).unwrap(),
+        )
+    };
+    assert_eq!(run(), run());
+}

@@ -1,0 +1,470 @@
+//! The world file (`run --world FILE`, verify): JSON or YAML describing the simulated account.
+//! Format documented in docs/world-file.md:
+//!
+//! ```yaml
+//! seed: 1                         # ids (MessageId, RequestId, EventId, ...) derive from it
+//! region: us-east-1               # optional; default: the execution's region/account
+//! account_id: "123456789012"
+//! tables:
+//!   - name: orders                # or a table ARN
+//!     key_schema: [{name: pk, type: S}, {name: sk, type: N}]   # partition key, optional sort key
+//!     indexes: [{name: byStatus, partition_key: {name: status, type: S}}]
+//!     items: [{pk: {S: "a"}, sk: {N: "1"}}]                   # DynamoDB AttributeValue JSON
+//! queues: [{name: jobs}, {name: jobs.fifo, content_based_deduplication: true}]   # name or queue URL
+//! topics: [{name: alerts, subscriptions: [{protocol: sqs, endpoint: "arn:aws:sqs:...:jobs"}]}]
+//! buses: [{name: orders}]         # `default` always exists
+//! buckets: [{name: docs, objects: {"a.txt": {body: "hello"}}}]
+//! lambdas: {fn-name: {kind: identity}}                          # see LambdaMock
+//! state_machines: [{name: child}]
+//! faults: [{service: dynamodb, action: putItem, nth: 1, fault: {kind: throttle}}]
+//! callbacks: [{state: WaitForApproval, after_ms: 5000, heartbeats_ms: [1000], send: task_success, output: {ok: true}}]
+//! ```
+
+use super::dynamodb::attr;
+use super::faults::FaultRule;
+use super::simulated::SimulatedServices;
+use super::world::{
+    default_content_type, CallbackScript, KeyAttr, LambdaMock, S3Object, SecondaryIndex,
+    StateMachineEntry, Subscription, World,
+};
+use crate::error::InputError;
+use indexmap::IndexMap;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableSpec {
+    name: String,
+    key_schema: Vec<KeyAttr>,
+    #[serde(default)]
+    indexes: Vec<SecondaryIndex>,
+    #[serde(default)]
+    items: Vec<Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueSpec {
+    name: String,
+    #[serde(default)]
+    content_based_deduplication: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TopicSpec {
+    name: String,
+    #[serde(default)]
+    content_based_deduplication: bool,
+    #[serde(default)]
+    subscriptions: Vec<Subscription>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NameSpec {
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ObjectSpec {
+    body: String,
+    #[serde(default = "default_content_type")]
+    content_type: String,
+    #[serde(default)]
+    metadata: Map<String, Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BucketSpec {
+    name: String,
+    #[serde(default)]
+    objects: IndexMap<String, ObjectSpec>,
+}
+
+const TOP_LEVEL: [&str; 13] = [
+    "seed",
+    "region",
+    "account_id",
+    "tables",
+    "queues",
+    "topics",
+    "buses",
+    "buckets",
+    "lambdas",
+    "state_machines",
+    "faults",
+    "callbacks",
+    "comment",
+];
+
+/// Reads a world file (JSON, or YAML for `.yaml`/`.yml`) into the simulated services.
+pub fn load_world(path: &Path) -> Result<SimulatedServices, InputError> {
+    let text = InputError::read_text(path)?;
+    parse_world(path, &text)
+}
+
+/// Parses world-file text; `path` names the file in errors and picks the syntax by extension.
+pub fn parse_world(path: &Path, text: &str) -> Result<SimulatedServices, InputError> {
+    let yaml = matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    );
+    let doc: Value = if yaml {
+        serde_yaml_ng::from_str(text).map_err(|e| {
+            let mut err = InputError::new(path, format!("malformed YAML: {e}"));
+            if let Some(l) = e.location() {
+                err = err.at(l.line(), l.column());
+            }
+            err
+        })?
+    } else {
+        InputError::parse_json(path, text)?
+    };
+    world_from_value(path, &doc)
+}
+
+fn section<T: DeserializeOwned>(
+    path: &Path,
+    doc: &Map<String, Value>,
+    key: &str,
+) -> Result<Vec<T>, InputError> {
+    match doc.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                serde_json::from_value(v.clone()).map_err(|e| {
+                    InputError::new(path, format!("{key}[{i}]: {e}")).pointer(format!("/{key}/{i}"))
+                })
+            })
+            .collect(),
+        Some(_) => {
+            Err(InputError::new(path, format!("`{key}` must be a list")).pointer(format!("/{key}")))
+        }
+    }
+}
+
+fn last_segment(s: &str, sep: &str) -> String {
+    match s.rsplit_once(sep) {
+        Some((_, n)) => n.to_string(),
+        None => s.to_string(),
+    }
+}
+
+/// Builds the simulated services from a parsed world document.
+pub fn world_from_value(path: &Path, doc: &Value) -> Result<SimulatedServices, InputError> {
+    let Some(top) = doc.as_object() else {
+        return Err(InputError::new(
+            path,
+            "a world file must be an object (seed, tables, queues, ...)",
+        ));
+    };
+    for k in top.keys() {
+        if !TOP_LEVEL.contains(&k.as_str()) {
+            return Err(InputError::new(
+                path,
+                format!(
+                    "unknown key `{k}` (expected one of: {})",
+                    TOP_LEVEL.join(", ")
+                ),
+            )
+            .pointer(format!("/{k}")));
+        }
+    }
+    let seed = match top.get("seed") {
+        None | Some(Value::Null) => 0,
+        Some(v) => v.as_u64().ok_or_else(|| {
+            InputError::new(path, "`seed` must be a non-negative integer").pointer("/seed")
+        })?,
+    };
+    let mut world = World::new(seed);
+    let mut pinned = false;
+    for (key, slot) in [
+        ("region", &mut world.region),
+        ("account_id", &mut world.account_id),
+    ] {
+        match top.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) => {
+                *slot = s.clone();
+                pinned = true;
+            }
+            Some(_) => {
+                return Err(InputError::new(path, format!("`{key}` must be a string"))
+                    .pointer(format!("/{key}")))
+            }
+        }
+    }
+
+    let tables: Vec<TableSpec> = section(path, top, "tables")?;
+    for (i, t) in tables.into_iter().enumerate() {
+        let at = |m: String| InputError::new(path, m).pointer(format!("/tables/{i}"));
+        let name = last_segment(&t.name, ":table/");
+        if name.len() < 3
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+        {
+            return Err(at(format!(
+                "table name `{name}` must be 3-255 characters of [a-zA-Z0-9_.-]"
+            )));
+        }
+        if world.tables.contains_key(&name) {
+            return Err(at(format!("table `{name}` is defined twice")));
+        }
+        if t.key_schema.is_empty() || t.key_schema.len() > 2 {
+            return Err(at(
+                "key_schema must list the partition key and optionally a sort key".into(),
+            ));
+        }
+        for k in t.key_schema.iter().chain(
+            t.indexes
+                .iter()
+                .flat_map(|x| std::iter::once(&x.partition_key).chain(x.sort_key.iter())),
+        ) {
+            if !["S", "N", "B"].contains(&k.attr_type.as_str()) {
+                return Err(at(format!(
+                    "key attribute `{}` has type `{}`; key types are S, N or B",
+                    k.name, k.attr_type
+                )));
+            }
+        }
+        let mut ks = t.key_schema.into_iter();
+        let pk = ks.next().ok_or_else(|| at("key_schema is empty".into()))?;
+        world.add_table(&name, pk, ks.next());
+        let mut items = Vec::new();
+        for (j, item) in t.items.into_iter().enumerate() {
+            let here = |m: String| {
+                InputError::new(path, format!("tables[{i}].items[{j}]: {m}"))
+                    .pointer(format!("/tables/{i}/items/{j}"))
+            };
+            for v in item.values() {
+                if let Err(attr::AttrProblem::Invalid(m) | attr::AttrProblem::Shape(m)) =
+                    attr::validate(v)
+                {
+                    return Err(here(m));
+                }
+            }
+            let table = &world.tables[&name];
+            for k in std::iter::once(&table.partition_key).chain(table.sort_key.iter()) {
+                match item.get(&k.name).and_then(attr::type_of) {
+                    Some(t) if t == k.attr_type => {}
+                    Some(t) => {
+                        return Err(here(format!(
+                            "key attribute `{}` must be of type {}, not {t}",
+                            k.name, k.attr_type
+                        )))
+                    }
+                    None => return Err(here(format!("missing key attribute `{}`", k.name))),
+                }
+            }
+            items.push(
+                item.iter()
+                    .map(|(k, v)| (k.clone(), attr::normalize(v)))
+                    .collect::<Map<String, Value>>(),
+            );
+        }
+        if let Some(table) = world.tables.get_mut(&name) {
+            table.indexes = t.indexes;
+            for item in items {
+                let pos = table.items.iter().position(|it| {
+                    table_key_eq(&table.partition_key, table.sort_key.as_ref(), it, &item)
+                });
+                match pos {
+                    Some(p) => table.items[p] = item,
+                    None => table.items.push(item),
+                }
+            }
+        }
+    }
+
+    let queues: Vec<QueueSpec> = section(path, top, "queues")?;
+    for (i, q) in queues.into_iter().enumerate() {
+        let name = last_segment(&q.name, "/");
+        let name = last_segment(&name, ":");
+        if name.is_empty()
+            || name.len() > 80
+            || !name
+                .trim_end_matches(".fifo")
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            // Queue names: up to 80 alphanumerics, hyphens, underscores; FIFO names end in .fifo (CreateQueue).
+            return Err(InputError::new(path, format!("queue name `{name}` is not valid (up to 80 of [a-zA-Z0-9_-], `.fifo` suffix for FIFO)")).pointer(format!("/queues/{i}")));
+        }
+        if q.content_based_deduplication && !name.ends_with(".fifo") {
+            return Err(InputError::new(path, format!("queue `{name}`: content_based_deduplication is only for FIFO queues (name ending in .fifo)")).pointer(format!("/queues/{i}")));
+        }
+        world.add_queue(&name, q.content_based_deduplication);
+    }
+
+    let topics: Vec<TopicSpec> = section(path, top, "topics")?;
+    for (i, t) in topics.into_iter().enumerate() {
+        let name = last_segment(&t.name, ":");
+        if name.is_empty()
+            || name.len() > 256
+            || !name
+                .trim_end_matches(".fifo")
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(InputError::new(path, format!("topic name `{name}` is not valid (up to 256 of [a-zA-Z0-9_-], `.fifo` suffix for FIFO)")).pointer(format!("/topics/{i}")));
+        }
+        if t.content_based_deduplication && !name.ends_with(".fifo") {
+            return Err(InputError::new(
+                path,
+                format!("topic `{name}`: content_based_deduplication is only for FIFO topics"),
+            )
+            .pointer(format!("/topics/{i}")));
+        }
+        world.add_topic(&name, t.content_based_deduplication, t.subscriptions);
+    }
+
+    let buses: Vec<NameSpec> = section(path, top, "buses")?;
+    for b in buses {
+        world.add_bus(&last_segment(&b.name, ":event-bus/"));
+    }
+
+    let buckets: Vec<BucketSpec> = section(path, top, "buckets")?;
+    for b in buckets {
+        world.add_bucket(&b.name);
+        let now = 0;
+        if let Some(bucket) = world.buckets.get_mut(&b.name) {
+            for (k, o) in b.objects {
+                let etag = format!("\"{}\"", super::sqs::md5_hex(o.body.as_bytes()));
+                bucket.objects.insert(
+                    k,
+                    S3Object {
+                        body: o.body,
+                        content_type: o.content_type,
+                        metadata: o.metadata,
+                        etag,
+                        last_modified_ms: now,
+                    },
+                );
+            }
+        }
+    }
+
+    match top.get("lambdas") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(m)) => {
+            for (fname, spec) in m {
+                let mock: LambdaMock = serde_json::from_value(spec.clone()).map_err(|e| {
+                    InputError::new(path, format!("lambdas.{fname}: {e}"))
+                        .pointer(format!("/lambdas/{fname}"))
+                })?;
+                let name = super::lambda::resolve_function(&world, fname).0;
+                world.add_function(&name, mock);
+            }
+        }
+        Some(_) => {
+            return Err(
+                InputError::new(path, "`lambdas` must map function names to mocks")
+                    .pointer("/lambdas"),
+            )
+        }
+    }
+
+    let sms: Vec<StateMachineEntry> = section(path, top, "state_machines")?;
+    for sm in sms {
+        let name = last_segment(&sm.name, ":stateMachine:");
+        world.state_machines.insert(
+            name.clone(),
+            StateMachineEntry {
+                name,
+                result: sm.result,
+            },
+        );
+    }
+    world.faults = section::<FaultRule>(path, top, "faults")?;
+    world.callbacks = section::<CallbackScript>(path, top, "callbacks")?;
+
+    let mut services = SimulatedServices::new(world);
+    services.pinned_account = pinned;
+    Ok(services)
+}
+
+fn table_key_eq(
+    pk: &KeyAttr,
+    sk: Option<&KeyAttr>,
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+) -> bool {
+    std::iter::once(pk)
+        .chain(sk)
+        .all(|k| match (a.get(&k.name), b.get(&k.name)) {
+            (Some(x), Some(y)) => attr::equal(x, y),
+            _ => false,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn loads_yaml_world() {
+        let text = r#"
+seed: 7
+tables:
+  - name: orders
+    key_schema: [{name: id, type: S}]
+    items: [{id: {S: "1"}, total: {N: "10.50"}}]
+queues: [{name: jobs}, {name: "https://sqs.us-east-1.amazonaws.com/123456789012/jobs.fifo", content_based_deduplication: true}]
+topics: [{name: "arn:aws:sns:us-east-1:123456789012:alerts"}]
+buses: [{name: orders}]
+buckets: [{name: docs, objects: {"a.txt": {body: hello}}}]
+lambdas: {echo: {kind: identity}, boom: {kind: raise, error_type: Oops}}
+faults: [{service: sqs, action: sendMessage, nth: 2, fault: {kind: throttle}}]
+callbacks: [{state: Wait, after_ms: 10, send: task_success, output: {ok: true}}]
+"#;
+        let s = parse_world(&PathBuf::from("w.yaml"), text).unwrap();
+        let w = &s.world;
+        assert_eq!(
+            w.tables["orders"].items[0]["total"],
+            serde_json::json!({"N": "10.5"})
+        );
+        assert!(w.queues["jobs.fifo"].fifo);
+        assert!(w.topics.contains_key("alerts"));
+        assert!(w.buses.contains_key("default") && w.buses.contains_key("orders"));
+        assert_eq!(w.functions.len(), 2);
+        assert_eq!(w.faults.len(), 1);
+        assert_eq!(w.callbacks.len(), 1);
+        assert!(!s.pinned_account);
+    }
+
+    #[test]
+    fn bad_input_names_the_place() {
+        let p = PathBuf::from("w.json");
+        let e = parse_world(&p, r#"{"tables": [{"name": "orders", "key_schema": [{"name": "id", "type": "S"}], "items": [{"x": {"S": "1"}}]}]}"#).unwrap_err();
+        assert_eq!(e.location.pointer.as_deref(), Some("/tables/0/items/0"));
+        assert!(
+            e.message.contains("missing key attribute `id`"),
+            "{}",
+            e.message
+        );
+        let e = parse_world(&p, r#"{"tabels": []}"#).unwrap_err();
+        assert!(e.message.contains("unknown key `tabels`"));
+        let e = parse_world(
+            &p,
+            r#"{"tables": [{"name": "tbl1", "key_schema": [{"name": "id", "type": "X"}]}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("key types are S, N or B"));
+        let e = parse_world(&p, "{\"seed\": 1,").unwrap_err();
+        assert!(e.location.line.is_some());
+        let e = parse_world(&p, r#"{"lambdas": {"f": {"kind": "explode"}}}"#).unwrap_err();
+        assert_eq!(e.location.pointer.as_deref(), Some("/lambdas/f"));
+        let e = parse_world(&PathBuf::from("w.yaml"), "seed: [").unwrap_err();
+        assert!(e.message.starts_with("malformed YAML"));
+    }
+}
