@@ -139,7 +139,7 @@ pub fn parse(expr: &str) -> Result<Call, AslError> {
 const CACHE_LIMIT: usize = 2048;
 
 thread_local! {
-    static CACHE: RefCell<HashMap<String, Rc<Call>>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<String, Rc<Call>, super::path::fnv::FnvBuild>> = RefCell::new(HashMap::default());
     static RNG: Cell<u64> = const { Cell::new(DEFAULT_SEED) };
 }
 

@@ -12,6 +12,7 @@
 //!   `test_json_path_array_wildcard_or_slice_with_no_input`).
 
 pub(crate) mod filter;
+pub(crate) mod fnv;
 mod parse;
 
 use super::{AslError, Scope};
@@ -463,7 +464,7 @@ fn slice_indices(len: usize, a: Option<i64>, b: Option<i64>, step: Option<i64>) 
 const CACHE_LIMIT: usize = 4096;
 
 thread_local! {
-    static CACHE: RefCell<HashMap<String, Rc<CompiledPath>>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<HashMap<String, Rc<CompiledPath>, fnv::FnvBuild>> = RefCell::new(HashMap::default());
 }
 
 /// Parses `path` once per thread and reuses the parsed form afterwards.

@@ -342,15 +342,15 @@ fn limit(f: Func, s: &str) -> Result<(), AslError> {
 /// an object prints as `{Arg1=1, Arg2=[]}`, null as `null`).
 fn format(c: &Call, scope: &Scope) -> Result<Value, AslError> {
     let f = Func::Format;
-    let pieces: Vec<Piece> = match &c.args[0] {
-        Arg::Str { raw, .. } => template_pieces(raw, true),
+    let template_value;
+    let (template, escapes): (&str, bool) = match &c.args[0] {
+        Arg::Str { raw, .. } => (raw, true),
         other => {
-            let v = resolve(other, scope)?;
-            let s = string(f, &v, "the format template")?;
-            template_pieces(s, false)
+            template_value = resolve(other, scope)?;
+            (string(f, &template_value, "the format template")?, false)
         }
     };
-    let holes = pieces.iter().filter(|p| matches!(p, Piece::Hole)).count();
+    let holes = walk_template(template, escapes, None, &mut |_| Ok(()))?;
     let given = c.args.len() - 1;
     if holes != given {
         return Err(bad(
@@ -358,50 +358,58 @@ fn format(c: &Call, scope: &Scope) -> Result<Value, AslError> {
             format!("the template has {holes} placeholder(s) but {given} argument(s) were given"),
         ));
     }
-    let mut out = String::new();
     let mut next = 1;
-    for p in pieces {
-        match p {
-            Piece::Text(t) => out.push_str(&t),
-            Piece::Hole => {
-                let v = resolve(&c.args[next], scope)?;
-                next += 1;
-                java_string(&v, &mut out);
-            }
-        }
-    }
+    let mut out = String::with_capacity(template.len() + 16 * given);
+    walk_template(
+        template,
+        escapes,
+        Some(&mut out),
+        &mut |out: &mut String| {
+            let v = resolve(&c.args[next], scope)?;
+            next += 1;
+            java_string(&v, out);
+            Ok(())
+        },
+    )?;
     Ok(Value::String(out))
 }
 
-enum Piece {
-    Text(String),
-    Hole,
-}
-
-fn template_pieces(t: &str, escapes: bool) -> Vec<Piece> {
-    let mut out = Vec::new();
-    let mut text = String::new();
+/// Walks a Format template without allocating: copies text into `out` (when given), calls
+/// `hole` for each `{}`, and returns the number of placeholders.
+fn walk_template(
+    t: &str,
+    escapes: bool,
+    mut out: Option<&mut String>,
+    hole: &mut dyn FnMut(&mut String) -> Result<(), AslError>,
+) -> Result<usize, AslError> {
+    let mut holes = 0;
     let mut chars = t.chars().peekable();
+    let push = |out: &mut Option<&mut String>, c: char| {
+        if let Some(o) = out.as_deref_mut() {
+            o.push(c);
+        }
+    };
     while let Some(c) = chars.next() {
         if escapes && c == '\\' {
             match chars.next() {
-                Some(n @ ('\'' | '\\' | '{' | '}')) => text.push(n),
+                Some(n @ ('\'' | '\\' | '{' | '}')) => push(&mut out, n),
                 Some(n) => {
-                    text.push('\\');
-                    text.push(n);
+                    push(&mut out, '\\');
+                    push(&mut out, n);
                 }
-                None => text.push('\\'),
+                None => push(&mut out, '\\'),
             }
         } else if c == '{' && chars.peek() == Some(&'}') {
             chars.next();
-            out.push(Piece::Text(std::mem::take(&mut text)));
-            out.push(Piece::Hole);
+            holes += 1;
+            if let Some(o) = out.as_deref_mut() {
+                hole(o)?;
+            }
         } else {
-            text.push(c);
+            push(&mut out, c);
         }
     }
-    out.push(Piece::Text(text));
-    out
+    Ok(holes)
 }
 
 /// Java-style rendering used by States.Format.
