@@ -525,3 +525,45 @@ fn html_report_renders_both_diagrams_in_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn usage_file_sets_invocations_per_function_and_state_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    let usage = dir.path().join("usage.yaml");
+    std::fs::write(
+        &usage,
+        "functions:\n  SaveOrderFunction: 10\nstate_machines:\n  OrderWorkflow: 2000000\n",
+    )
+    .unwrap();
+    let out = lambdaless()
+        .args([
+            "audit",
+            "fixtures/order-service",
+            "--format",
+            "json",
+            "--usage",
+        ])
+        .arg(&usage)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for f in v["findings"].as_array().unwrap() {
+        if f["savings"].is_null() {
+            continue;
+        }
+        let n = f["savings"]["invocations_per_month"].as_u64().unwrap();
+        if f["function"] == "SaveOrderFunction" {
+            assert_eq!(n, 10);
+            assert_eq!(f["savings"]["monthly_usd"], 0.0);
+        } else {
+            assert_eq!(n, 2_000_000);
+        }
+    }
+    std::fs::write(&usage, "functions: [1, 2]\n").unwrap();
+    lambdaless()
+        .args(["audit", "fixtures/order-service", "--usage"])
+        .arg(&usage)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a usage file"));
+}

@@ -49,17 +49,24 @@ pub struct CostArgs {
     /// Assumed billed duration of one warm invocation of a forwarding Lambda, in ms.
     #[arg(long, value_name = "MS", default_value_t = 100)]
     pub duration_ms: u64,
+    /// Measured invocations per month (JSON or YAML): `{"functions": {ID: N}, "state_machines": {NAME: N}}`.
+    #[arg(long, value_name = "FILE")]
+    pub usage: Option<PathBuf>,
 }
 
 impl CostArgs {
-    pub fn options(&self) -> AuditOptions {
-        AuditOptions {
+    pub fn options(&self) -> Result<AuditOptions, InputError> {
+        Ok(AuditOptions {
             assumptions: cost::Assumptions {
                 invocations_per_month: self.invocations,
                 warm_duration_ms: self.duration_ms,
                 ..cost::Assumptions::default()
             },
-        }
+            usage: match &self.usage {
+                Some(p) => cost::Usage::read(p)?,
+                None => cost::Usage::default(),
+            },
+        })
     }
 }
 
@@ -82,6 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 
 /// Discovers and analyses a project, printing input errors on stderr as warnings.
 pub fn scan(path: &Path, cost: &CostArgs) -> Result<(Project, Audit), InputError> {
+    let options = cost.options()?;
     let bar = progress_bar();
     let project = discover::discover_with_progress(path, &mut |done, total| {
         if let Some(b) = &bar {
@@ -90,7 +98,7 @@ pub fn scan(path: &Path, cost: &CostArgs) -> Result<(Project, Audit), InputError
             b.set_message("reading infrastructure");
         }
     })?;
-    let audit = report::build_audit(&project, &cost.options(), &mut |done, total| {
+    let audit = report::build_audit(&project, &options, &mut |done, total| {
         if let Some(b) = &bar {
             b.set_length(total as u64);
             b.set_position(done as u64);

@@ -40,6 +40,8 @@ pub struct Baseline {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaselineEntry {
+    /// The definition file, relative to the scanned root.
+    pub definition: String,
     pub state_machine: String,
     pub state: String,
     pub function: String,
@@ -50,6 +52,7 @@ pub struct BaselineEntry {
 impl BaselineEntry {
     fn of(f: &Finding) -> Self {
         BaselineEntry {
+            definition: f.definition.clone(),
             state_machine: f.state_machine.clone(),
             state: f.state.clone(),
             function: f.function.clone(),

@@ -67,6 +67,8 @@ pub struct FunctionConfig<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Savings {
     pub monthly_usd: f64,
+    /// The invocations per month the estimate is for (usage file, else `--invocations`).
+    pub invocations_per_month: u64,
     pub requests_usd: f64,
     pub duration_usd: f64,
     /// Express workflows only: the workflow duration the Lambda's run time was billed for.
@@ -101,6 +103,7 @@ pub fn estimate(cfg: FunctionConfig<'_>, a: &Assumptions) -> Savings {
     };
     Savings {
         monthly_usd: round_cents(requests_usd + duration_usd + express_duration_usd),
+        invocations_per_month: a.invocations_per_month,
         requests_usd: round_cents(requests_usd),
         duration_usd: round_cents(duration_usd),
         express_duration_usd: round_cents(express_duration_usd),
@@ -108,6 +111,34 @@ pub fn estimate(cfg: FunctionConfig<'_>, a: &Assumptions) -> Savings {
         latency_saved_ms_cold: cold_ms,
         memory_mb,
         architecture: if arm { "arm64" } else { "x86_64" }.to_string(),
+    }
+}
+
+/// Measured invocations per month, from a usage file:
+/// `{"functions": {"SaveOrderFunction": 250000}, "state_machines": {"OrderWorkflow": 300000}}`.
+/// A function's entry wins over its state machine's; both win over `--invocations`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Usage {
+    #[serde(default)]
+    pub functions: std::collections::BTreeMap<String, u64>,
+    #[serde(default)]
+    pub state_machines: std::collections::BTreeMap<String, u64>,
+}
+
+impl Usage {
+    pub fn read(path: &std::path::Path) -> Result<Usage, crate::error::InputError> {
+        let text = crate::error::InputError::read_text(path)?;
+        let v = crate::discover::yaml::parse_by_extension(path, &text)?;
+        serde_json::from_value(v)
+            .map_err(|e| crate::error::InputError::new(path, format!("not a usage file: {e}")))
+    }
+
+    pub fn invocations(&self, state_machine: &str, function: &str) -> Option<u64> {
+        self.functions
+            .get(function)
+            .or_else(|| self.state_machines.get(state_machine))
+            .copied()
     }
 }
 

@@ -374,13 +374,14 @@ pub fn render(project: &Project, audit: &Audit) -> String {
     );
     out.push_str("<p class=\"legend\"><span style=\"background:#f4a261\">Lambda that can go</span><span style=\"background:#8fd3c7\">direct integration</span><span style=\"background:#f3d9c4\">Lambda that stays</span><span style=\"background:#dbe8f7\">other Task</span></p>");
     for (i, sm) in project.state_machines.iter().enumerate() {
+        let file = super::relative(&super::base_dir(&project.root), &sm.definition_file);
+        // Names repeat across projects of a monorepo; the definition file tells them apart.
         let findings: Vec<&Finding> = audit
             .findings
             .iter()
-            .filter(|f| f.state_machine == sm.name)
+            .filter(|f| f.state_machine == sm.name && f.definition == file)
             .collect();
         let by_pointer: ByPointer = findings.iter().map(|f| (f.pointer.as_str(), *f)).collect();
-        let file = super::relative(&super::base_dir(&project.root), &sm.definition_file);
         let _ = write!(
             out,
             "<section class=\"workflow\"><h2>{} <small>({}, {})</small></h2><div class=\"pair\"><figure><figcaption>Before</figcaption>{}</figure><figure><figcaption>After</figcaption>{}</figure></div>",

@@ -139,6 +139,8 @@ pub struct CostModel {
 #[derive(Debug, Clone, Default)]
 pub struct AuditOptions {
     pub assumptions: cost::Assumptions,
+    /// Per-function / per-state-machine invocations (`--usage FILE`).
+    pub usage: cost::Usage,
 }
 
 /// The outcome of reading one function's handler.
@@ -238,6 +240,10 @@ pub fn build_audit(
                     finding.integration = integration::integration_for(&c.service, &c.action);
                     // Callback Tasks wait for a token: the Lambda is not the whole cost; still
                     // the invocation itself goes away.
+                    let mut assumptions = options.assumptions.clone();
+                    if let Some(n) = options.usage.invocations(&sm.name, &f.id) {
+                        assumptions.invocations_per_month = n;
+                    }
                     finding.savings = Some(cost::estimate(
                         cost::FunctionConfig {
                             memory_mb: f.memory_mb,
@@ -245,7 +251,7 @@ pub fn build_audit(
                             architecture: f.architecture.as_deref(),
                             express: sm.workflow_type.eq_ignore_ascii_case("EXPRESS"),
                         },
-                        &options.assumptions,
+                        &assumptions,
                     ));
                 }
             }

@@ -4,7 +4,8 @@
 //! - Function errors surface with Error = the runtime's errorType and Cause = the runtime's error
 //!   JSON (aws-facts §3.2; recorded: error_handling/test_task_service_lambda). The Python runtime
 //!   sends `{"errorMessage", "errorType", "requestId", "stackTrace"}` (aws-lambda-python-runtime-interface-client
-//!   `bootstrap.py`, serialized with `json.dumps`, hence `", "` and `": "` separators).
+//!   `bootstrap.py`). A Lambda ARN resource reports that payload as the runtime wrote it (`json.dumps`);
+//!   `lambda:invoke` re-serializes it compactly (recorded: test_task_lambda vs test_task_service_lambda).
 //! - Errors without an error type are `Lambda.Unknown` "The cause could not be determined because
 //!   Lambda did not return an error type. Returned payload: ..." (aws-facts §3.2).
 //! - A missing function is `ResourceNotFoundException` (404) "Function not found: <arn>:$LATEST"
@@ -24,24 +25,24 @@ pub struct LambdaFailure {
 }
 
 impl LambdaFailure {
-    /// A handler exception as the Python runtime reports it.
+    /// A handler exception as the Python runtime reports it: the cause is the runtime's error
+    /// payload as `json.dumps` writes it (recorded for Lambda ARN resources, error_handling/test_task_lambda:
+    /// `{"errorMessage": "Some exception was raised.", "errorType": "Exception", ...}`).
     pub fn python_exception(
         error_type: &str,
         message: &str,
         request_id: &str,
         stack_trace: &[String],
     ) -> Self {
-        let cause =
-            format!(
-            "{{\"errorMessage\": {}, \"errorType\": {}, \"requestId\": {}, \"stackTrace\": [{}]}}",
-            py_str(message),
-            py_str(error_type),
-            py_str(request_id),
-            stack_trace.iter().map(|s| py_str(s)).collect::<Vec<_>>().join(", ")
-        );
+        let cause = json!({
+            "errorMessage": message,
+            "errorType": error_type,
+            "requestId": request_id,
+            "stackTrace": stack_trace,
+        });
         LambdaFailure {
             error: error_type.to_string(),
-            cause: Some(cause),
+            cause: Some(super::metadata::python_json(&cause)),
         }
     }
 
@@ -54,29 +55,6 @@ impl LambdaFailure {
             )),
         }
     }
-}
-
-/// A JSON string as Python's `json.dumps` writes it (non-ASCII escaped as \uXXXX).
-fn py_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                let mut buf = [0u16; 2];
-                for u in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{:04x}", u));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Simulates Lambda functions for Task states (implemented by verify from a handler's model).
@@ -252,7 +230,7 @@ mod tests {
         assert_eq!(f.error, "Exception");
         let cause: Value = serde_json::from_str(f.cause.as_deref().unwrap()).unwrap();
         assert_eq!(cause["errorMessage"], json!("Some exception was raised."));
-        assert!(f.cause.unwrap().starts_with("{\"errorMessage\": \"Some"));
+        assert!(f.cause.unwrap().starts_with("{\"errorMessage\": \"Some exception was raised.\", \"errorType\": \"Exception\", \"requestId\": "));
         let e = invoke_mock(&mut w, "missing", &json!({}))
             .unwrap_err()
             .unwrap_err();

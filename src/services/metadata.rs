@@ -149,8 +149,75 @@ pub fn json_body(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
+/// JSON text as Python's `json.dumps` writes it (`", "` and `": "` separators, non-ASCII escaped):
+/// the body a Python Lambda function returns, whose length is the recorded `Content-Length`
+/// (e.g. `{"body": "string body"}` in local_mocking/test_lambda_service_invoke).
+pub fn python_json(v: &Value) -> String {
+    let mut out = String::new();
+    write_python(v, &mut out);
+    out
+}
+
+fn write_python(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_python_str(k, out);
+                out.push_str(": ");
+                write_python(x, out);
+            }
+            out.push('}');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_python(x, out);
+            }
+            out.push(']');
+        }
+        Value::String(s) => write_python_str(s, out),
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+fn write_python_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || (c as u32) > 0x7f => {
+                let mut buf = [0u16; 2];
+                for u in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn python_json_matches_json_dumps() {
+        assert_eq!(
+            python_json(&json!({"body": "string body", "l": [1, 2.5, null, true], "u": "é\n"})),
+            r#"{"body": "string body", "l": [1, 2.5, null, true], "u": "\u00e9\n"}"#
+        );
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -415,15 +415,22 @@ impl SimulatedServices {
                 };
                 match self.invoke_lambda(&fname, &event) {
                     Ok(v) => {
-                        let len = metadata::json_body(&v).len();
+                        let len = metadata::python_json(&v).len();
                         let out =
                             json!({"ExecutedVersion": "$LATEST", "Payload": v, "StatusCode": 200});
                         self.optimized_ok(HeaderStyle::Lambda, out, len, None, true)
                     }
-                    Err(Ok(f)) => TaskOutcome::Failed {
-                        error: f.error,
-                        cause: f.cause,
-                    },
+                    Err(Ok(f)) => {
+                        // lambda:invoke re-serializes the function's error payload compactly.
+                        let cause = f.cause.map(|c| match serde_json::from_str::<Value>(&c) {
+                            Ok(v) if v.is_object() => metadata::json_body(&v),
+                            _ => c,
+                        });
+                        TaskOutcome::Failed {
+                            error: f.error,
+                            cause,
+                        }
+                    }
                     Err(Err(e)) => self.fail(&e, Integration::Optimized),
                 }
             }
