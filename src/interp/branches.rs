@@ -48,7 +48,12 @@ impl Engine<'_> {
         bindings: Option<&Map<String, Value>>,
     ) -> Result<Option<f64>, Failure> {
         let valid = |v: &Value| -> Option<f64> {
-            let n = v.as_f64()?;
+            // A path may point at a numeric string (variables assigned "1" in
+            // test_reference_in_map_state[MAP_STATE_REFERENCE_IN_TOLERATED_FAILURE_PATH]).
+            let n = match v {
+                Value::String(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite())?,
+                other => other.as_f64()?,
+            };
             if !float && n.fract() != 0.0 {
                 return None;
             }
@@ -304,10 +309,12 @@ impl Engine<'_> {
                 if let Some(s) = &saved_state {
                     obj.insert("State".into(), s.clone());
                 }
-                obj.insert(
-                    "Map".into(),
-                    json!({"Item": {"Index": index, "Value": item}}),
-                );
+                let mut it = Map::with_capacity(2);
+                it.insert("Index".into(), Value::from(index));
+                it.insert("Value".into(), item.clone());
+                let mut m = Map::with_capacity(1);
+                m.insert("Item".into(), Value::Object(it));
+                obj.insert("Map".into(), Value::Object(m));
             }
             let iteration_input = match (selector, &bindings) {
                 (None, _) => item,
@@ -317,7 +324,11 @@ impl Engine<'_> {
                     self.jsonata_field(sel, cur, input, &b, "ItemSelector")?
                 }
             };
-            let name = cur.name.clone();
+            let name = if self.history.recording() {
+                cur.name.clone()
+            } else {
+                String::new()
+            };
             if !distributed {
                 self.push_event("MapIterationStarted", || {
                     Some((

@@ -6,7 +6,7 @@ use super::ExecutionContext;
 use serde_json::{json, Value};
 
 pub fn context_object(ctx: &ExecutionContext, input: &Value, start_ms: Millis) -> Value {
-    json!({
+    let c = json!({
         "Execution": {
             "Id": ctx.execution_arn,
             "Input": input,
@@ -19,5 +19,8 @@ pub fn context_object(ctx: &ExecutionContext, input: &Value, start_ms: Millis) -
             "Id": ctx.state_machine_arn,
             "Name": ctx.state_machine_name,
         },
-    })
+    });
+    // `run` is StartExecution: even Express executions started that way show RedriveCount
+    // (test_express_async::test_query_runtime_memory); only StartSyncExecution omits it.
+    c
 }

@@ -54,6 +54,8 @@ pub struct Engine<'a> {
     pub prev_event: u64,
     /// TestState mode (None for executions).
     pub test: Option<TestMode>,
+    /// The ISO form of `now_ms`, formatted once per clock value.
+    iso_cache: (Millis, String),
 }
 
 /// How a TestState call changes the executor: no real retries (a matching retrier makes the call
@@ -99,6 +101,7 @@ impl<'a> Engine<'a> {
             tokens: 0,
             prev_event: 0,
             test: None,
+            iso_cache: (0, String::new()),
         }
     }
 
@@ -172,13 +175,7 @@ impl<'a> Engine<'a> {
         }
         let mut name = start.to_string();
         loop {
-            self.steps += 1;
-            if self.steps > self.opts.max_steps {
-                return Err(Failure::fatal(format!(
-                    "lambdaless: the execution exceeded {} state transitions",
-                    self.opts.max_steps
-                )));
-            }
+            self.count_step()?;
             let Some(state) = states.get(&name).and_then(Value::as_object) else {
                 return Err(Failure::raised(
                     "States.Runtime",
@@ -208,7 +205,12 @@ impl<'a> Engine<'a> {
         let ty = state.get("Type").and_then(Value::as_str).unwrap_or("");
         let entered_id = {
             let i = &input;
-            self.push_event(&format!("{ty}StateEntered"), || entered_details(name, i))
+            let kind = if self.history.recording() {
+                format!("{ty}StateEntered")
+            } else {
+                String::new()
+            };
+            self.push_event(&kind, || entered_details(name, i))
         };
         let cur = Current {
             name: name.to_string(),
@@ -222,7 +224,12 @@ impl<'a> Engine<'a> {
         let step = self.run_state(ty, state, &cur, input, vars, depth)?;
         if ty != "Fail" {
             let (o, a) = (&step.output, step.assigned.as_ref());
-            self.push_event(&format!("{ty}StateExited"), || exited_details(name, o, a));
+            let kind = if self.history.recording() {
+                format!("{ty}StateExited")
+            } else {
+                String::new()
+            };
+            self.push_event(&kind, || exited_details(name, o, a));
         }
         if let Some(assigned) = &step.assigned {
             vars.extend(assigned.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -230,19 +237,54 @@ impl<'a> Engine<'a> {
         Ok(step)
     }
 
+    /// Counts a state transition or retry against the step limit.
+    pub fn count_step(&mut self) -> Result<(), Failure> {
+        self.steps += 1;
+        if self.steps > self.opts.max_steps {
+            return Err(Failure::fatal(format!(
+                "lambdaless: the execution exceeded {} state transitions",
+                self.opts.max_steps
+            )));
+        }
+        Ok(())
+    }
+
     fn set_state_context(&mut self, name: &str, is_task: bool) {
         if self.test.as_ref().is_some_and(|t| t.fixed_context) {
             return;
         }
+        if self.iso_cache.0 != self.now_ms || self.iso_cache.1.is_empty() {
+            self.iso_cache = (self.now_ms, format_iso(self.now_ms));
+        }
+        let entered = &self.iso_cache.1;
+        let Some(obj) = self.ctx.as_object_mut() else {
+            return;
+        };
+        // Update `$$.State` in place: this runs for every state of every iteration.
+        if let Some(Value::Object(st)) = obj.get_mut("State") {
+            if let Some(Value::String(n)) = st.get_mut("Name") {
+                n.clear();
+                n.push_str(name);
+            }
+            if let Some(Value::String(t)) = st.get_mut("EnteredTime") {
+                t.clear();
+                t.push_str(entered);
+            }
+            let has_retry = st.contains_key("RetryCount");
+            if is_task {
+                st.insert("RetryCount".into(), Value::from(0));
+            } else if has_retry {
+                st.shift_remove("RetryCount");
+            }
+            return;
+        }
         let mut st = Map::with_capacity(3);
         st.insert("Name".into(), Value::String(name.to_string()));
-        st.insert("EnteredTime".into(), Value::String(format_iso(self.now_ms)));
+        st.insert("EnteredTime".into(), Value::String(entered.clone()));
         if is_task {
-            st.insert("RetryCount".into(), json!(0));
+            st.insert("RetryCount".into(), Value::from(0));
         }
-        if let Some(obj) = self.ctx.as_object_mut() {
-            obj.insert("State".into(), Value::Object(st));
-        }
+        obj.insert("State".into(), Value::Object(st));
     }
 
     pub fn set_retry_count(&mut self, n: u32) {
@@ -881,6 +923,7 @@ impl<'a> Engine<'a> {
                     return self.catch(state, cur, input, vars, failure);
                 }
                 if (counts[i] as u64) < max {
+                    self.count_step()?;
                     let delay = retry_delay_ms(retrier, counts[i], &mut self.jitter);
                     counts[i] += 1;
                     attempt += 1;

@@ -137,3 +137,152 @@ fn parse_rejects_dangling_transitions() {
     assert!(StateMachine::parse(&json!({"StartAt": "Z", "States": {}})).is_err());
     assert!(StateMachine::parse(&json!([])).is_err());
 }
+
+/// Random definitions (any state types, loops, nesting, odd paths and values) never panic and
+/// always end within the step and virtual-time limits.
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    struct Gen(u64);
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+            xs[(self.next() % xs.len() as u64) as usize]
+        }
+        fn chance(&mut self, pct: u64) -> bool {
+            self.next() % 100 < pct
+        }
+    }
+
+    const PATHS: &[&str] = &[
+        "$",
+        "$.a",
+        "$.a.b",
+        "$.list[0]",
+        "$.list[*]",
+        "$$.Execution.Input",
+        "$.missing",
+        "$..a",
+        "$$.State.Name",
+        "$.n",
+    ];
+    const VALUES: &[&str] = &[
+        "null",
+        "1",
+        "-1.5",
+        "\"text\"",
+        "[1,2,3]",
+        "{\"a\":{\"b\":2}}",
+        "true",
+        "99999999999",
+    ];
+
+    fn value(g: &mut Gen) -> Value {
+        serde_json::from_str(g.pick(VALUES)).unwrap()
+    }
+
+    fn machine(g: &mut Gen, depth: u32) -> Value {
+        let n = 1 + (g.next() % 5) as usize;
+        let names: Vec<String> = (0..n).map(|i| format!("S{i}")).collect();
+        let mut states = Map::new();
+        for name in &names {
+            let target = names[(g.next() % n as u64) as usize].clone();
+            let mut types = vec!["Pass", "Choice", "Wait", "Succeed", "Fail", "Task"];
+            if depth < 3 {
+                types.extend(["Map", "Parallel"]);
+            }
+            let ty = g.pick(&types);
+            let mut st = json!({"Type": ty});
+            let end = g.chance(40);
+            if matches!(ty, "Pass" | "Wait" | "Task" | "Map" | "Parallel") {
+                if end {
+                    st["End"] = json!(true)
+                } else {
+                    st["Next"] = json!(target)
+                }
+            }
+            for key in ["InputPath", "OutputPath", "ResultPath", "ItemsPath"] {
+                if g.chance(15) {
+                    st[key] = json!(g.pick(PATHS));
+                }
+            }
+            if g.chance(25) {
+                st["Parameters"] =
+                    json!({"x.$": g.pick(PATHS), "y": value(g), "z.$": "States.Format('{}', $.n)"});
+            }
+            if g.chance(10) {
+                st["Result"] = value(g);
+            }
+            if g.chance(10) {
+                st["Assign"] = json!({"v.$": g.pick(PATHS)});
+            }
+            match ty {
+                "Choice" => {
+                    st["Choices"] = json!([{"Variable": g.pick(PATHS), "NumericGreaterThan": 0, "Next": target}]);
+                    if g.chance(70) {
+                        st["Default"] = json!(names[(g.next() % n as u64) as usize]);
+                    }
+                }
+                "Wait" => match g.next() % 4 {
+                    0 => st["Seconds"] = json!(g.next() % 100_000_000),
+                    1 => st["SecondsPath"] = json!(g.pick(PATHS)),
+                    2 => st["TimestampPath"] = json!(g.pick(PATHS)),
+                    _ => st["Timestamp"] = json!("2099-01-01T00:00:00Z"),
+                },
+                "Fail" => {
+                    if g.chance(50) {
+                        st["ErrorPath"] = json!(g.pick(PATHS));
+                    } else {
+                        st["Error"] = json!("E");
+                    }
+                }
+                "Task" => {
+                    st["Resource"] = json!("arn:aws:states:::lambda:invoke");
+                    if g.chance(50) {
+                        st["Retry"] = json!([{"ErrorEquals": ["States.ALL"], "MaxAttempts": g.next() % 5, "IntervalSeconds": g.next() % 1000, "BackoffRate": 3}]);
+                    }
+                    if g.chance(50) {
+                        st["Catch"] = json!([{"ErrorEquals": ["States.ALL"], "Next": target, "ResultPath": g.pick(PATHS)}]);
+                    }
+                }
+                "Map" => {
+                    st["ItemProcessor"] = machine(g, depth + 1);
+                    if g.chance(30) {
+                        st["ToleratedFailureCount"] = json!(g.next() % 3);
+                    }
+                }
+                "Parallel" => {
+                    st["Branches"] = json!([machine(g, depth + 1), machine(g, depth + 1)]);
+                }
+                _ => {}
+            }
+            states.insert(name.clone(), st);
+        }
+        json!({"StartAt": "S0", "States": states})
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, .. ProptestConfig::default() })]
+        #[test]
+        fn random_definitions_end_cleanly(seed in 1u64.., input_pick in 0usize..8) {
+            let mut g = Gen(seed);
+            let def = machine(&mut g, 0);
+            let input: Value = serde_json::from_str(VALUES[input_pick]).unwrap();
+            let input = json!({"a": input, "list": [input.clone(), 2], "n": (seed % 7) as i64 - 3});
+            if let Ok(sm) = StateMachine::parse(&def) {
+                let opts = ExecuteOptions { max_steps: 2_000, ..Default::default() };
+                let r = sm.execute_with(input, &ExecutionContext::default(), &mut NoServices, &opts);
+                prop_assert!(["SUCCEEDED", "FAILED", "TIMED_OUT"].contains(&r.status.as_str()));
+                prop_assert_eq!(r.status == "SUCCEEDED", r.output.is_some());
+                let last = r.history.last().and_then(|e| e["type"].as_str()).unwrap_or("");
+                prop_assert!(last.starts_with("Execution"));
+            }
+        }
+    }
+}
