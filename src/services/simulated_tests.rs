@@ -374,3 +374,26 @@ fn same_seed_gives_identical_results_and_diff() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn aws_sdk_actions_answered_from_mocks() {
+    let mut s = services();
+    s.world.sdk_mocks = serde_json::from_value(json!([
+        {"service": "ssm", "action": "getParameter", "result": {"Parameter": {"Name": "p", "Value": "v"}}},
+        {"service": "secretsmanager", "action": "getSecretValue", "error": "SecretsManager.ResourceNotFoundException", "cause": "Secrets Manager can't find the specified secret."}
+    ])).unwrap();
+    assert_eq!(
+        ok(s.call(&call(
+            "arn:aws:states:::aws-sdk:ssm:getParameter",
+            json!({"Name": "p"})
+        ))),
+        json!({"Parameter": {"Name": "p", "Value": "v"}})
+    );
+    let (e, _) = failed(s.call(&call(
+        "arn:aws:states:::aws-sdk:secretsmanager:getSecretValue",
+        json!({"SecretId": "x"}),
+    )));
+    assert_eq!(e, "SecretsManager.ResourceNotFoundException");
+    let (e, _) = failed(s.call(&call("arn:aws:states:::aws-sdk:kms:encrypt", json!({}))));
+    assert_eq!(e, "States.Runtime");
+}
