@@ -681,7 +681,8 @@ impl SimulatedServices {
                 let wait = call
                     .timeout_seconds
                     .map(|t| (t * 1000.0) as u64 + 1)
-                    .unwrap_or(u64::MAX / 4);
+                    // No TimeoutSeconds: the task waits past a Standard execution's one-year limit.
+                    .unwrap_or(366 * 24 * 3600 * 1000);
                 (
                     TaskOutcome::Failed {
                         error: "States.Timeout".into(),
