@@ -295,7 +295,15 @@ mod cli {
     #[test]
     fn json_report_of_the_fixture_with_the_generated_rewrite() {
         let out = verify()
-            .args(["verify", "fixtures/order-service", "--samples", "20", "--no-faults", "--format", "json"])
+            .args([
+                "verify",
+                "fixtures/order-service",
+                "--samples",
+                "20",
+                "--no-faults",
+                "--format",
+                "json",
+            ])
             .output()
             .unwrap();
         let report: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
@@ -317,7 +325,10 @@ mod cli {
             .unwrap();
         assert_eq!(out.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&out.stderr).contains("broken.json"));
-        let out = verify().args(["verify", "no/such/project"]).output().unwrap();
+        let out = verify()
+            .args(["verify", "no/such/project"])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2));
         let out = verify()
             .args(["verify", "fixtures/order-service", "--mock", "PriceOrder={"])
