@@ -44,8 +44,13 @@ struct NodeView {
     class: &'static str,
 }
 
-/// Findings of one state machine by JSON pointer.
-type ByPointer<'a> = HashMap<&'a str, &'a Finding>;
+/// Findings of one state machine by JSON pointer, and the pointers of Lambda Tasks whose
+/// function discovery could not identify.
+#[derive(Default)]
+struct ByPointer<'a> {
+    findings: HashMap<&'a str, &'a Finding>,
+    unresolved: std::collections::HashSet<&'a str>,
+}
 
 fn task_line(
     pointer: &str,
@@ -53,7 +58,7 @@ fn task_line(
     findings: &ByPointer,
     side: Side,
 ) -> (String, &'static str) {
-    match findings.get(pointer) {
+    match findings.findings.get(pointer) {
         Some(f) if f.is_replaceable() && side == Side::After => (
             f.integration
                 .as_deref()
@@ -67,12 +72,12 @@ fn task_line(
         None => {
             let r = state.get("Resource").and_then(Value::as_str).unwrap_or("");
             let label = r.trim_start_matches("arn:aws:states:::");
-            let class = if r.contains(":lambda:") {
-                "lambda"
+            if r.contains(":lambda:") || findings.unresolved.contains(pointer) {
+                // A Lambda Task whose function is not known.
+                (format!("λ ? {label}"), "lambda")
             } else {
-                "task"
-            };
-            (label.to_string(), class)
+                (label.to_string(), "task")
+            }
         }
     }
 }
@@ -381,7 +386,15 @@ pub fn render(project: &Project, audit: &Audit) -> String {
             .iter()
             .filter(|f| f.state_machine == sm.name && f.definition == file)
             .collect();
-        let by_pointer: ByPointer = findings.iter().map(|f| (f.pointer.as_str(), *f)).collect();
+        let by_pointer = ByPointer {
+            findings: findings.iter().map(|f| (f.pointer.as_str(), *f)).collect(),
+            unresolved: audit
+                .unresolved
+                .iter()
+                .filter(|u| u.state_machine.as_deref() == Some(sm.name.as_str()) && u.file == file)
+                .filter_map(|u| u.pointer.as_deref())
+                .collect(),
+        };
         let _ = write!(
             out,
             "<section class=\"workflow\"><h2>{} <small>({}, {})</small></h2><div class=\"pair\"><figure><figcaption>Before</figcaption>{}</figure><figure><figcaption>After</figcaption>{}</figure></div>",
@@ -473,7 +486,10 @@ mod tests {
             reasons: vec![],
             savings: None,
         };
-        let by: ByPointer = [("/States/A", &f)].into_iter().collect();
+        let by = ByPointer {
+            findings: [("/States/A", &f)].into_iter().collect(),
+            ..Default::default()
+        };
         let before = diagram(&def, &by, Side::Before, "b");
         let after = diagram(&def, &by, Side::After, "a");
         assert!(before.contains("class=\"node replaceable\""));

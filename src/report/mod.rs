@@ -100,6 +100,8 @@ pub struct UnresolvedItem {
     pub line: Option<usize>,
     pub state_machine: Option<String>,
     pub state: Option<String>,
+    /// JSON pointer of the Task state (task links only).
+    pub pointer: Option<String>,
     /// What the Task named, or the resource concerned.
     pub target: String,
     pub reason: String,
@@ -189,6 +191,7 @@ pub fn build_audit(
                 line: link.line,
                 state_machine: Some(sm.name.clone()),
                 state: Some(link.state.clone()),
+                pointer: Some(link.pointer.clone()),
                 target: link.target.clone(),
                 reason: link
                     .unresolved
@@ -288,6 +291,7 @@ pub fn build_audit(
             line: None,
             state_machine: None,
             state: None,
+            pointer: None,
             target: u.subject.clone(),
             reason: u.reason.clone(),
         });

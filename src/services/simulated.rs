@@ -448,6 +448,21 @@ impl SimulatedServices {
     }
 
     fn aws_sdk(&mut self, call: &TaskCall, service: &str, action: &str) -> TaskOutcome {
+        let mock = self.world.sdk_mocks.iter().find(|m| {
+            m.service.eq_ignore_ascii_case(service)
+                && m.action.eq_ignore_ascii_case(action)
+                && m.state.as_deref().is_none_or(|s| s == call.state_name)
+        });
+        if let Some(m) = mock.cloned() {
+            return match (m.result, m.error) {
+                (_, Some(error)) => TaskOutcome::Failed {
+                    error,
+                    cause: m.cause,
+                },
+                (Some(v), None) => TaskOutcome::Succeeded(v),
+                (None, None) => TaskOutcome::Succeeded(json!({})),
+            };
+        }
         let svc = match service {
             "dynamodb" => Service::DynamoDb,
             "sqs" => Service::Sqs,
@@ -666,7 +681,8 @@ impl SimulatedServices {
                 let wait = call
                     .timeout_seconds
                     .map(|t| (t * 1000.0) as u64 + 1)
-                    .unwrap_or(u64::MAX / 4);
+                    // No TimeoutSeconds: the task waits past a Standard execution's one-year limit.
+                    .unwrap_or(366 * 24 * 3600 * 1000);
                 (
                     TaskOutcome::Failed {
                         error: "States.Timeout".into(),

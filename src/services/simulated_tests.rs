@@ -374,3 +374,46 @@ fn same_seed_gives_identical_results_and_diff() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn aws_sdk_actions_answered_from_mocks() {
+    let mut s = services();
+    s.world.sdk_mocks = serde_json::from_value(json!([
+        {"service": "ssm", "action": "getParameter", "result": {"Parameter": {"Name": "p", "Value": "v"}}},
+        {"service": "secretsmanager", "action": "getSecretValue", "error": "SecretsManager.ResourceNotFoundException", "cause": "Secrets Manager can't find the specified secret."}
+    ])).unwrap();
+    assert_eq!(
+        ok(s.call(&call(
+            "arn:aws:states:::aws-sdk:ssm:getParameter",
+            json!({"Name": "p"})
+        ))),
+        json!({"Parameter": {"Name": "p", "Value": "v"}})
+    );
+    let (e, _) = failed(s.call(&call(
+        "arn:aws:states:::aws-sdk:secretsmanager:getSecretValue",
+        json!({"SecretId": "x"}),
+    )));
+    assert_eq!(e, "SecretsManager.ResourceNotFoundException");
+    let (e, _) = failed(s.call(&call("arn:aws:states:::aws-sdk:kms:encrypt", json!({}))));
+    assert_eq!(e, "States.Runtime");
+}
+
+#[test]
+fn callback_that_never_answers_runs_into_the_timeout() {
+    let mut s = services();
+    s.world.callbacks =
+        serde_json::from_value(json!([{"state": "S", "send": "never", "heartbeats_ms": [500]}]))
+            .unwrap();
+    let mut c = call(
+        "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        json!({"QueueUrl": "queue-1", "MessageBody": {"token": "t"}}),
+    );
+    c.timeout_seconds = Some(10.0);
+    let r = s.call(&c);
+    assert_eq!((r.elapsed_ms, r.heartbeats_ms.clone()), (10_001, vec![500]));
+    // The message carrying the token was still sent.
+    assert_eq!(
+        s.world.queues["queue-1"].messages[0].body,
+        "{\"token\":\"t\"}"
+    );
+}

@@ -348,6 +348,28 @@ fn empty_object() -> Value {
     Value::Object(Map::new())
 }
 
+/// A scripted answer to an `aws-sdk:<service>:<action>` Task (services the simulators do not model,
+/// such as `ssm:getParameter`). Exactly one of `result` or `error` is given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SdkMock {
+    /// Service token as in the resource ARN (`ssm`, `secretsmanager`, `dynamodb`, ...).
+    pub service: String,
+    /// Action as in the resource ARN (`getParameter`), case-insensitive.
+    pub action: String,
+    /// Only for this Task state.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// The API output returned as the task result.
+    #[serde(default)]
+    pub result: Option<Value>,
+    /// Error name as Step Functions reports it (`Ssm.ParameterNotFoundException`).
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub cause: Option<String>,
+}
+
 /// Context of the Task call being served (for diff attribution, fault matching and ids).
 #[derive(Debug, Clone, Default)]
 pub struct CallContext {
@@ -377,6 +399,8 @@ pub struct World {
     pub faults: Vec<FaultRule>,
     pub fault_state: FaultState,
     pub callbacks: Vec<CallbackScript>,
+    /// Scripted answers for `aws-sdk:*` actions the simulators do not implement (or override).
+    pub sdk_mocks: Vec<SdkMock>,
     pub diff: WorldDiff,
     pub calls: Vec<CallRecord>,
     pub ctx: CallContext,
@@ -406,6 +430,7 @@ impl World {
             faults: Vec::new(),
             fault_state: FaultState::default(),
             callbacks: Vec::new(),
+            sdk_mocks: Vec::new(),
             diff: WorldDiff::default(),
             calls: Vec::new(),
             ctx: CallContext::default(),

@@ -17,6 +17,7 @@
 //! lambdas: {fn-name: {kind: identity}}                          # see LambdaMock
 //! state_machines: [{name: child}]
 //! faults: [{service: dynamodb, action: putItem, nth: 1, fault: {kind: throttle}}]
+//! sdk_mocks: [{service: ssm, action: getParameter, result: {Parameter: {Value: "x"}}}]
 //! callbacks: [{state: WaitForApproval, after_ms: 5000, heartbeats_ms: [1000], send: task_success, output: {ok: true}}]
 //! ```
 
@@ -24,7 +25,7 @@ use super::dynamodb::attr;
 use super::faults::FaultRule;
 use super::simulated::SimulatedServices;
 use super::world::{
-    default_content_type, CallbackScript, KeyAttr, LambdaMock, S3Object, SecondaryIndex,
+    default_content_type, CallbackScript, KeyAttr, LambdaMock, S3Object, SdkMock, SecondaryIndex,
     StateMachineEntry, Subscription, World,
 };
 use crate::error::InputError;
@@ -386,6 +387,16 @@ pub fn world_from_value(path: &Path, doc: &Value) -> Result<SimulatedServices, I
     }
     world.faults = section::<FaultRule>(path, top, "faults")?;
     world.callbacks = section::<CallbackScript>(path, top, "callbacks")?;
+    world.sdk_mocks = section::<SdkMock>(path, top, "sdk_mocks")?;
+    for (i, m) in world.sdk_mocks.iter().enumerate() {
+        if m.result.is_some() && m.error.is_some() {
+            return Err(InputError::new(
+                path,
+                "an sdk mock gives either `result` or `error`, not both",
+            )
+            .pointer(format!("/sdk_mocks/{i}")));
+        }
+    }
 
     let mut services = SimulatedServices::new(world);
     services.pinned_account = pinned;
