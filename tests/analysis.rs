@@ -450,3 +450,38 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn deeply_nested_source_does_not_exhaust_the_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let depth = 20_000;
+    let js = dir.path().join("deep.js");
+    std::fs::write(
+        &js,
+        format!(
+            "exports.handler = async (event) => {{ return {}event.a{}; }};\n{}{}\n",
+            "[".repeat(depth),
+            "]".repeat(depth),
+            "{".repeat(depth),
+            "}".repeat(depth)
+        ),
+    )
+    .unwrap();
+    let m = analyze_file(&js, "handler", &IndexMap::new()).unwrap();
+    assert_eq!(m.verdict, Verdict::NotReplaceable);
+    let py = dir.path().join("deep.py");
+    std::fs::write(
+        &py,
+        format!(
+            "def lambda_handler(event, context):\n    return {}event['a']{}\n",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        ),
+    )
+    .unwrap();
+    // Ok or InputError, but no crash.
+    let _ = analyze_file(&py, "lambda_handler", &IndexMap::new());
+    let bad = dir.path().join("deep-bad.js");
+    std::fs::write(&bad, format!("exports.handler = {};", "(".repeat(depth))).unwrap();
+    assert!(analyze_file(&bad, "handler", &IndexMap::new()).is_err());
+}

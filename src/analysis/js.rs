@@ -108,11 +108,15 @@ pub struct Js<'u, 'c, 'e> {
     frames: Vec<Frame<'u>>,
     in_module_scope: bool,
     extra_reads: Vec<Vec<PathSeg>>,
+    /// Syntax nesting of the expression or statement being walked (guards the stack).
+    nesting: usize,
     error_names: HashMap<String, String>,
     depth: usize,
 }
 
 const MAX_DEPTH: usize = 12;
+/// Deepest expression/statement nesting walked; real handlers stay far below.
+const MAX_NESTING: usize = 64;
 
 fn lit(v: Value) -> ValueExpr {
     ValueExpr::Literal { value: v }
@@ -136,6 +140,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             frames: Vec::new(),
             in_module_scope: false,
             extra_reads: Vec::new(),
+            nesting: 0,
             error_names: HashMap::new(),
             depth: 0,
         }
@@ -692,6 +697,16 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
     }
 
     fn bind_pattern(&mut self, pat: Node<'u>, v: Val<'u>) {
+        if self.nesting >= MAX_NESTING {
+            self.c.not_understood("deeply nested pattern", span(pat));
+            return;
+        }
+        self.nesting += 1;
+        self.bind_pattern_inner(pat, v);
+        self.nesting -= 1;
+    }
+
+    fn bind_pattern_inner(&mut self, pat: Node<'u>, v: Val<'u>) {
         let sp = span(pat);
         match pat.kind() {
             "identifier" | "shorthand_property_identifier_pattern" => {
@@ -800,6 +815,17 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
     }
 
     fn statement(&mut self, stmt: Node<'u>) -> Flow {
+        if self.nesting >= MAX_NESTING {
+            self.c.not_understood("deeply nested statement", span(stmt));
+            return Flow::Normal;
+        }
+        self.nesting += 1;
+        let flow = self.statement_inner(stmt);
+        self.nesting -= 1;
+        flow
+    }
+
+    fn statement_inner(&mut self, stmt: Node<'u>) -> Flow {
         let sp = span(stmt);
         match stmt.kind() {
             "expression_statement" => {
@@ -1385,6 +1411,18 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
 
     /// A Choice-expressible condition, or `Other` with the source text.
     fn condition(&mut self, cond: Node<'u>) -> Condition {
+        if self.nesting >= MAX_NESTING {
+            return Condition::Other {
+                source: "deeply nested condition".into(),
+            };
+        }
+        self.nesting += 1;
+        let c = self.condition_inner(cond);
+        self.nesting -= 1;
+        c
+    }
+
+    fn condition_inner(&mut self, cond: Node<'u>) -> Condition {
         let cond = unparen(cond);
         let other = Condition::Other {
             source: self.short(cond),
@@ -1495,6 +1533,18 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
     }
 
     fn eval(&mut self, n: Node<'u>) -> Val<'u> {
+        if self.nesting >= MAX_NESTING {
+            let sp = span(n);
+            self.c.not_understood("deeply nested expression", sp);
+            return Val::Expr(unknown("deeply nested expression", sp));
+        }
+        self.nesting += 1;
+        let v = self.eval_inner(n);
+        self.nesting -= 1;
+        v
+    }
+
+    fn eval_inner(&mut self, n: Node<'u>) -> Val<'u> {
         let sp = span(n);
         match n.kind() {
             "parenthesized_expression"
@@ -2711,7 +2761,10 @@ fn unwrap_marshall(params: ValueExpr, flavor: SdkFlavor) -> (ValueExpr, SdkFlavo
                 key,
                 value: ValueExpr::Unknown { construct, .. },
             } if construct.starts_with("marshall(") => {
-                let inner = &construct["marshall(".len()..construct.len() - 1];
+                let inner = construct
+                    .strip_prefix("marshall(")
+                    .and_then(|c| c.strip_suffix(')'))
+                    .unwrap_or("");
                 match serde_json::from_str::<ValueExpr>(inner) {
                     Ok(v) => {
                         changed = true;
@@ -2833,6 +2886,15 @@ pub fn field_of(e: &ValueExpr, name: &str, sp: Span) -> ValueExpr {
             found.unwrap_or_else(|| unknown(format!("property `{name}` of an object"), sp))
         }
         ValueExpr::Unknown { construct, .. } => unknown(format!("{construct}.{name}"), sp),
+        // `(event.a || {}).b`, `event.get("a", {}).get("b")`: a field of "a, or an empty object"
+        // is the field of "a" (missing either way when "a" is missing).
+        ValueExpr::Default { value, default, .. }
+            if matches!(&**default, ValueExpr::Literal { value: Value::Object(m) } if m.is_empty())
+                || matches!(&**default, ValueExpr::Object { entries } if entries.is_empty()) =>
+        {
+            field_of(value, name, sp)
+        }
+        ValueExpr::Unrepresentable { .. } => e.clone(),
         _ => unknown(format!("property `{name}`"), sp),
     }
 }

@@ -80,10 +80,14 @@ pub struct Py<'u, 'c, 'e> {
     frames: Vec<Frame<'u>>,
     in_module_scope: bool,
     extra_reads: Vec<Vec<PathSeg>>,
+    /// Syntax nesting of the expression or statement being walked (guards the stack).
+    nesting: usize,
     depth: usize,
 }
 
 const MAX_DEPTH: usize = 12;
+/// Deepest expression/statement nesting walked; real handlers stay far below.
+const MAX_NESTING: usize = 64;
 
 fn lit(v: Value) -> ValueExpr {
     ValueExpr::Literal { value: v }
@@ -117,6 +121,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
             frames: Vec::new(),
             in_module_scope: false,
             extra_reads: Vec::new(),
+            nesting: 0,
             depth: 0,
         }
     }
@@ -488,6 +493,17 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
     }
 
     fn statement(&mut self, stmt: Node<'u>) -> Flow {
+        if self.nesting >= MAX_NESTING {
+            self.c.not_understood("deeply nested statement", span(stmt));
+            return Flow::Normal;
+        }
+        self.nesting += 1;
+        let flow = self.statement_inner(stmt);
+        self.nesting -= 1;
+        flow
+    }
+
+    fn statement_inner(&mut self, stmt: Node<'u>) -> Flow {
         let sp = span(stmt);
         match stmt.kind() {
             "expression_statement" => {
@@ -777,6 +793,18 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
     }
 
     fn condition(&mut self, cond: Node<'u>) -> Condition {
+        if self.nesting >= MAX_NESTING {
+            return Condition::Other {
+                source: "deeply nested condition".into(),
+            };
+        }
+        self.nesting += 1;
+        let c = self.condition_inner(cond);
+        self.nesting -= 1;
+        c
+    }
+
+    fn condition_inner(&mut self, cond: Node<'u>) -> Condition {
         let cond = unparen(cond);
         let other = Condition::Other {
             source: self.short(cond),
@@ -1010,6 +1038,18 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
     }
 
     fn eval(&mut self, n: Node<'u>) -> Val<'u> {
+        if self.nesting >= MAX_NESTING {
+            let sp = span(n);
+            self.c.not_understood("deeply nested expression", sp);
+            return Val::Expr(unknown("deeply nested expression", sp));
+        }
+        self.nesting += 1;
+        let v = self.eval_inner(n);
+        self.nesting -= 1;
+        v
+    }
+
+    fn eval_inner(&mut self, n: Node<'u>) -> Val<'u> {
         let sp = span(n);
         match n.kind() {
             "parenthesized_expression" => match n.named_child(0) {

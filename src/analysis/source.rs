@@ -101,22 +101,25 @@ pub fn parse(language: Language, text: &str) -> Option<Tree> {
     parser.parse(text, None)
 }
 
-/// The first ERROR or MISSING node under `node`, for a syntax-error message.
+/// The first ERROR or MISSING node under `node`, for a syntax-error message. Iterative: a
+/// pathologically deep tree must not exhaust the stack.
 pub fn first_error(node: Node<'_>) -> Option<Node<'_>> {
     if !node.has_error() {
         return None;
     }
-    if node.is_error() || node.is_missing() {
-        return Some(node);
-    }
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        if let Some(e) = first_error(child) {
-            return Some(e);
+    let mut current = node;
+    loop {
+        if current.is_error() || current.is_missing() {
+            return Some(current);
+        }
+        let mut cursor = current.walk();
+        let next = current.children(&mut cursor).find(|c| c.has_error());
+        match next {
+            Some(child) => current = child,
+            // has_error but no child reported: the node itself.
+            None => return Some(current),
         }
     }
-    // has_error but no child reported: the node itself.
-    Some(node)
 }
 
 /// The syntax error under `node` as an InputError naming file, line and column.
