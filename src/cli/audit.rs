@@ -38,6 +38,14 @@ pub struct Args {
     /// Exit 1 when any Task is replaceable.
     #[arg(long)]
     pub fail_on_findings: bool,
+    /// Audit the state machines deployed in the AWS account (read-only) instead of the project's.
+    #[arg(long)]
+    pub aws: bool,
+    /// With --aws: local source tree whose functions the deployed Tasks are matched to (default PATH).
+    #[arg(long, value_name = "DIR", requires = "aws")]
+    pub source: Option<PathBuf>,
+    #[command(flatten)]
+    pub connection: crate::cloud::client::Connection,
 }
 
 /// The cost model's inputs that templates do not give.
@@ -71,7 +79,19 @@ impl CostArgs {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let (project, audit) = match scan(&args.path, &args.cost) {
+    let scanned = if args.aws {
+        let source = args.source.as_deref().unwrap_or(&args.path);
+        match crate::cloud::audit::scan_account(&args.connection, source, &args.cost) {
+            Ok(a) => Ok(a),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return Ok(exit::INPUT);
+            }
+        }
+    } else {
+        scan(&args.path, &args.cost)
+    };
+    let (project, audit) = match scanned {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");

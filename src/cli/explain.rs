@@ -52,8 +52,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     let model = analyze(&args, &env, &catalogue)?;
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&model)?),
-        Format::Text => print!("{}", render_text(&model, &catalogue)),
+        Format::Json => write_stdout(&format!("{}\n", serde_json::to_string_pretty(&model)?)),
+        Format::Text => write_stdout(&render_text(&model, &catalogue)),
     }
     Ok(exit::OK)
 }
@@ -185,4 +185,11 @@ pub fn render_text(m: &HandlerModel, catalogue: &Catalogue) -> String {
         );
     }
     s
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth a panic.
+pub(crate) fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
 }

@@ -70,13 +70,23 @@ fn execute(
     mut options: RewriteOptions,
 ) -> anyhow::Result<(String, i32)> {
     let mut code = exit::OK;
-    if args.write && !args.force && !planned.plan.tasks.is_empty() {
-        let unproven = unproven_tasks(&planned.project, &planned.plan);
-        if !unproven.is_empty() {
-            options.withhold = unproven;
-            planned.plan = rewrite::plan(&planned.project, &planned.models, &options);
-            code = exit::FINDINGS;
+    // Withhold what verify does not prove, then prove the rest again: a Task whose rewrite
+    // differs also makes the whole-machine run differ, so the proof of the others is only
+    // known once it is left out. Each round withholds at least one Task, so this ends.
+    while args.write && !args.force && !planned.plan.tasks.is_empty() {
+        let unproven = match unproven_tasks(planned) {
+            Ok(u) => u,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok((String::new(), exit::INPUT));
+            }
+        };
+        if unproven.is_empty() {
+            break;
         }
+        options.withhold.extend(unproven);
+        planned.plan = rewrite::plan(&planned.project, &planned.models, &options);
+        code = exit::FINDINGS;
     }
     let out = match args.format {
         Format::Json => serde_json::to_string_pretty(&planned.plan)? + "\n",
@@ -102,21 +112,69 @@ fn execute(
     Ok((out, code))
 }
 
-/// The Tasks `--write` must withhold because verify has not proven them.
-///
-/// GATE (temporary): `crate::verify::prove` is being written in parallel and is not on main yet.
-/// Until it is wired here, no Task counts as proven, so `--write` writes only with `--force`.
-fn unproven_tasks(_project: &Project, plan: &RewritePlan) -> Vec<(usize, String, String)> {
-    plan.tasks
+/// The Tasks `--write` must withhold because `verify` does not prove them equivalent: the plan is
+/// run through `verify::prove` (the Lambda Tasks left in place are simulated from their handler
+/// models, as `lambdaless verify` does).
+fn unproven_tasks(
+    planned: &pipeline::Planned,
+) -> Result<Vec<(usize, String, String)>, crate::error::InputError> {
+    let project = &planned.project;
+    let plan = &planned.plan;
+    let mut opts = crate::verify::VerifyOptions::default();
+    for link in &project.links {
+        let rewritten = plan
+            .tasks
+            .iter()
+            .any(|t| t.state_machine == link.state_machine && t.state == link.state);
+        if rewritten {
+            continue;
+        }
+        // Handlers the analysis can follow are simulated; the others answer with their input
+        // (verify's default), as `lambdaless verify` does.
+        if let Some((_, model)) = link
+            .function
+            .and_then(|f| planned.models.iter().find(|(i, _)| *i == f))
+            .filter(|(_, m)| m.verdict.is_replaceable())
+        {
+            opts.simulate.insert(link.state.clone(), model.clone());
+        }
+    }
+    let report = crate::verify::prove(project, plan, &opts)?;
+    let machine_name = |i: usize| project.state_machines.get(i).map(|m| m.name.as_str());
+    let task_proven = |sm: usize, state: &str| {
+        report.machines.iter().any(|m| {
+            Some(m.state_machine.as_str()) == machine_name(sm)
+                && m.tasks
+                    .iter()
+                    .any(|t| t.state == state && t.verdict == crate::verify::Verdict::Proven)
+        })
+    };
+    // Tasks whose own proof fails first; when each is proven alone but the machine with all of
+    // them is not, all of them.
+    let failing: Vec<&rewrite::RewrittenTask> = plan
+        .tasks
         .iter()
+        .filter(|t| !task_proven(t.state_machine, &t.state))
+        .collect();
+    let failing = if failing.is_empty() {
+        plan.tasks
+            .iter()
+            .filter(|t| !report.is_proven(project, t.state_machine, &t.state))
+            .collect()
+    } else {
+        failing
+    };
+    Ok(failing
+        .into_iter()
         .map(|t| {
             (
                 t.state_machine,
                 t.state.clone(),
-                "not proven equivalent by verify (use --force to write it anyway)".to_string(),
+                "not proven equivalent by verify (`lambdaless verify` shows why; --force writes it anyway)"
+                    .to_string(),
             )
         })
-        .collect()
+        .collect())
 }
 
 fn render_text(project: &Project, plan: &RewritePlan) -> String {
@@ -218,25 +276,16 @@ fn render_text(project: &Project, plan: &RewritePlan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rewrite::pipeline::Planned;
+    use crate::rewrite::pipeline::{self, Planned};
 
-    /// A copy of the order-service example in a temp dir, planned with the hand-built models.
+    /// A copy of the order-service example in a temp dir, planned by the real pipeline.
     fn planned_copy() -> (tempfile::TempDir, Planned) {
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/order-service");
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&src, dir.path());
-        let project = crate::discover::discover(dir.path()).unwrap();
-        let models = crate::rewrite::order_service_models();
-        let plan = rewrite::plan(&project, &models, &RewriteOptions::default());
-        (
-            dir,
-            Planned {
-                project,
-                models,
-                plan,
-                handler_errors: vec![],
-            },
-        )
+        let planned = pipeline::plan_path(dir.path(), &RewriteOptions::default()).unwrap();
+        assert!(planned.handler_errors.is_empty());
+        (dir, planned)
     }
 
     fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
@@ -263,18 +312,49 @@ mod tests {
         }
     }
 
+    /// Without --force, --write applies only the Tasks verify proves; the others stay Lambda
+    /// Tasks, are reported, and the exit code says so.
     #[test]
-    fn write_without_proof_changes_nothing_and_exits_1() {
+    fn write_applies_only_proven_tasks() {
         let (dir, mut planned) = planned_copy();
-        let before =
-            std::fs::read_to_string(dir.path().join("statemachine/order.asl.json")).unwrap();
+        let all: Vec<String> = planned.plan.tasks.iter().map(|t| t.state.clone()).collect();
         let a = args(dir.path(), true, false, Format::Diff);
         let (out, code) = execute(&mut planned, &a, RewriteOptions::default()).unwrap();
-        assert_eq!(code, exit::FINDINGS);
-        assert!(out.contains("not proven equivalent by verify"), "{out}");
-        let after =
-            std::fs::read_to_string(dir.path().join("statemachine/order.asl.json")).unwrap();
-        assert_eq!(before, after);
+        let written: Vec<String> = planned.plan.tasks.iter().map(|t| t.state.clone()).collect();
+        let withheld: Vec<String> = planned
+            .plan
+            .skipped
+            .iter()
+            .filter(|s| s.reason.contains("not proven equivalent by verify"))
+            .map(|s| s.state.clone())
+            .collect();
+        assert_eq!(written.len() + withheld.len(), all.len(), "{out}");
+        assert_eq!(
+            code,
+            if withheld.is_empty() {
+                exit::OK
+            } else {
+                exit::FINDINGS
+            }
+        );
+        // The file on disk holds exactly the written rewrites.
+        let again = crate::discover::discover(dir.path()).unwrap();
+        let still_lambda: Vec<&str> = again.links.iter().map(|l| l.state.as_str()).collect();
+        for s in &written {
+            assert!(
+                !still_lambda.contains(&s.as_str()),
+                "{s} should be rewritten"
+            );
+        }
+        for s in &withheld {
+            assert!(
+                still_lambda.contains(&s.as_str()),
+                "{s} should still call its Lambda"
+            );
+        }
+        // SaveOrder is proven: lib-dynamodb's marshalling and the Retry that replaces the SDK's
+        // own retries hold on every generated input and injected fault.
+        assert!(written.contains(&"SaveOrder".to_string()), "{out}");
     }
 
     #[test]

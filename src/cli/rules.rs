@@ -1,5 +1,6 @@
 //! `lambdaless rules`: what the SDK operation → integration catalogue covers.
 
+use crate::cli::explain::write_stdout;
 use crate::error::exit;
 use crate::rules::{Catalogue, Rule};
 use std::path::PathBuf;
@@ -35,8 +36,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .filter(|r| args.service.as_deref().is_none_or(|s| s == r.service))
         .collect();
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&rules)?),
-        Format::Text => print!("{}", table(&rules)),
+        Format::Json => write_stdout(&format!("{}\n", serde_json::to_string_pretty(&rules)?)),
+        Format::Text => write_stdout(&table(&rules)),
     }
     Ok(exit::OK)
 }

@@ -173,3 +173,47 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         exit::FINDINGS
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_is_inline_json_or_a_file() {
+        assert_eq!(parse_input_arg("{\"a\": 1}").unwrap(), json!({"a": 1}));
+        let err = parse_input_arg("{bad").unwrap_err();
+        assert_eq!(err.location.line, Some(1));
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("in.json");
+        std::fs::write(&f, "[1, 2]").unwrap();
+        assert_eq!(
+            parse_input_arg(&format!("@{}", f.display())).unwrap(),
+            json!([1, 2])
+        );
+        assert!(parse_input_arg("@/no/such/file.json").is_err());
+    }
+
+    #[test]
+    fn context_file_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("ctx.json");
+        std::fs::write(&f, r#"{"account_id": "111111111111", "role_arn": null, "clock": "2025-01-01T00:00:00+00:00"}"#).unwrap();
+        let ctx = load_context(Some(&f)).unwrap();
+        assert_eq!(ctx.account_id, "111111111111");
+        assert_eq!(ctx.region, "us-east-1");
+        assert_eq!(ctx.clock, "2025-01-01T00:00:00+00:00");
+        std::fs::write(&f, "[]").unwrap();
+        assert!(load_context(Some(&f)).is_err());
+    }
+
+    #[test]
+    fn definitions_that_cannot_run_are_input_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("def.json");
+        std::fs::write(&f, r#"{"StartAt": "Nope", "States": {}}"#).unwrap();
+        match load_definition(&f) {
+            Err(e) => assert!(e.message.contains("StartAt")),
+            Ok(_) => panic!("a dangling StartAt must be rejected"),
+        }
+    }
+}

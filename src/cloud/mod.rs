@@ -1,1 +1,4 @@
 //! Read-only work against a real AWS account with aws-sdk-sfn.
+
+pub mod audit;
+pub mod client;

@@ -3,7 +3,7 @@
 //! SQS., SNS., EventBridge.; aws-sdk: DynamoDb., Sqs., ...), States.* names keep their meaning.
 
 use super::integrations::Integration;
-use crate::analysis::model::HandlerModel;
+use crate::analysis::model::{HandlerModel, SdkFlavor};
 use serde_json::{Map, Value};
 
 enum Mapped {
@@ -85,6 +85,60 @@ fn map_names(
         }
     }
     (kept, dropped)
+}
+
+/// How many times the handler's SDK retried throttling and 5xx errors on its own (attempts
+/// after the first): AWS SDK for JavaScript v3 standard mode makes 3 attempts
+/// (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html, max_attempts
+/// default 3); boto3's default legacy mode 5 (https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html);
+/// the v2 JavaScript SDK retries 3 times, 10 for DynamoDB (AWS.Config maxRetries).
+fn sdk_retries(flavor: SdkFlavor, service: &str) -> u64 {
+    match flavor {
+        SdkFlavor::JsV3 | SdkFlavor::JsDocumentClient => 2,
+        SdkFlavor::Boto3Client | SdkFlavor::Boto3Resource => 4,
+        SdkFlavor::JsV2 if service == "dynamodb" => 10,
+        SdkFlavor::JsV2 => 3,
+    }
+}
+
+/// Makes sure the throttling/5xx errors the handler's SDK retried silently are retried by the
+/// Task (aws-facts §3.4, §8.6): unless a retrier already matches them, one is put first.
+pub fn ensure_sdk_retry(
+    retry: Option<Value>,
+    integ: &Integration,
+    flavor: SdkFlavor,
+    service: &str,
+    notes: &mut Vec<String>,
+) -> Option<Value> {
+    let mut retriers = match &retry {
+        Some(Value::Array(a)) => a.clone(),
+        _ => Vec::new(),
+    };
+    let covered = retriers.iter().any(|r| {
+        r.as_object().is_some_and(|o| {
+            error_equals(o).iter().any(|n| {
+                n == "States.ALL" || n == "States.TaskFailed" || integ.transient_errors.contains(n)
+            })
+        })
+    });
+    if covered || integ.transient_errors.is_empty() {
+        return retry;
+    }
+    let attempts = sdk_retries(flavor, service);
+    retriers.insert(
+        0,
+        serde_json::json!({
+            "ErrorEquals": integ.transient_errors,
+            "IntervalSeconds": 1,
+            "MaxAttempts": attempts,
+            "BackoffRate": 2
+        }),
+    );
+    notes.push(format!(
+        "added a Retry on {} ({attempts} retries): the handler's SDK retried these on its own",
+        integ.transient_errors.join(", ")
+    ));
+    Some(Value::Array(retriers))
 }
 
 /// The new Retry array, or None when nothing is left.

@@ -38,18 +38,24 @@ impl Integration {
     }
 }
 
-/// Throttling / server / transport error names per error prefix (aws-facts §3.3 and §3.4 [I]:
-/// "throttling/5xx names of the target ... never retry ConditionalCheckFailedException").
+/// Throttling and server errors of the target, as the integration names them: the API model's
+/// error shapes that the SDKs retry on their own (throttling codes, HTTP 5xx), with the Java SDK's
+/// `Exception` suffix (aws-facts §3.3: `DynamoDB.<Java exception>`; §2 for aws-sdk names). Which
+/// errors to retry is the [I] mapping of aws-facts §3.4 ("throttling/5xx names of the target ...
+/// never retry ConditionalCheckFailedException"). Error shapes: botocore service models
+/// (dynamodb 2012-08-10, sqs 2012-11-05, sns 2010-03-31, events 2015-10-07).
 fn transient_errors(prefix: &str) -> Vec<String> {
     let names: &[&str] = match prefix {
         "DynamoDB" | "DynamoDb" => &[
             "ProvisionedThroughputExceededException",
             "ThrottlingException",
-            "RequestLimitExceeded",
+            "RequestLimitExceededException",
             "InternalServerErrorException",
-            "SdkClientException",
         ],
-        "SNS" | "Sns" => &["ThrottledException", "SdkClientException"],
+        // KMS throttling is not among the SDKs' retried codes: it surfaced from the Lambda too.
+        "SQS" | "Sqs" => &["RequestThrottledException"],
+        "SNS" | "Sns" => &["ThrottledException", "InternalErrorException"],
+        "EventBridge" => &["InternalException"],
         _ => &["SdkClientException"],
     };
     names.iter().map(|n| format!("{prefix}.{n}")).collect()

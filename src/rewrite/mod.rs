@@ -94,5 +94,3 @@ pub struct TemplateIam {
 
 #[cfg(test)]
 mod order_service_tests;
-#[cfg(test)]
-pub(crate) use order_service_tests::models as order_service_models;

@@ -259,7 +259,8 @@ pub fn synthesize(
     // Errors.
     let retry = state
         .get("Retry")
-        .map(|r| errors::rewrite_retry(r, &integ, &mut notes));
+        .and_then(|r| errors::rewrite_retry(r, &integ, &mut notes));
+    let retry = errors::ensure_sdk_retry(retry, &integ, call.flavor, &call.service, &mut notes);
     let catch = state
         .get("Catch")
         .map(|c| errors::rewrite_catch(c, &integ, &sm.raw_definition, &mut notes));
@@ -323,7 +324,7 @@ pub fn synthesize(
                 Field::Remove => {}
             },
             "Retry" => {
-                if let Some(Some(r)) = &retry {
+                if let Some(r) = &retry {
                     new.insert(key.clone(), r.clone());
                 }
             }
@@ -347,6 +348,11 @@ pub fn synthesize(
     }
     // Fields the original did not have go before Next/End, where people put them.
     let mut extra = Vec::new();
+    if let Some(r) = &retry {
+        if !state.contains_key("Retry") {
+            extra.push(("Retry".to_string(), r.clone()));
+        }
+    }
     if let Field::Set(v) = &result.result_path {
         if !state.contains_key("ResultPath") {
             extra.push(("ResultPath".to_string(), v.clone()));
@@ -361,7 +367,9 @@ pub fn synthesize(
         let mut ordered = Map::new();
         let mut pending = Some(extra);
         for (k, v) in std::mem::take(&mut new) {
-            if matches!(k.as_str(), "Retry" | "Catch" | "Next" | "End") {
+            if matches!(k.as_str(), "Retry" | "Catch" | "Next" | "End")
+                && !extra_is_after(&k, &pending)
+            {
                 for (ek, ev) in pending.take().into_iter().flatten() {
                     ordered.insert(ek, ev);
                 }
@@ -393,6 +401,14 @@ pub fn synthesize(
         targets,
         substitutions,
     })
+}
+
+/// Keeps an added `Retry` before `Catch`/`Next`, but never before an existing `Retry`.
+fn extra_is_after(key: &str, pending: &Option<Vec<(String, Value)>>) -> bool {
+    key == "Retry"
+        && pending
+            .as_ref()
+            .is_some_and(|p| p.iter().any(|(k, _)| k == "Retry"))
 }
 
 fn dedup(notes: &mut Vec<String>) {

@@ -9,21 +9,80 @@
 use super::canon::canonical_request;
 use super::faults::{integration_error, ApiError, FaultState, IntegrationStyle};
 use super::lambda_sim::{self, Invocation, SdkRequest, SdkResponse, SdkTransport, Simulator};
-use super::stub_services::parse_resource;
 use crate::analysis::model::HandlerModel;
+use crate::services::simulated::SimulatedServices;
+use crate::services::world::CallContext;
 use crate::services::{ServiceBackend, TaskCall, TaskOutcome, TaskResponse};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// The simulated services with a snapshot of their state (for the world comparison).
-pub trait World: ServiceBackend {
-    fn snapshot(&self) -> Value;
+/// An API error as the SDK inside a Lambda sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiFailure {
+    /// The modelled exception name (what the SDKs name the error), else the wire code.
+    pub name: String,
+    pub message: String,
+    pub status: u16,
 }
 
-impl World for super::stub_services::StubServices {
-    fn snapshot(&self) -> Value {
-        super::stub_services::StubServices::snapshot(self)
+/// The simulated services: Task calls, plain API calls (for simulated Lambdas), and the world's
+/// effects for the comparison.
+pub trait Simulation: ServiceBackend {
+    /// The changes the run made to the world, in order.
+    fn effects(&self) -> Value;
+    /// One API call made from inside a Lambda function running in state `base.state_name`.
+    fn call_api(
+        &mut self,
+        base: &TaskCall,
+        service: &str,
+        action: &str,
+        params: &Value,
+    ) -> Result<Value, ApiFailure>;
+}
+
+impl Simulation for SimulatedServices {
+    fn effects(&self) -> Value {
+        serde_json::to_value(self.diff().effects()).unwrap_or(Value::Null)
+    }
+
+    fn call_api(
+        &mut self,
+        base: &TaskCall,
+        service: &str,
+        action: &str,
+        params: &Value,
+    ) -> Result<Value, ApiFailure> {
+        let Some(svc) = super::world::service_of(service) else {
+            return Err(ApiFailure {
+                name: "UnknownOperationException".into(),
+                message: format!("lambdaless: {service} is not simulated"),
+                status: 400,
+            });
+        };
+        self.world.ctx = CallContext {
+            state: Some(base.state_name.clone()),
+            now_ms: base.now_ms,
+            execution_arn: base.execution_arn.clone(),
+            state_machine_arn: base.state_machine_arn.clone(),
+            elapsed_ms: 0,
+            hung: false,
+        };
+        self.world.call_api(svc, action, params).map_err(|e| {
+            let name = if super::faults::is_modelled(service, action, &e.code) {
+                e.code.clone()
+            } else {
+                match &e.exception {
+                    Some(ex) if super::faults::is_modelled(service, action, ex) => ex.clone(),
+                    _ => e.code.clone(),
+                }
+            };
+            ApiFailure {
+                name,
+                message: e.message,
+                status: e.status,
+            }
+        })
     }
 }
 
@@ -62,6 +121,24 @@ pub fn is_lambda_resource(resource: &str) -> bool {
             && resource.contains(":function:"))
 }
 
+/// The event `lambda:invoke` delivers: the `Payload` parameter; none sends `{}` (recorded against
+/// AWS: test_invoke); a string is the raw request body, parsed as JSON (recorded:
+/// test_invoke_json_values), and text that is not JSON is rejected by Lambda.
+fn invoke_event(parameters: &Value) -> Result<Value, TaskResponse> {
+    match parameters.get("Payload") {
+        None | Some(Value::Null) => Ok(serde_json::json!({})),
+        Some(Value::String(s)) => serde_json::from_str(s).map_err(|e| {
+            TaskResponse::fail(
+                "Lambda.InvalidRequestContentException",
+                Some(format!(
+                    "Could not parse request body into json: Could not parse payload into json: {e} (Service: AWSLambda; Status Code: 400; Error Code: InvalidRequestContentException; Proxy: null)"
+                )),
+            )
+        }),
+        Some(v) => Ok(v.clone()),
+    }
+}
+
 /// A simulation problem that makes the run say nothing about equivalence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Inconclusive {
@@ -70,7 +147,7 @@ pub struct Inconclusive {
 }
 
 pub struct RunBackend<'a> {
-    services: &'a mut dyn World,
+    services: &'a mut dyn Simulation,
     /// state name → handler model and whether to simulate it exactly (else return-only mock).
     simulated: HashMap<String, (&'a HandlerModel, bool)>,
     mock: &'a mut dyn ServiceBackend,
@@ -82,7 +159,7 @@ pub struct RunBackend<'a> {
 
 impl<'a> RunBackend<'a> {
     pub fn new(
-        services: &'a mut dyn World,
+        services: &'a mut dyn Simulation,
         simulated: HashMap<String, (&'a HandlerModel, bool)>,
         mock: &'a mut dyn ServiceBackend,
         faults: FaultState,
@@ -98,8 +175,8 @@ impl<'a> RunBackend<'a> {
         }
     }
 
-    pub fn snapshot(&self) -> Value {
-        self.services.snapshot()
+    pub fn effects(&self) -> Value {
+        self.services.effects()
     }
 
     fn request_id(&mut self) -> String {
@@ -111,10 +188,10 @@ impl<'a> RunBackend<'a> {
         let optimized = call.resource.starts_with("arn:aws:states:::lambda:invoke");
         // lambda:invoke sends the Payload parameter; a function ARN Resource sends the effective input.
         let event = if optimized {
-            call.parameters
-                .get("Payload")
-                .cloned()
-                .unwrap_or(Value::Null)
+            match invoke_event(&call.parameters) {
+                Ok(e) => e,
+                Err(resp) => return resp,
+            }
         } else {
             call.parameters.clone()
         };
@@ -234,7 +311,7 @@ impl ServiceBackend for RunBackend<'_> {
 /// The simulated Lambda's path to the services: fault injection, logging, and the API call made
 /// through the aws-sdk integration resource (API-shaped parameters and results, no metadata).
 struct Gate<'g> {
-    services: &'g mut dyn World,
+    services: &'g mut dyn Simulation,
     faults: &'g mut FaultState,
     log: &'g mut Vec<CallRecord>,
     state: String,
@@ -242,24 +319,27 @@ struct Gate<'g> {
     requests: &'g mut u64,
 }
 
-/// Recovers the API error code from an integration error (`DynamoDb.ConditionalCheckFailedException`,
-/// or a collapsed base exception whose cause names `Error Code: X`).
-fn api_code(error: &str, cause: Option<&str>) -> String {
-    if let Some(c) = cause {
-        if let Some(rest) = c.split("Error Code: ").nth(1) {
-            let code: String = rest
-                .chars()
-                .take_while(|ch| ch.is_alphanumeric() || *ch == '.')
-                .collect();
-            if !code.is_empty() {
-                return code;
-            }
-        }
-    }
-    error
-        .split_once('.')
-        .map(|(_, n)| n.to_string())
-        .unwrap_or_else(|| error.to_string())
+/// `(service, PascalCase action, optimized?)` of a service-integration resource.
+pub fn parse_resource(resource: &str) -> Option<(String, String, bool)> {
+    let rest = resource.strip_prefix("arn:aws:states:::")?;
+    let (rest, optimized) = match rest.strip_prefix("aws-sdk:") {
+        Some(r) => (r, false),
+        None => (rest, true),
+    };
+    let (service, action) = rest.split_once(':')?;
+    let action = action.split('.').next().unwrap_or(action);
+    let service = if service == "eventbridge" {
+        "events"
+    } else {
+        service
+    };
+    let mut chars = action.chars();
+    let first = chars.next()?;
+    Some((
+        service.to_string(),
+        first.to_ascii_uppercase().to_string() + chars.as_str(),
+        optimized,
+    ))
 }
 
 impl SdkTransport for Gate<'_> {
@@ -281,42 +361,21 @@ impl SdkTransport for Gate<'_> {
             return api_error_response(&err);
         }
         *self.requests += 1;
-        let token = if request.service == "events" {
-            "eventbridge"
-        } else {
-            request.service.as_str()
-        };
-        let mut action = request.action.clone();
-        if let Some(first) = action.get_mut(0..1) {
-            first.make_ascii_lowercase();
-        }
-        let call = TaskCall {
-            resource: format!("arn:aws:states:::aws-sdk:{token}:{action}"),
-            parameters: request.params.clone(),
-            attempt: 0,
-            task_token: None,
-            ..self.base.clone()
-        };
-        let resp = self.services.call(&call);
-        let (out, error) = match resp.outcome {
-            TaskOutcome::Succeeded(v) => (SdkResponse::Ok(v), None),
-            TaskOutcome::Failed { error, cause } => {
-                let code = api_code(&error, cause.as_deref());
-                let status = cause
-                    .as_deref()
-                    .and_then(|c| c.split("Status Code: ").nth(1))
-                    .and_then(|r| r.get(..3))
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(400);
-                (
-                    SdkResponse::Err {
-                        code: code.clone(),
-                        message: cause.unwrap_or_default(),
-                        status,
-                    },
-                    Some(code),
-                )
-            }
+        let (out, error) = match self.services.call_api(
+            self.base,
+            &request.service,
+            &request.action,
+            &request.params,
+        ) {
+            Ok(v) => (SdkResponse::Ok(v), None),
+            Err(f) => (
+                SdkResponse::Err {
+                    code: f.name.clone(),
+                    message: f.message,
+                    status: f.status,
+                },
+                Some(f.name),
+            ),
         };
         self.log.push(CallRecord {
             state: self.state.clone(),
@@ -372,11 +431,10 @@ impl ServiceBackend for MockLambdas {
         self.requests += 1;
         let invoke = call.resource.starts_with("arn:aws:states:::lambda:invoke");
         let event = if invoke {
-            // No Payload sends `{}` (recorded against AWS: test_invoke).
-            call.parameters
-                .get("Payload")
-                .cloned()
-                .unwrap_or_else(|| serde_json::json!({}))
+            match invoke_event(&call.parameters) {
+                Ok(e) => e,
+                Err(resp) => return resp,
+            }
         } else {
             call.parameters.clone()
         };
@@ -409,18 +467,6 @@ impl ServiceBackend for MockLambdas {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn api_codes_are_recovered_from_integration_errors() {
-        assert_eq!(
-            api_code("DynamoDb.ConditionalCheckFailedException", None),
-            "ConditionalCheckFailedException"
-        );
-        assert_eq!(
-            api_code("DynamoDb.DynamoDbException", Some("bad (Service: DynamoDb; Status Code: 400; Error Code: ValidationException; Request ID: x)")),
-            "ValidationException"
-        );
-    }
 
     #[test]
     fn lambda_resources_are_recognised() {

@@ -3,8 +3,16 @@
 //! SNS Message, EventBridge Detail; aws-facts 1.4), and DynamoDB compares numbers by value
 //! (`{"N": "1.0"}` and `{"N": "1"}` store the same number).
 
-use super::stub_services::string_param;
 use serde_json::{Map, Value};
+
+/// Step Functions serializes a JSON object given where the API expects a string (aws-facts 1.4:
+/// compact, as observed for S3 bodies).
+pub fn string_param(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
 
 pub fn canonical_request(service: &str, action: &str, params: &Value) -> Value {
     let mut p = params.clone();

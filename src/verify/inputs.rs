@@ -309,9 +309,98 @@ fn near_limit(v: &Value) -> Value {
     out
 }
 
+/// The simple field paths (`$.a.b`) a definition reads: Choice variables, Parameters and
+/// ResultSelector paths, intrinsic arguments. Generated inputs vary them directly.
+pub fn paths_read(definition: &Value) -> Vec<Vec<String>> {
+    let text = definition.to_string();
+    let re = regex::Regex::new(r"\$((?:\.[A-Za-z_][A-Za-z0-9_]*)+)").expect("valid regex");
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for cap in re.captures_iter(&text) {
+        let start = cap.get(0).map(|m| m.start()).unwrap_or(0);
+        // `$$.Execution...` is the context object, not the input.
+        if start > 0 && text.as_bytes()[start - 1] == b'$' {
+            continue;
+        }
+        let path: Vec<String> = cap[1]
+            .split('.')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        if !out.contains(&path) {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Sets (`Some`) or removes (`None`) the value at an object path, creating objects on the way.
+fn set_path(v: &mut Value, path: &[String], new: Option<Value>) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    let Value::Object(map) = v else { return };
+    if rest.is_empty() {
+        match new {
+            Some(n) => {
+                map.insert(first.clone(), n);
+            }
+            None => {
+                map.shift_remove(first);
+            }
+        }
+        return;
+    }
+    if new.is_none() && !map.contains_key(first) {
+        return;
+    }
+    let child = map.entry(first.clone()).or_insert_with(|| json!({}));
+    if !child.is_object() {
+        *child = json!({});
+    }
+    set_path(child, rest, new);
+}
+
+fn get_path<'v>(v: &'v Value, path: &[String]) -> Option<&'v Value> {
+    path.iter().try_fold(v, |cur, k| cur.get(k))
+}
+
+/// One input varied at a path the states or handlers read.
+fn focused(base: &Value, shape: &Shape, path: &[String], rng: &mut Rng) -> (Value, String) {
+    let mut v = base.clone();
+    let at = format!("$.{}", path.join("."));
+    let current = get_path(base, path).cloned();
+    let (new, what) = match rng.below(4) {
+        0 => (None, format!("{at} removed")),
+        1 => (Some(Value::Null), format!("{at} = null")),
+        2 => {
+            let n = match &current {
+                Some(c) => same_kind(c, &Shape::default(), rng),
+                None => edge_string(rng),
+            };
+            let w = format!("{at} = {}", short(&n));
+            (Some(n), w)
+        }
+        _ => {
+            let n = other_kind(current.as_ref().unwrap_or(&Value::Null), rng);
+            let w = format!("{at} = {}", short(&n));
+            (Some(n), w)
+        }
+    };
+    let _ = shape;
+    set_path(&mut v, path, new);
+    (v, what)
+}
+
 /// `count` generated inputs from the samples, reproducible from `seed`. About one in five is out
-/// of domain.
-pub fn generate(samples: &[Value], shape: &Shape, count: usize, seed: u64) -> Vec<Input> {
+/// of domain; about one in four varies one of the `focus` paths (what the states and handlers
+/// read) directly.
+pub fn generate(
+    samples: &[Value],
+    shape: &Shape,
+    count: usize,
+    seed: u64,
+    focus: &[Vec<String>],
+) -> Vec<Input> {
     let mut rng = Rng::new(seed);
     let bases: Vec<&Value> = if samples.is_empty() {
         vec![]
@@ -329,7 +418,12 @@ pub fn generate(samples: &[Value], shape: &Shape, count: usize, seed: u64) -> Ve
         let in_domain = !rng.chance(5);
         let mut v = base.clone();
         let mut descr = Vec::new();
-        if in_domain && rng.chance(60) {
+        if !focus.is_empty() && rng.chance(4) {
+            let path = &focus[rng.below(focus.len())];
+            let (nv, what) = focused(&v, shape, path, &mut rng);
+            v = nv;
+            descr.push(what);
+        } else if in_domain && rng.chance(60) {
             v = near_limit(&v);
             descr.push("a string near the 256 KiB payload limit".to_string());
         } else {
@@ -460,8 +554,8 @@ mod tests {
     fn generation_is_reproducible_and_mixed() {
         let s = samples();
         let shape = Shape::infer(&s);
-        let a = generate(&s, &shape, 200, 7);
-        let b = generate(&s, &shape, 200, 7);
+        let a = generate(&s, &shape, 200, 7, &[]);
+        let b = generate(&s, &shape, 200, 7, &[]);
         assert_eq!(
             a.iter().map(|i| &i.value).collect::<Vec<_>>(),
             b.iter().map(|i| &i.value).collect::<Vec<_>>()
@@ -469,11 +563,33 @@ mod tests {
         let out = a.iter().filter(|i| !i.in_domain).count();
         assert!(out > 10 && out < 100, "{out} out-of-domain inputs");
         assert!(a.iter().any(|i| i.value.to_string().contains("zoë")));
-        let c = generate(&s, &shape, 200, 8);
+        let c = generate(&s, &shape, 200, 8, &[]);
         assert_ne!(
             a[0].value.to_string() + &a[1].value.to_string(),
             c[0].value.to_string() + &c[1].value.to_string()
         );
+    }
+
+    #[test]
+    fn paths_read_by_a_definition_are_varied() {
+        let def = json!({"States": {"C": {"Variable": "$.orderId"}, "T": {"Parameters": {"x.$": "States.Format('{}', $.customer.id)", "c.$": "$$.Execution.Id"}}}});
+        let paths = paths_read(&def);
+        assert_eq!(
+            paths,
+            vec![
+                vec!["orderId".to_string()],
+                vec!["customer".to_string(), "id".to_string()]
+            ]
+        );
+        let s = samples();
+        let shape = Shape::infer(&s);
+        let inputs = generate(&s, &shape, 100, 3, &paths);
+        assert!(inputs
+            .iter()
+            .any(|i| i.name.contains("$.customer.id = null")));
+        assert!(inputs
+            .iter()
+            .any(|i| i.name.contains("$.orderId removed") && i.value.get("orderId").is_none()));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub mod lambda_sim;
 pub mod lang;
 pub mod marshal;
 pub mod report;
-pub mod stub_services;
+pub mod world;
 
 use crate::analysis::model::HandlerModel;
 use crate::discover::model::Project;
@@ -331,6 +331,7 @@ pub fn prove(
             })
             .collect();
         machines.push(prove_machine(
+            project,
             &sm.name,
             &sm.definition,
             &rewritten_def,
@@ -381,6 +382,7 @@ pub fn apply_tasks(original: &Value, tasks: &[&RewrittenTask], full: Option<&Val
 
 /// Runs one execution of `machine` on `input` with a fresh world.
 pub fn run_once(
+    project: &Project,
     machine: &StateMachine,
     input: &Value,
     models: &HashMap<String, (&HandlerModel, bool)>,
@@ -388,26 +390,30 @@ pub fn run_once(
     context: &ExecutionContext,
     mocks: &HashMap<String, LambdaMock>,
 ) -> RunOutcome {
-    let mut world = stub_services::StubServices::new();
+    let mut services = world::services(project, WORLD_SEED);
     let mut mock = MockLambdas::new(mocks.clone());
     let mut be = RunBackend::new(
-        &mut world,
+        &mut services,
         models.clone(),
         &mut mock,
         FaultState::new(fault),
     );
     let result = machine.execute(input.clone(), context, &mut be);
-    let world = be.snapshot();
+    let effects = be.effects();
     RunOutcome::new(
         result,
         std::mem::take(&mut be.log),
-        world,
+        effects,
         be.inconclusive.take(),
     )
 }
 
+/// Both versions start from the same world, drawing the same ids.
+const WORLD_SEED: u64 = 1;
+
 /// Two parsed machines compared on inputs and faults.
 struct Pair<'a> {
+    project: &'a Project,
     original: StateMachine,
     rewritten: StateMachine,
     models: HashMap<String, (&'a HandlerModel, bool)>,
@@ -418,6 +424,7 @@ struct Pair<'a> {
 impl Pair<'_> {
     fn run(&self, input: &Value, fault: Option<&Fault>) -> (RunOutcome, RunOutcome, Vec<Delta>) {
         let a = run_once(
+            self.project,
             &self.original,
             input,
             &self.models,
@@ -426,6 +433,7 @@ impl Pair<'_> {
             self.mocks,
         );
         let b = run_once(
+            self.project,
             &self.rewritten,
             input,
             &self.models,
@@ -604,7 +612,9 @@ fn resource_of(state: &Value) -> String {
         .to_string()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn prove_machine(
+    project: &Project,
     name: &str,
     original: &Value,
     rewritten: &Value,
@@ -631,6 +641,7 @@ fn prove_machine(
         let hybrid = apply_tasks(original, &[*task], Some(rewritten));
         let pair = match (parse(original), parse(&hybrid)) {
             (Ok(o), Ok(h)) => Pair {
+                project,
                 original: o,
                 rewritten: h,
                 models: models.clone(),
@@ -650,11 +661,15 @@ fn prove_machine(
                 continue;
             }
         };
+        let mut focus = inputs::paths_read(&task.rewritten);
+        focus.extend(inputs::paths_read(original));
+        focus.dedup();
         let generated = inputs::generate(
             &sample_values,
             &shape,
             opts.samples,
             opts.seed ^ (i as u64).wrapping_mul(0x9E37),
+            &focus,
         );
         let mut reaching: Vec<&Input> = Vec::new();
         for input in samples.iter().chain(generated.iter()) {
@@ -673,7 +688,7 @@ fn prove_machine(
             tally.report.reason = Some(format!("no input reached state {}", task.state));
         }
         if opts.faults && !tally.done() {
-            if let Some((service, action, _)) = stub_services::parse_resource(&integration) {
+            if let Some((service, action, _)) = backend::parse_resource(&integration) {
                 for fault in faults::scenarios(&task.state, &service, &action) {
                     if tally.done() {
                         break;
@@ -702,6 +717,7 @@ fn prove_machine(
     match (parse(original), parse(rewritten)) {
         (Ok(o), Ok(r)) => {
             let pair = Pair {
+                project,
                 original: o,
                 rewritten: r,
                 models: models.clone(),
@@ -713,6 +729,7 @@ fn prove_machine(
                 &shape,
                 opts.samples,
                 opts.seed.wrapping_add(0xA5A5),
+                &inputs::paths_read(rewritten),
             );
             let mut unreached: Vec<&str> = tasks.iter().map(|t| t.state.as_str()).collect();
             for input in samples.iter().chain(generated.iter()) {

@@ -19,6 +19,12 @@ pub struct Expr {
     pub group: Option<Arc<Vec<(Expr, Expr)>>>,
     /// `expr[]`: keep a singleton result as an array.
     pub keep_array: bool,
+    /// `step@$v`: bind each result to `$v` and keep the previous context.
+    pub focus: Option<String>,
+    /// `step#$i`: bind each result's position to `$i`.
+    pub index: Option<String>,
+    /// Set on steps with `@` or `#`: the path is evaluated as a stream of binding tuples.
+    pub tuple: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +95,8 @@ pub enum Kind {
     },
     /// Order-by step `^(<a, >b)`: (expression, descending).
     Sort(Vec<(Expr, bool)>),
+    /// `#$name` after a predicate: number the tuples that passed the filters so far.
+    IndexStage(String),
     /// `lhs..rhs` inside an array constructor.
     Range {
         lhs: Box<Expr>,
@@ -105,6 +113,9 @@ impl Expr {
             stages: vec![],
             group: None,
             keep_array: false,
+            focus: None,
+            index: None,
+            tuple: false,
         }
     }
 }

@@ -25,9 +25,26 @@ impl std::error::Error for JsonataError {}
 /// (recorded case scenarios...test_map_state_items_eval_jsonata_fail__function).
 pub const UNSUPPORTED_RESULT: &str = "UnsupportedResult";
 
-/// Engine-internal error: the JSONata code and the inserts of its message template.
+/// Engine-internal error, boxed so that results stay small on the evaluator's deep call stack.
 #[derive(Debug, Clone, Default)]
-pub struct Fail {
+pub struct Fail(Box<FailInfo>);
+
+impl std::ops::Deref for Fail {
+    type Target = FailInfo;
+    fn deref(&self) -> &FailInfo {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Fail {
+    fn deref_mut(&mut self) -> &mut FailInfo {
+        &mut self.0
+    }
+}
+
+/// The JSONata code and the inserts of its message template.
+#[derive(Debug, Clone, Default)]
+pub struct FailInfo {
     pub code: String,
     pub position: usize,
     pub token: Option<String>,
@@ -40,10 +57,10 @@ pub struct Fail {
 
 impl Fail {
     pub fn new(code: &str) -> Self {
-        Fail {
+        Fail(Box::new(FailInfo {
             code: code.to_string(),
             ..Default::default()
-        }
+        }))
     }
     pub fn with_position(mut self, p: usize) -> Self {
         self.position = p;
@@ -96,7 +113,7 @@ impl Fail {
         }
         out.push_str(rest);
         JsonataError {
-            code: self.code,
+            code: self.code.clone(),
             message: out,
         }
     }

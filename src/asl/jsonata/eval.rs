@@ -55,6 +55,29 @@ impl Frame {
     }
 }
 
+/// One entry of a tuple stream: the context item and the variables bound by `@`/`#` steps.
+#[derive(Clone)]
+struct Tuple {
+    at: V,
+    vars: Vec<(String, V)>,
+}
+
+impl Tuple {
+    fn set(&mut self, name: &str, v: V) {
+        match self.vars.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = v,
+            None => self.vars.push((name.to_string(), v)),
+        }
+    }
+    fn frame(&self, parent: &Rc<Frame>) -> Rc<Frame> {
+        let f = Frame::child(parent);
+        for (n, v) in &self.vars {
+            f.bind(n, Some(v.clone()));
+        }
+        f
+    }
+}
+
 /// Sources of time and randomness for `$now`, `$millis`, `$random`, `$uuid`.
 pub struct Env {
     pub now_millis: i64,
@@ -235,6 +258,7 @@ impl<'a> Evaluator<'a> {
                 Some(self.sort_items(terms, items, frame)?)
             }
             Kind::Range { lhs, rhs } => self.eval_range(lhs, rhs, input, frame)?,
+            Kind::IndexStage(_) => None,
         };
         for p in &expr.predicates {
             result = self.filter(p, result, frame)?;
@@ -276,17 +300,46 @@ impl<'a> Evaluator<'a> {
             other => vec![other.clone()],
         };
         let mut result: Option<V> = None;
+        let mut tuples: Option<Vec<Tuple>> = None;
         for (i, step) in steps.iter().enumerate() {
-            let r = self.eval_step(step, &items, frame, i == steps.len() - 1)?;
+            if step.tuple {
+                tuples.get_or_insert_with(Vec::new);
+            }
+            let r = if i == 0 && matches!(step.kind, Kind::Array { cons: true, .. }) {
+                // a leading array constructor is evaluated once, over the whole input
+                let whole = Some(V::seq(items.iter().flatten().cloned().collect()));
+                let v = self.eval(step, &whole, frame)?;
+                v.unwrap_or_else(|| V::seq(vec![]))
+            } else if let Some(ts) = tuples.take() {
+                let prior = if i == 0 || ts.is_empty() && !steps[..i].iter().any(|s| s.tuple) {
+                    None
+                } else {
+                    Some(ts)
+                };
+                let next = self.eval_tuple_step(step, &items, prior, frame)?;
+                let done = next.is_empty();
+                tuples = Some(next);
+                if done {
+                    break;
+                }
+                continue;
+            } else {
+                self.eval_step(step, &items, frame, i == steps.len() - 1)?
+            };
             let empty = r.as_arr().map(|a| a.items.is_empty()).unwrap_or(false);
-            items = r
-                .as_arr()
-                .map(|a| a.items.iter().cloned().map(Some).collect())
-                .unwrap_or_default();
+            if step.focus.is_none() {
+                items = r
+                    .as_arr()
+                    .map(|a| a.items.iter().cloned().map(Some).collect())
+                    .unwrap_or_default();
+            }
             result = Some(r);
             if empty {
                 break;
             }
+        }
+        if let Some(ts) = tuples {
+            result = Some(V::seq(ts.into_iter().map(|t| t.at).collect()));
         }
         if keep_singleton {
             if let Some(r) = result.take() {
@@ -307,6 +360,128 @@ impl<'a> Evaluator<'a> {
             result = self.eval_group(group, result, frame)?;
         }
         Ok(result)
+    }
+
+    /// A path step in tuple-stream mode (jsonata `evaluateTupleStep`): each tuple carries the
+    /// context item (`at`) and the `@`/`#` variables bound so far.
+    fn eval_tuple_step(
+        &mut self,
+        step: &Expr,
+        items: &[Option<V>],
+        prior: Option<Vec<Tuple>>,
+        frame: &Rc<Frame>,
+    ) -> Result<Vec<Tuple>, Fail> {
+        let start = || -> Vec<Tuple> {
+            items
+                .iter()
+                .flatten()
+                .map(|v| Tuple {
+                    at: v.clone(),
+                    vars: vec![],
+                })
+                .collect()
+        };
+        let mut out: Vec<Tuple> = vec![];
+        if let Kind::Sort(terms) = &step.kind {
+            let ts = prior.unwrap_or_else(start);
+            let mut keyed = vec![];
+            for t in ts {
+                let env = t.frame(frame);
+                let mut keys = vec![];
+                for (e, _) in terms {
+                    keys.push(self.eval(e, &Some(t.at.clone()), &env)?);
+                }
+                keyed.push((keys, t));
+            }
+            let order = self.sort_order(terms, keyed.iter().map(|(k, _)| k.clone()).collect())?;
+            let mut slots: Vec<Option<Tuple>> = keyed.into_iter().map(|(_, t)| Some(t)).collect();
+            for (pos, i) in order.into_iter().enumerate() {
+                if let Some(mut t) = slots[i].take() {
+                    if let Some(idx) = &step.index {
+                        t.set(idx, V::Num(pos as f64));
+                    }
+                    out.push(t);
+                }
+            }
+        } else {
+            for t in prior.unwrap_or_else(start) {
+                let env = t.frame(frame);
+                let Some(res) = self.eval(step, &Some(t.at.clone()), &env)? else {
+                    continue;
+                };
+                let list = match res {
+                    V::Arr(a) => a.items.clone(),
+                    other => vec![other],
+                };
+                for (bb, r) in list.into_iter().enumerate() {
+                    let mut nt = t.clone();
+                    match &step.focus {
+                        Some(f) => nt.set(f, r),
+                        None => nt.at = r,
+                    }
+                    if let Some(idx) = &step.index {
+                        nt.set(idx, V::Num(bb as f64));
+                    }
+                    out.push(nt);
+                }
+            }
+        }
+        for stage in &step.stages {
+            out = match &stage.kind {
+                Kind::IndexStage(name) => out
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, mut t)| {
+                        t.set(name, V::Num(i as f64));
+                        t
+                    })
+                    .collect(),
+                _ => self.filter_tuples(stage, out, frame)?,
+            };
+        }
+        Ok(out)
+    }
+
+    /// A predicate over a tuple stream: evaluated with each tuple's variables in scope.
+    fn filter_tuples(
+        &mut self,
+        pred: &Expr,
+        ts: Vec<Tuple>,
+        frame: &Rc<Frame>,
+    ) -> Result<Vec<Tuple>, Fail> {
+        if let (Kind::Num(n), true) = (&pred.kind, pred.predicates.is_empty()) {
+            let mut idx = n.floor();
+            if idx < 0.0 {
+                idx += ts.len() as f64;
+            }
+            return Ok(if idx >= 0.0 {
+                ts.into_iter().nth(idx as usize).into_iter().collect()
+            } else {
+                vec![]
+            });
+        }
+        let len = ts.len() as f64;
+        let mut out = vec![];
+        for (i, t) in ts.into_iter().enumerate() {
+            let env = t.frame(frame);
+            let res = self.eval(pred, &Some(t.at.clone()), &env)?;
+            let keep = match &res {
+                Some(V::Num(n)) => {
+                    let ii = if *n < 0.0 { n.floor() + len } else { n.floor() };
+                    ii == i as f64
+                }
+                Some(V::Arr(a)) if a.items.iter().all(|x| matches!(x, V::Num(_))) => a
+                    .items
+                    .iter()
+                    .filter_map(V::as_num)
+                    .any(|n| (if n < 0.0 { n.floor() + len } else { n.floor() }) == i as f64),
+                other => boolean(other) == Some(true),
+            };
+            if keep {
+                out.push(t);
+            }
+        }
+        Ok(out)
     }
 
     /// One path step over every item of the input sequence (jsonata `evaluateStep`). Always
@@ -784,19 +959,32 @@ impl<'a> Evaluator<'a> {
             return Ok(V::seq(items));
         }
         // evaluate the keys once per item
-        let mut keyed: Vec<(Vec<Option<V>>, V)> = Vec::with_capacity(items.len());
-        for item in items {
-            let mut keys = vec![];
+        let mut keys = Vec::with_capacity(items.len());
+        for item in &items {
+            let mut k = vec![];
             for (e, _) in terms {
-                keys.push(self.eval(e, &Some(item.clone()), frame)?);
+                k.push(self.eval(e, &Some(item.clone()), frame)?);
             }
-            keyed.push((keys, item));
+            keys.push(k);
         }
+        let order = self.sort_order(terms, keys)?;
+        Ok(V::seq(
+            order.into_iter().map(|i| items[i].clone()).collect(),
+        ))
+    }
+
+    /// The stable order of items given their sort keys; undefined keys sort last.
+    fn sort_order(
+        &mut self,
+        terms: &[(Expr, bool)],
+        keys: Vec<Vec<Option<V>>>,
+    ) -> Result<Vec<usize>, Fail> {
+        use std::cmp::Ordering;
         let mut error: Option<Fail> = None;
-        keyed.sort_by(|(ka, _), (kb, _)| {
-            use std::cmp::Ordering;
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|&ia, &ib| {
             for (ti, (_, desc)) in terms.iter().enumerate() {
-                let (a, b) = (&ka[ti], &kb[ti]);
+                let (a, b) = (&keys[ia][ti], &keys[ib][ti]);
                 let ord = match (a, b) {
                     (None, None) => Ordering::Equal,
                     (None, _) => Ordering::Greater,
@@ -809,11 +997,8 @@ impl<'a> Evaluator<'a> {
                         let ok = |v: &V| matches!(v, V::Num(_) | V::Str(_));
                         if error.is_none() {
                             error = Some(if !ok(x) || !ok(y) {
-                                Fail::new("T2008").with_value(Some(if !ok(x) {
-                                    x.clone()
-                                } else {
-                                    y.clone()
-                                }))
+                                let bad = if !ok(x) { x.clone() } else { y.clone() };
+                                Fail::new("T2008").with_value(Some(bad))
                             } else {
                                 Fail::new("T2007")
                                     .with_value(a.clone())
@@ -823,7 +1008,6 @@ impl<'a> Evaluator<'a> {
                         Ordering::Equal
                     }
                 };
-                // undefined keys sort last regardless of direction
                 let ord = if *desc && a.is_some() && b.is_some() {
                     ord.reverse()
                 } else {
@@ -835,10 +1019,10 @@ impl<'a> Evaluator<'a> {
             }
             Ordering::Equal
         });
-        if let Some(e) = error {
-            return Err(e);
+        match error {
+            Some(e) => Err(e),
+            None => Ok(order),
         }
-        Ok(V::seq(keyed.into_iter().map(|(_, v)| v).collect()))
     }
 
     /// Number of arguments a function value takes (for higher-order functions).

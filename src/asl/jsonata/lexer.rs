@@ -33,10 +33,7 @@ const SINGLE_OPS: &[&str] = &[
 ];
 
 fn single_op(c: char) -> Option<&'static str> {
-    SINGLE_OPS
-        .iter()
-        .copied()
-        .find(|op| op.chars().next() == Some(c))
+    SINGLE_OPS.iter().copied().find(|op| op.starts_with(c))
 }
 
 fn is_ws(c: char) -> bool {

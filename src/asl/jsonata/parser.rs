@@ -290,6 +290,13 @@ impl Parser {
                 ))
             }
             "(" => self.call(left, pos),
+            "#" | "@" => {
+                let rhs = self.expression(80)?;
+                let Kind::Variable(name) = rhs.kind else {
+                    return Err(Fail::new("S0214").with_position(pos).with_token(op));
+                };
+                tuple_binding(left, op, name, pos)
+            }
             "[" => {
                 if self.is_op("]") {
                     // `expr[]`: keep singleton arrays
@@ -450,6 +457,56 @@ impl Parser {
         };
         Ok(Expr::new(kind, pos))
     }
+}
+
+/// `step#$i` / `step@$v` (jsonata-js processAST, cases '#' and '@').
+fn tuple_binding(left: Expr, op: &str, name: String, pos: usize) -> Result<Expr, Fail> {
+    let mut path = match left.kind {
+        Kind::Path { .. } => left,
+        _ if op == "@" => {
+            let mut step = left;
+            if !step.predicates.is_empty() {
+                return Err(Fail::new("S0215").with_position(pos));
+            }
+            step.focus = Some(name);
+            step.tuple = true;
+            return Ok(step);
+        }
+        _ => {
+            let mut step = left;
+            step.stages.append(&mut step.predicates);
+            let lp = step.pos;
+            Expr::new(
+                Kind::Path {
+                    steps: vec![step],
+                    keep_singleton: false,
+                },
+                lp,
+            )
+        }
+    };
+    if let Kind::Path { steps, .. } = &mut path.kind {
+        let Some(step) = steps.last_mut() else {
+            return Ok(path);
+        };
+        if op == "#" {
+            if step.stages.is_empty() {
+                step.index = Some(name);
+            } else {
+                step.stages.push(Expr::new(Kind::IndexStage(name), pos));
+            }
+        } else {
+            if !step.stages.is_empty() || !step.predicates.is_empty() {
+                return Err(Fail::new("S0215").with_position(pos));
+            }
+            if matches!(step.kind, Kind::Sort(_)) {
+                return Err(Fail::new("S0216").with_position(pos));
+            }
+            step.focus = Some(name);
+        }
+        step.tuple = true;
+    }
+    Ok(path)
 }
 
 /// The name of a one-step name path (`foo`), if that is what `e` is.

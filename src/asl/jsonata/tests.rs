@@ -986,3 +986,49 @@ fn bindings_are_converted_on_use() {
         Some(json!(1))
     );
 }
+
+/// Positional (`#`) and focus (`@`) variable binding, and a leading array constructor step.
+#[test]
+fn tuple_bindings() {
+    let d = json!({"Account": {"Order": [
+        {"OrderID": "order103", "Product": [
+            {"Product Name": "Bowler Hat", "ProductID": 858383, "Price": 34.45},
+            {"Product Name": "Trilby hat", "ProductID": 858236, "Price": 21.67}]},
+        {"OrderID": "order104", "Product": [
+            {"Product Name": "Bowler Hat", "ProductID": 858383, "Price": 34.45},
+            {"Product Name": "Cloak", "ProductID": 345664, "Price": 107.99}]}]}});
+    assert_eq!(
+        ok("Account.Order#$i.(OrderID & '-' & $string($i))", d.clone()),
+        json!(["order103-0", "order104-1"])
+    );
+    assert_eq!(
+        ok(
+            "Account.Order.Product#$i.{'n': $i, 'p': ProductID}",
+            d.clone()
+        ),
+        json!([{"n": 0, "p": 858383}, {"n": 1, "p": 858236}, {"n": 0, "p": 858383}, {"n": 1, "p": 345664}])
+    );
+    assert_eq!(
+        ok(
+            "Account.Order.Product[Price > 30]#$i.{'i': $i, 'n': `Product Name`}",
+            d.clone()
+        ),
+        json!([{"i": 0, "n": "Bowler Hat"}, {"i": 1, "n": "Bowler Hat"}, {"i": 2, "n": "Cloak"}])
+    );
+    // with `@` the context stays where it was: `Product` is not a field of `Account`
+    assert_eq!(ev("Account.Order@$o.Product", d.clone()).unwrap(), None);
+    assert_eq!(
+        ok("Account.Order@$o.$o.Product@$p[$p.Price > 100].{'order': $o.OrderID, 'product': $p.ProductID}", d),
+        json!({"order": "order104", "product": 345664})
+    );
+    let lib = json!({"library": {
+        "books": [{"title": "A", "isbn": "1"}, {"title": "B", "isbn": "2"}],
+        "loans": [{"customer": "c1", "isbn": "2"}, {"customer": "c2", "isbn": "1"}]}});
+    assert_eq!(
+        ok("library.loans@$l.books@$b[$l.isbn=$b.isbn].{'title': $b.title, 'customer': $l.customer}", lib),
+        json!([{"title": "B", "customer": "c1"}, {"title": "A", "customer": "c2"}])
+    );
+    assert_eq!(ok("[1, 2, 3].($ * 2)", json!({})), json!([2, 4, 6]));
+    assert_eq!(ok("[1, 2, 3]#$i[$i > 0]", json!({})), json!([2, 3]));
+    assert_eq!(code("a#b", json!({})), "S0214");
+}

@@ -400,8 +400,7 @@ fn render(p: &Props, pic: &Pic, value: f64) -> String {
         .iter()
         .position(|c| *c == p.decimal)
         .unwrap_or(out.len());
-    if pic.regular > 0 {
-        let groups = if dp == 0 { 0 } else { (dp - 1) / pic.regular };
+    if let Some(groups) = dp.saturating_sub(1).checked_div(pic.regular) {
         for g in 1..=groups {
             out.insert(dp - g * pic.regular, p.grouping);
         }

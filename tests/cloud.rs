@@ -1,0 +1,355 @@
+//! `--aws` commands end to end against a fake Step Functions endpoint on 127.0.0.1 that speaks
+//! the awsJson1_0 protocol (POST / with `X-Amz-Target: AWSStepFunctions.<Operation>`); never the
+//! network. Response shapes follow the Step Functions API reference.
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+type Handler = dyn Fn(&str, &Value) -> (u16, Value) + Send + Sync;
+
+/// A fake SFN endpoint: answers each request with `handler(operation, body)` and logs the calls.
+struct FakeSfn {
+    url: String,
+    calls: Arc<Mutex<Vec<(String, Value)>>>,
+}
+
+impl FakeSfn {
+    fn start(handler: impl Fn(&str, &Value) -> (u16, Value) + Send + Sync + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let log = calls.clone();
+        let handler: Arc<Handler> = Arc::new(handler);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (log, handler) = (log.clone(), handler.clone());
+                std::thread::spawn(move || serve(stream, &*handler, &log));
+            }
+        });
+        FakeSfn { url, calls }
+    }
+
+    fn operations(&self) -> Vec<String> {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|c| c.0.clone())
+            .collect()
+    }
+}
+
+/// Serves HTTP/1.1 requests on one keep-alive connection until the client closes it.
+fn serve(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<(String, Value)>>) {
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let (mut target, mut length) = (String::new(), 0usize);
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                match k.to_ascii_lowercase().as_str() {
+                    "x-amz-target" => target = v.trim().to_string(),
+                    "content-length" => length = v.trim().parse().unwrap_or(0),
+                    _ => {}
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let op = target
+            .strip_prefix("AWSStepFunctions.")
+            .unwrap_or(&target)
+            .to_string();
+        let (status, answer) = handler(&op, &body);
+        log.lock().unwrap().push((op, body));
+        let text = answer.to_string();
+        let reply = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/x-amz-json-1.0\r\nx-amzn-RequestId: 1\r\nContent-Length: {}\r\n\r\n{text}",
+            text.len()
+        );
+        if writer.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+const ACCOUNT: &str = "123456789012";
+
+fn machine_arn(name: &str) -> String {
+    format!("arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:{name}")
+}
+
+fn function_arn(name: &str) -> String {
+    format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}")
+}
+
+/// order.asl.json as CloudFormation deploys it: substitutions replaced by generated function ARNs.
+fn deployed_order_definition() -> String {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/order-service/statemachine/order.asl.json"
+    ))
+    .unwrap();
+    let mut text = text;
+    for (var, deployed) in [
+        (
+            "PriceOrderFunctionArn",
+            "order-service-PriceOrderFunction-8XK2L0",
+        ),
+        (
+            "SaveOrderFunctionArn",
+            "order-service-SaveOrderFunction-Q1W2E3",
+        ),
+        (
+            "NotifyWarehouseFunctionArn",
+            "order-service-NotifyWarehouseFunc-ZZ9",
+        ),
+        (
+            "NotifyCustomerFunctionArn",
+            "order-service-NotifyCustomerFunction-AB1",
+        ),
+        (
+            "EmitEventFunctionArn",
+            "order-service-EmitEventFunction-77A",
+        ),
+    ] {
+        text = text.replace(&format!("${{{var}}}"), &function_arn(deployed));
+    }
+    text
+}
+
+fn describe(name: &str, definition: &str) -> Value {
+    json!({
+        "stateMachineArn": machine_arn(name),
+        "name": name,
+        "status": "ACTIVE",
+        "definition": definition,
+        "roleArn": format!("arn:aws:iam::{ACCOUNT}:role/{name}-role"),
+        "type": "STANDARD",
+        "creationDate": 1.7e9
+    })
+}
+
+fn list_item(name: &str) -> Value {
+    json!({"stateMachineArn": machine_arn(name), "name": name, "type": "STANDARD", "creationDate": 1.7e9})
+}
+
+/// An account with the order workflow (page 1) and a machine calling an unknown function (page 2).
+fn account(op: &str, body: &Value) -> (u16, Value) {
+    let other = json!({"StartAt": "Call", "States": {"Call": {"Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "billing-reconcile:live", "Payload.$": "$"}, "End": true}}})
+    .to_string();
+    match (op, body.get("nextToken").and_then(Value::as_str)) {
+        ("ListStateMachines", None) => (
+            200,
+            json!({"stateMachines": [list_item("order-workflow")], "nextToken": "page-2"}),
+        ),
+        ("ListStateMachines", Some("page-2")) => {
+            (200, json!({"stateMachines": [list_item("billing")]}))
+        }
+        ("DescribeStateMachine", _) => match body["stateMachineArn"].as_str() {
+            Some(a) if a == machine_arn("order-workflow") => (
+                200,
+                describe("order-workflow", &deployed_order_definition()),
+            ),
+            Some(a) if a == machine_arn("billing") => (200, describe("billing", &other)),
+            _ => (
+                400,
+                json!({"__type": "StateMachineDoesNotExist", "message": "no"}),
+            ),
+        },
+        _ => (400, json!({"__type": "UnknownOperationException"})),
+    }
+}
+
+/// `lambdaless` with static test credentials and no shared config: nothing reaches the network.
+fn lambdaless() -> Command {
+    let mut c = Command::cargo_bin("lambdaless").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env_clear()
+        .env("HOME", "/nonexistent-home")
+        .env("AWS_CONFIG_FILE", "/nonexistent/config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1");
+    c
+}
+
+fn rows(v: &Value) -> Vec<(String, String, String, String)> {
+    let mut r: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (
+                s("state"),
+                s("function"),
+                s("handler"),
+                f["verdict"].to_string(),
+            )
+        })
+        .collect();
+    r.sort();
+    r
+}
+
+#[test]
+fn audit_aws_matches_the_local_audit_of_the_same_project() {
+    let fake = FakeSfn::start(account);
+    let out = lambdaless()
+        .args([
+            "audit",
+            "--aws",
+            "--source",
+            "fixtures/order-service",
+            "--format",
+            "json",
+        ])
+        .args(["--endpoint-url", &fake.url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let remote: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}"));
+    let local_out = lambdaless()
+        .args(["audit", "fixtures/order-service", "--format", "json"])
+        .output()
+        .unwrap();
+    let local: Value = serde_json::from_slice(&local_out.stdout).unwrap();
+    assert_eq!(rows(&remote).len(), 5, "stderr: {stderr}");
+    assert_eq!(rows(&remote), rows(&local));
+    for f in remote["findings"].as_array().unwrap() {
+        assert_eq!(f["state_machine"], "order-workflow");
+    }
+    // The billing machine's function is not in the source tree: reported, not guessed.
+    let unresolved = remote["unresolved"].to_string();
+    assert!(unresolved.contains("billing-reconcile"), "{unresolved}");
+    // Both pages were listed, both machines described, and nothing but reads was called.
+    let ops = fake.operations();
+    assert_eq!(ops.iter().filter(|o| *o == "ListStateMachines").count(), 2);
+    assert_eq!(
+        ops.iter().filter(|o| *o == "DescribeStateMachine").count(),
+        2
+    );
+    assert!(ops
+        .iter()
+        .all(|o| o.starts_with("List") || o.starts_with("Describe")));
+}
+
+#[test]
+fn audit_aws_honours_aws_endpoint_url_sfn() {
+    let fake = FakeSfn::start(account);
+    let out = lambdaless()
+        .env("AWS_ENDPOINT_URL_SFN", &fake.url)
+        .args([
+            "audit",
+            "--aws",
+            "--source",
+            "fixtures/order-service",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows(&v).len(), 5);
+}
+
+#[test]
+fn access_denied_names_the_iam_action() {
+    let fake = FakeSfn::start(|_, _| {
+        (
+            400,
+            json!({"__type": "AccessDeniedException",
+                   "message": "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: states:ListStateMachines"}),
+        )
+    });
+    let out = lambdaless()
+        .args(["audit", "--aws", "--source", "fixtures/order-service"])
+        .args(["--endpoint-url", &fake.url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("access denied") && stderr.contains("`states:ListStateMachines`"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn throttled_calls_are_retried() {
+    let throttled = Arc::new(Mutex::new(false));
+    let fake = FakeSfn::start(move |op, body| {
+        let mut t = throttled.lock().unwrap();
+        if !*t {
+            *t = true;
+            return (
+                400,
+                json!({"__type": "ThrottlingException", "message": "Rate exceeded"}),
+            );
+        }
+        account(op, body)
+    });
+    let out = lambdaless()
+        .args([
+            "audit",
+            "--aws",
+            "--source",
+            "fixtures/order-service",
+            "--format",
+            "json",
+        ])
+        .args(["--endpoint-url", &fake.url])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows(&v).len(), 5);
+    assert_eq!(
+        fake.operations()[..2],
+        ["ListStateMachines", "ListStateMachines"]
+    );
+}
+
+#[test]
+fn missing_region_and_missing_credentials_are_plain_errors() {
+    let out = lambdaless()
+        .env_remove("AWS_REGION")
+        .args(["audit", "--aws", "--endpoint-url", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no AWS region"));
+
+    let out = lambdaless()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["audit", "--aws", "--endpoint-url", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no AWS credentials"));
+}
