@@ -51,13 +51,18 @@ mod tests {
             "MockedResponses": {"R": {"0": {"Return": {"from": "mock"}}}}
         });
         let mock = MockConfig::from_value(&config, Some("m"), "t").unwrap();
-        let mut layered = MockFirst { mock, rest: NoServices };
+        let mut layered = MockFirst {
+            mock,
+            rest: NoServices,
+        };
         assert_eq!(
             layered.call(&call("Mocked")).outcome,
             TaskOutcome::Succeeded(json!({"from": "mock"}))
         );
         match layered.call(&call("Other")).outcome {
-            TaskOutcome::Failed { cause, .. } => assert!(cause.unwrap().contains("no service backend")),
+            TaskOutcome::Failed { cause, .. } => {
+                assert!(cause.unwrap().contains("no service backend"))
+            }
             other => panic!("expected the fallback's failure, got {other:?}"),
         }
     }
