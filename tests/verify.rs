@@ -339,3 +339,53 @@ mod cli {
         assert_eq!(out.status.code(), Some(2));
     }
 }
+
+/// `rewrite --write` gates on the same proof `lambdaless verify` prints: on the order-service both
+/// prove all four rewrites, so `--write` retires all four Lambdas and only PriceOrder remains.
+#[test]
+fn rewrite_write_gate_agrees_with_verify_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("order-service");
+    let status = std::process::Command::new("cp")
+        .args(["-r", "fixtures/order-service"])
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let bin = assert_cmd::cargo::cargo_bin("lambdaless");
+    let verify = std::process::Command::new(&bin)
+        .arg("verify")
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let write = std::process::Command::new(&bin)
+        .args(["rewrite", "--write"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert_eq!(
+        write.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&write.stdout)
+    );
+    let audit = std::process::Command::new(&bin)
+        .args(["audit", "--format", "json"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let states: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["PriceOrder"]);
+}

@@ -112,69 +112,18 @@ fn execute(
     Ok((out, code))
 }
 
-/// The Tasks `--write` must withhold because `verify` does not prove them equivalent: the plan is
-/// run through `verify::prove` (the Lambda Tasks left in place are simulated from their handler
-/// models, as `lambdaless verify` does).
+/// The Tasks `--write` must withhold because `verify` does not prove them equivalent, decided
+/// exactly as `lambdaless verify` decides (same options, same simulation of the Lambda Tasks
+/// left in place).
 fn unproven_tasks(
     planned: &pipeline::Planned,
 ) -> Result<Vec<(usize, String, String)>, crate::error::InputError> {
-    let project = &planned.project;
-    let plan = &planned.plan;
-    let mut opts = crate::verify::VerifyOptions::default();
-    for link in &project.links {
-        let rewritten = plan
-            .tasks
-            .iter()
-            .any(|t| t.state_machine == link.state_machine && t.state == link.state);
-        if rewritten {
-            continue;
-        }
-        // Handlers the analysis can follow are simulated; the others answer with their input
-        // (verify's default), as `lambdaless verify` does.
-        if let Some((_, model)) = link
-            .function
-            .and_then(|f| planned.models.iter().find(|(i, _)| *i == f))
-            .filter(|(_, m)| m.verdict.is_replaceable())
-        {
-            opts.simulate.insert(link.state.clone(), model.clone());
-        }
-    }
-    let report = crate::verify::prove(project, plan, &opts)?;
-    let machine_name = |i: usize| project.state_machines.get(i).map(|m| m.name.as_str());
-    let task_proven = |sm: usize, state: &str| {
-        report.machines.iter().any(|m| {
-            Some(m.state_machine.as_str()) == machine_name(sm)
-                && m.tasks
-                    .iter()
-                    .any(|t| t.state == state && t.verdict == crate::verify::Verdict::Proven)
-        })
-    };
-    // Tasks whose own proof fails first; when each is proven alone but the machine with all of
-    // them is not, all of them.
-    let failing: Vec<&rewrite::RewrittenTask> = plan
-        .tasks
-        .iter()
-        .filter(|t| !task_proven(t.state_machine, &t.state))
-        .collect();
-    let failing = if failing.is_empty() {
-        plan.tasks
-            .iter()
-            .filter(|t| !report.is_proven(project, t.state_machine, &t.state))
-            .collect()
-    } else {
-        failing
-    };
-    Ok(failing
-        .into_iter()
-        .map(|t| {
-            (
-                t.state_machine,
-                t.state.clone(),
-                "not proven equivalent by verify (`lambdaless verify` shows why; --force writes it anyway)"
-                    .to_string(),
-            )
-        })
-        .collect())
+    crate::verify::unproven_tasks(
+        &planned.project,
+        &planned.plan,
+        &planned.models,
+        &crate::verify::VerifyOptions::default(),
+    )
 }
 
 fn render_text(project: &Project, plan: &RewritePlan) -> String {
