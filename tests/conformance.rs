@@ -257,59 +257,7 @@ fn normalize_actual(
 /// `json.dumps` as Python writes it (", " and ": " separators, ASCII-only strings): text rules were
 /// written against that form.
 fn python_dumps(v: &Value) -> String {
-    fn string(s: &str, out: &mut String) {
-        out.push('"');
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{08}' => out.push_str("\\b"),
-                '\u{0c}' => out.push_str("\\f"),
-                c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                    let mut buf = [0u16; 2];
-                    for u in c.encode_utf16(&mut buf) {
-                        out.push_str(&format!("\\u{u:04x}"));
-                    }
-                }
-                c => out.push(c),
-            }
-        }
-        out.push('"');
-    }
-    fn go(v: &Value, out: &mut String) {
-        match v {
-            Value::Object(m) => {
-                out.push('{');
-                for (i, (k, x)) in m.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    string(k, out);
-                    out.push_str(": ");
-                    go(x, out);
-                }
-                out.push('}');
-            }
-            Value::Array(items) => {
-                out.push('[');
-                for (i, x) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    go(x, out);
-                }
-                out.push(']');
-            }
-            Value::String(s) => string(s, out),
-            other => out.push_str(&other.to_string()),
-        }
-    }
-    let mut out = String::new();
-    go(v, &mut out);
-    out
+    lambdaless::services::metadata::python_json(v)
 }
 
 fn json_matches(expected: &Value, actual: &Value) -> bool {

@@ -196,7 +196,10 @@ fn write_python_str(s: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7f => {
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            // Python's ensure_ascii escapes everything outside ' '..='~', DEL included.
+            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
                 let mut buf = [0u16; 2];
                 for u in c.encode_utf16(&mut buf) {
                     out.push_str(&format!("\\u{u:04x}"));
@@ -210,6 +213,15 @@ fn write_python_str(s: &str, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn python_json_escapes_as_python_does() {
+        // python3 -c 'import json; print(json.dumps("\b\f\x7f"))' prints "\b\f\u007f"
+        assert_eq!(
+            super::python_json(&serde_json::json!("\u{8}\u{c}\u{7f}")),
+            r#""\b\f\u007f""#
+        );
+    }
+
     #[test]
     fn python_json_matches_json_dumps() {
         assert_eq!(
