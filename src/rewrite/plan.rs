@@ -6,7 +6,8 @@ use super::bindings::{self, CfnRef};
 use super::edits::{self, StateReplacement, TemplateChanges};
 use super::synth::{self, SynthInputs, Target};
 use super::{
-    diff, iam, yaml_state, FileEdit, RewritePlan, RewrittenTask, SkippedTask, TemplateIam,
+    added_states, diff, iam, yaml_state, FileEdit, RewritePlan, RewrittenTask, SkippedTask,
+    TemplateIam,
 };
 use crate::analysis::model::HandlerModel;
 use crate::discover::model::{DefinitionOrigin, Project};
@@ -127,6 +128,8 @@ pub fn plan(
                     rewritten: s.rewritten,
                     model: model.clone(),
                     notes: s.notes,
+                    added_states: s.added_states,
+                    entry: s.entry,
                 });
             }
             Err(reason) => out.skipped.push(skip(reason)),
@@ -158,6 +161,30 @@ pub fn plan(
     out.iam_add = iam::add_statements(&all_targets);
     out.iam_remove = iam::remove_statements(project, &unused);
 
+    // A rewritten Task that transitions into another one that gained an entry state now goes there.
+    for changes in machines.values() {
+        for &ti in &changes.tasks {
+            let Some(entry) = out.tasks[ti].entry.clone() else {
+                continue;
+            };
+            let (from_scope, target) = match added_states::scope(&out.tasks[ti].pointer) {
+                Some((scope, _, name)) => (scope, name),
+                None => continue,
+            };
+            for &ui in &changes.tasks {
+                let same_scope = added_states::scope(&out.tasks[ui].pointer)
+                    .is_some_and(|(scope, _, _)| scope == from_scope);
+                if ui == ti || !same_scope {
+                    continue;
+                }
+                if let Some(new) = added_states::redirect(&out.tasks[ui].rewritten, &target, &entry)
+                {
+                    out.tasks[ui].rewritten = new;
+                }
+            }
+        }
+    }
+
     // Rewritten definitions with substitutions applied (what verify runs).
     for (&smi, changes) in &machines {
         let sm = &project.state_machines[smi];
@@ -174,6 +201,9 @@ pub fn plan(
                 *slot = resolved;
             }
         }
+        for &ti in &changes.tasks {
+            added_states::apply(&mut definition, &out.tasks[ti], None);
+        }
         out.definitions.push((smi, definition));
     }
 
@@ -181,6 +211,37 @@ pub fn plan(
     let mut files: IndexMap<PathBuf, (String, String)> = IndexMap::new();
     for (&smi, changes) in &machines {
         let sm = &project.state_machines[smi];
+        // States that now transition to an added entry state instead of the Task, and StartAt.
+        let mut redirected: Vec<(String, Value, Value)> = Vec::new();
+        let mut start_at: Vec<(String, String)> = Vec::new();
+        for &ti in &changes.tasks {
+            let t = &out.tasks[ti];
+            let r = added_states::redirects(&sm.raw_definition, t);
+            for (pointer, original, new) in r.states {
+                if changes
+                    .tasks
+                    .iter()
+                    .any(|&u| out.tasks[u].pointer == pointer)
+                {
+                    continue; // a rewritten Task: redirected in its new state already
+                }
+                match redirected.iter_mut().find(|(p, _, _)| *p == pointer) {
+                    Some(slot) => {
+                        if let Some(again) = t
+                            .entry
+                            .as_ref()
+                            .and_then(|e| added_states::redirect(&slot.2, &t.state, e))
+                        {
+                            slot.2 = again;
+                        }
+                    }
+                    None => redirected.push((pointer, original, new)),
+                }
+            }
+            if let (Some(p), Some(e)) = (r.start_at, &t.entry) {
+                start_at.push((p, e.clone()));
+            }
+        }
         let states: Vec<StateReplacement> = changes
             .tasks
             .iter()
@@ -188,6 +249,22 @@ pub fn plan(
                 pointer: &out.tasks[ti].pointer,
                 original: &out.tasks[ti].original,
                 rewritten: &out.tasks[ti].rewritten,
+            })
+            .chain(redirected.iter().map(|(p, o, n)| StateReplacement {
+                pointer: p,
+                original: o,
+                rewritten: n,
+            }))
+            .collect();
+        let insertions: Vec<(&str, &[(String, Value)])> = changes
+            .tasks
+            .iter()
+            .filter(|&&ti| !out.tasks[ti].added_states.is_empty())
+            .map(|&ti| {
+                (
+                    out.tasks[ti].pointer.as_str(),
+                    out.tasks[ti].added_states.as_slice(),
+                )
             })
             .collect();
         // Where the states' text lives: a file, and the YAML path to the definition inside it
@@ -251,19 +328,44 @@ pub fn plan(
                                 .to_string(),
                         );
                     }
-                    return edits::edit_json_definition(&text, &states);
+                    let mut text = edits::edit_json_definition(&text, &states)?;
+                    for (pointer, added) in &insertions {
+                        text = added_states::insert_json(&text, pointer, added)?;
+                    }
+                    for (pointer, entry) in &start_at {
+                        text = added_states::set_json_string(&text, pointer, entry)?;
+                    }
+                    return Ok(text);
                 }
-                let mut text = text;
-                for s in &states {
+                let yaml_path = |pointer: &str| {
                     let mut path = yaml_prefix.clone();
                     path.extend(
-                        s.pointer
+                        pointer
                             .trim_start_matches('/')
                             .split('/')
+                            .filter(|t| !t.is_empty())
                             .map(|t| t.replace("~1", "/").replace("~0", "~")),
                     );
-                    text = yaml_state::replace_state(&text, &path, s.original, s.rewritten)
-                        .map_err(|e| format!("{}: {e}", s.pointer))?;
+                    path
+                };
+                let mut text = text;
+                for s in &states {
+                    text = yaml_state::replace_state(
+                        &text,
+                        &yaml_path(s.pointer),
+                        s.original,
+                        s.rewritten,
+                    )
+                    .map_err(|e| format!("{}: {e}", s.pointer))?;
+                }
+                for (pointer, added) in &insertions {
+                    text = added_states::insert_yaml(&text, &yaml_path(pointer), added)
+                        .map_err(|e| format!("{pointer}: {e}"))?;
+                }
+                for (pointer, entry) in &start_at {
+                    let machine = pointer.trim_end_matches("/StartAt");
+                    text = added_states::set_yaml_scalar(&text, &yaml_path(machine), "StartAt", entry)
+                        .map_err(|e| format!("{pointer}: {e}"))?;
                 }
                 Ok(text)
             });
