@@ -15,6 +15,7 @@ pub mod integrations;
 pub mod json_span;
 pub mod pipeline;
 mod plan;
+pub mod refer;
 pub mod results;
 pub mod synth;
 pub mod yaml_edit;
