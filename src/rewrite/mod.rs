@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod asl_value;
 pub mod bindings;
+pub mod definition_string;
 pub mod diff;
 pub mod dynamodb;
 pub mod edits;
@@ -11,7 +12,9 @@ pub mod errors;
 pub mod expr;
 pub mod files;
 pub mod iam;
+pub mod iam_template;
 pub mod integrations;
+pub mod json_edit;
 pub mod json_span;
 pub mod pipeline;
 mod plan;
