@@ -9,8 +9,8 @@ use super::plan::{display, resolve_path};
 use super::refer::{self, RefStyle};
 use super::synth::Target;
 use super::{
-    definition_string, diff, iam, iam_template, json_edit, yaml_state, FileEdit, RewritePlan,
-    RewrittenTask, TemplateIam,
+    definition_string, diff, hcl_edit, iam, iam_template, json_edit, yaml_state, FileEdit,
+    RewritePlan, RewrittenTask, TemplateIam,
 };
 use crate::discover::model::{DefinitionOrigin, Project, StateMachine};
 use indexmap::IndexMap;
@@ -66,13 +66,13 @@ fn edit_machine(
     files: &mut OpenFiles,
     out: &mut RewritePlan,
 ) {
-    let states: Vec<StateReplacement> = m
-        .tasks
+    let tasks: Vec<RewrittenTask> = m.tasks.iter().map(|&ti| out.tasks[ti].clone()).collect();
+    let states: Vec<StateReplacement> = tasks
         .iter()
-        .map(|&ti| StateReplacement {
-            pointer: &out.tasks[ti].pointer,
-            original: &out.tasks[ti].original,
-            rewritten: &out.tasks[ti].rewritten,
+        .map(|t| StateReplacement {
+            pointer: &t.pointer,
+            original: &t.original,
+            rewritten: &t.rewritten,
         })
         .collect();
     // Where the states' text lives: a file, and the YAML path to the definition inside it
@@ -116,6 +116,25 @@ fn edit_machine(
                 .collect(),
                 None,
             )
+        }
+        DefinitionOrigin::Terraform {
+            path,
+            resource,
+            definition_file,
+        } => {
+            edit_terraform(
+                project,
+                sm,
+                m,
+                unused,
+                path,
+                resource,
+                definition_file.as_deref(),
+                &states,
+                files,
+                out,
+            );
+            (None, vec![], None)
         }
         other => {
             out.warnings.push(format!(
@@ -324,6 +343,92 @@ fn edit_json_template(
         }
     }
     Ok(text)
+}
+
+/// Terraform: the states inside `jsonencode(...)` in the .tf file, or the definition file of
+/// `templatefile`/`file` plus the template variables the new states need.
+#[allow(clippy::too_many_arguments)]
+fn edit_terraform(
+    project: &Project,
+    sm: &StateMachine,
+    m: &MachineEdit,
+    unused: &[usize],
+    tf: &Path,
+    address: &str,
+    definition_file: Option<&Path>,
+    states: &[StateReplacement],
+    files: &mut OpenFiles,
+    out: &mut RewritePlan,
+) {
+    let tf_abs = resolve_path(&project.root, tf);
+    let record = |files: &mut OpenFiles,
+                  abs: &Path,
+                  r: Result<String, String>,
+                  out: &mut RewritePlan| match r {
+        Ok(new) => files.get_mut(abs).expect("loaded").1 = new,
+        Err(e) => out
+            .warnings
+            .push(format!("{}: not edited: {e}", display(&project.root, abs))),
+    };
+    let Some(def_file) = definition_file else {
+        let hcl_states: Vec<hcl_edit::HclState> = states
+            .iter()
+            .map(|s| hcl_edit::HclState {
+                pointer: s.pointer,
+                original: s.original,
+                rewritten: s.rewritten,
+            })
+            .collect();
+        let r = current_text(files, &tf_abs)
+            .and_then(|t| hcl_edit::edit_jsonencode(&t, address, &hcl_states));
+        record(files, &tf_abs, r, out);
+        return;
+    };
+    let def_abs = resolve_path(&project.root, def_file);
+    let r = current_text(files, &def_abs).and_then(|t| {
+        if t.trim_start().starts_with('{') {
+            edits::edit_json_definition(&t, states)
+        } else {
+            Err("only JSON definition files are edited for Terraform".into())
+        }
+    });
+    let ok = r.is_ok();
+    record(files, &def_abs, r, out);
+    if !ok {
+        return;
+    }
+    // Template variables: the new ones, and those that named a retired function only.
+    let retired = retired_functions(project, m, unused, &out.tasks);
+    let new_text = files.get(&def_abs).map(|f| f.1.clone()).unwrap_or_default();
+    let remove: Vec<String> = sm
+        .substitutions
+        .iter()
+        .filter(|(name, v)| {
+            refer::normalize(CfnRef::parse(v), project)
+                .logical_id()
+                .is_some_and(|id| retired.iter().any(|r| r == id))
+                && !new_text.contains(&format!("${{{name}}}"))
+        })
+        .map(|(n, _)| n.clone())
+        .collect();
+    let add: Vec<(String, String)> = m
+        .added
+        .iter()
+        .filter_map(|(n, r)| refer::terraform_expression(r).map(|e| (n.clone(), e)))
+        .collect();
+    if add.is_empty() && remove.is_empty() {
+        return;
+    }
+    let r = current_text(files, &tf_abs).and_then(|t| {
+        let old = files.get(&def_abs).map(|f| f.0.clone()).unwrap_or_default();
+        if !add.is_empty() && (old.contains("%{") || (old.contains("${") && sm.substitutions.is_empty())) {
+            return Err(
+                "the definition file holds `${`/`%{` that templatefile would read as template sequences".into(),
+            );
+        }
+        hcl_edit::edit_template_vars(&t, address, &add, &remove)
+    });
+    record(files, &tf_abs, r, out);
 }
 
 fn retired_indices(project: &Project, ids: &[String]) -> Vec<usize> {

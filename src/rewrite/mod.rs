@@ -11,6 +11,7 @@ pub mod edits;
 pub mod errors;
 pub mod expr;
 pub mod files;
+pub mod hcl_edit;
 pub mod iam;
 pub mod iam_template;
 pub mod integrations;
