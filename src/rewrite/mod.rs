@@ -9,6 +9,7 @@ pub mod dynamodb;
 pub mod edits;
 pub mod errors;
 pub mod expr;
+pub mod files;
 pub mod iam;
 pub mod integrations;
 pub mod json_span;
