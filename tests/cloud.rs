@@ -196,6 +196,15 @@ fn lambdaless() -> Command {
     c
 }
 
+/// `audit --aws --source fixtures/order-service --format json` against `fake`.
+fn audit_aws_json(fake: &FakeSfn) -> std::process::Output {
+    lambdaless()
+        .args(["audit", "--aws", "--source", "fixtures/order-service"])
+        .args(["--format", "json", "--endpoint-url", &fake.url])
+        .output()
+        .unwrap()
+}
+
 fn rows(v: &Value) -> Vec<(String, String, String, String)> {
     let mut r: Vec<_> = v["findings"]
         .as_array()
@@ -218,18 +227,7 @@ fn rows(v: &Value) -> Vec<(String, String, String, String)> {
 #[test]
 fn audit_aws_matches_the_local_audit_of_the_same_project() {
     let fake = FakeSfn::start(account);
-    let out = lambdaless()
-        .args([
-            "audit",
-            "--aws",
-            "--source",
-            "fixtures/order-service",
-            "--format",
-            "json",
-        ])
-        .args(["--endpoint-url", &fake.url])
-        .output()
-        .unwrap();
+    let out = audit_aws_json(&fake);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let remote: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}"));
@@ -314,18 +312,7 @@ fn throttled_calls_are_retried() {
         }
         account(op, body)
     });
-    let out = lambdaless()
-        .args([
-            "audit",
-            "--aws",
-            "--source",
-            "fixtures/order-service",
-            "--format",
-            "json",
-        ])
-        .args(["--endpoint-url", &fake.url])
-        .output()
-        .unwrap();
+    let out = audit_aws_json(&fake);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows(&v).len(), 5);
     assert_eq!(
@@ -352,4 +339,168 @@ fn missing_region_and_missing_credentials_are_plain_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no AWS credentials"));
+}
+
+/// A copy of fixtures/order-service to rewrite in place.
+fn order_service_copy() -> tempfile::TempDir {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let dst = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                std::fs::create_dir_all(&dst).unwrap();
+                copy(&entry.path(), &dst);
+            } else {
+                std::fs::copy(entry.path(), &dst).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/order-service"
+        )),
+        dir.path(),
+    );
+    dir
+}
+
+/// A ValidateStateMachineDefinition answer (response syntax of
+/// https://docs.aws.amazon.com/step-functions/latest/apireference/API_ValidateStateMachineDefinition.html).
+fn validation(result: &str, diagnostics: Value) -> impl Fn(&str, &Value) -> (u16, Value) {
+    let answer = json!({"result": result, "diagnostics": diagnostics, "truncated": false});
+    move |op, _| match op {
+        "ValidateStateMachineDefinition" => (200, answer.clone()),
+        _ => (400, json!({"__type": "UnknownOperationException"})),
+    }
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn validate_remote_shows_warnings_at_their_line_and_succeeds() {
+    let fake = FakeSfn::start(validation(
+        "OK",
+        json!([{"severity": "WARNING", "code": "NO_DOLLAR",
+                "message": "No .$ on a field that appears to be a JSONPath",
+                "location": "/States/NotifyWarehouse/ResultSelector"}]),
+    ));
+    let out = lambdaless()
+        .args(["rewrite", "fixtures/order-service", "--validate-remote"])
+        .args(["--endpoint-url", &fake.url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // The line is the rewritten file's: the diff on stdout shows the ResultSelector added there.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Rewritten Tasks (4)"), "{stdout}");
+    assert!(
+        stderr.contains("statemachine/order.asl.json:")
+            && stderr.contains("WARNING NO_DOLLAR: No .$ on a field")
+            && stderr.contains("(at /States/NotifyWarehouse/ResultSelector)"),
+        "{stderr}"
+    );
+    // What was sent: the rewritten definition, its type, and a request for warnings too.
+    let calls = fake.calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 1);
+    let (op, body) = &calls[0];
+    assert_eq!(op, "ValidateStateMachineDefinition");
+    assert_eq!(body["type"], "STANDARD");
+    assert_eq!(body["severity"], "WARNING");
+    let sent: Value = serde_json::from_str(body["definition"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        sent["States"]["NotifyWarehouse"]["Resource"],
+        "arn:aws:states:::sqs:sendMessage"
+    );
+    assert_eq!(
+        sent["States"]["PriceOrder"]["Resource"],
+        "arn:aws:states:::lambda:invoke"
+    );
+}
+
+#[test]
+fn validate_remote_error_fails_the_rewrite_and_writes_nothing() {
+    let dir = order_service_copy();
+    let asl = dir.path().join("statemachine/order.asl.json");
+    let before = std::fs::read_to_string(&asl).unwrap();
+    let template_before = std::fs::read_to_string(dir.path().join("template.yaml")).unwrap();
+    let fake = FakeSfn::start(validation(
+        "FAIL",
+        json!([{"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED",
+                "message": "The field \"QueueUrl\" is required",
+                "location": "/States/NotifyWarehouse/Parameters"}]),
+    ));
+    let out = lambdaless()
+        .arg("rewrite")
+        .arg(dir.path())
+        .args(["--write", "--force", "--validate-remote"])
+        .args(["--endpoint-url", &fake.url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("nothing written"), "{stderr}");
+    assert!(!stderr.contains("wrote "), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&asl).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("template.yaml")).unwrap(),
+        template_before
+    );
+    // file:line of the rewritten NotifyWarehouse's Parameters, as the rewrite would write it.
+    let planned = Command::cargo_bin("lambdaless")
+        .unwrap()
+        .arg("rewrite")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let plan: Value = serde_json::from_slice(&planned.stdout).unwrap();
+    let new_text = plan["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"].as_str().unwrap().ends_with("order.asl.json"))
+        .unwrap()["new_text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let state = line_of(&new_text, "\"NotifyWarehouse\": {");
+    let params = new_text
+        .lines()
+        .skip(state)
+        .position(|l| l.contains("\"Parameters\""))
+        .unwrap()
+        + state
+        + 1;
+    let expected = format!("order.asl.json:{params}: ERROR SCHEMA_VALIDATION_FAILED");
+    assert!(
+        stderr.contains(&expected),
+        "expected {expected:?} in {stderr}"
+    );
+
+    // Denied: exit 2, named permission, nothing written.
+    let denied = FakeSfn::start(|_, _| {
+        (
+            400,
+            json!({"__type": "AccessDeniedException", "message": "not authorized"}),
+        )
+    });
+    let out = lambdaless()
+        .arg("rewrite")
+        .arg(dir.path())
+        .args(["--write", "--force", "--validate-remote"])
+        .args(["--endpoint-url", &denied.url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`states:ValidateStateMachineDefinition`"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&asl).unwrap(), before);
 }

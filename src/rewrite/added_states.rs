@@ -243,6 +243,93 @@ pub fn set_yaml_scalar(
     Err(format!("`{key}` not found"))
 }
 
+/// The textual side of the added states of one state machine's rewritten Tasks: the other states
+/// whose transitions move (as more state replacements), the StartAt that moves, and the states to
+/// insert after their Task.
+#[derive(Default)]
+pub struct TextChanges {
+    pub redirected: Vec<(String, Value, Value)>,
+    pub start_at: Vec<(String, String)>,
+    pub insertions: Vec<(String, Vec<(String, Value)>)>,
+}
+
+impl TextChanges {
+    pub fn of(raw_definition: &Value, tasks: &[RewrittenTask]) -> TextChanges {
+        let mut out = TextChanges::default();
+        for t in tasks {
+            if t.added_states.is_empty() {
+                continue;
+            }
+            out.insertions
+                .push((t.pointer.clone(), t.added_states.clone()));
+            let r = redirects(raw_definition, t);
+            for (pointer, original, new) in r.states {
+                if tasks.iter().any(|u| u.pointer == pointer) {
+                    continue; // a rewritten Task: its new state is redirected already
+                }
+                match out.redirected.iter_mut().find(|(p, _, _)| *p == pointer) {
+                    Some(slot) => {
+                        if let Some(again) = t
+                            .entry
+                            .as_ref()
+                            .and_then(|e| redirect(&slot.2, &t.state, e))
+                        {
+                            slot.2 = again;
+                        }
+                    }
+                    None => out.redirected.push((pointer, original, new)),
+                }
+            }
+            if let (Some(p), Some(e)) = (r.start_at, &t.entry) {
+                out.start_at.push((p, e.clone()));
+            }
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.insertions.is_empty()
+    }
+
+    /// After the state replacements: inserts the states and moves StartAt in a JSON definition.
+    pub fn apply_json(&self, text: &str) -> Result<String, String> {
+        let mut text = text.to_string();
+        for (pointer, added) in &self.insertions {
+            text = insert_json(&text, pointer, added)?;
+        }
+        for (pointer, entry) in &self.start_at {
+            text = set_json_string(&text, pointer, entry)?;
+        }
+        Ok(text)
+    }
+
+    /// The same in block YAML, the definition sitting at `prefix` (YAML keys) in the document.
+    pub fn apply_yaml(&self, text: &str, prefix: &[String]) -> Result<String, String> {
+        let path = |pointer: &str| {
+            let mut p = prefix.to_vec();
+            p.extend(
+                pointer
+                    .trim_start_matches('/')
+                    .split('/')
+                    .filter(|t| !t.is_empty())
+                    .map(|t| t.replace("~1", "/").replace("~0", "~")),
+            );
+            p
+        };
+        let mut text = text.to_string();
+        for (pointer, added) in &self.insertions {
+            text =
+                insert_yaml(&text, &path(pointer), added).map_err(|e| format!("{pointer}: {e}"))?;
+        }
+        for (pointer, entry) in &self.start_at {
+            let machine = pointer.trim_end_matches("/StartAt");
+            text = set_yaml_scalar(&text, &path(machine), "StartAt", entry)
+                .map_err(|e| format!("{pointer}: {e}"))?;
+        }
+        Ok(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

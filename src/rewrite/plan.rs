@@ -3,14 +3,10 @@
 //! changes and the functions left unused.
 
 use super::bindings::{self, CfnRef};
-use super::edits::{self, StateReplacement, TemplateChanges};
 use super::synth::{self, SynthInputs, Target};
-use super::{
-    added_states, diff, iam, yaml_state, FileEdit, RewritePlan, RewrittenTask, SkippedTask,
-    TemplateIam,
-};
+use super::{added_states, files, iam, RewritePlan, RewrittenTask, SkippedTask};
 use crate::analysis::model::HandlerModel;
-use crate::discover::model::{DefinitionOrigin, Project};
+use crate::discover::model::Project;
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -167,9 +163,8 @@ pub fn plan(
             let Some(entry) = out.tasks[ti].entry.clone() else {
                 continue;
             };
-            let (from_scope, target) = match added_states::scope(&out.tasks[ti].pointer) {
-                Some((scope, _, name)) => (scope, name),
-                None => continue,
+            let Some((from_scope, _, target)) = added_states::scope(&out.tasks[ti].pointer) else {
+                continue;
             };
             for &ui in &changes.tasks {
                 let same_scope = added_states::scope(&out.tasks[ui].pointer)
@@ -208,306 +203,17 @@ pub fn plan(
     }
 
     // File edits.
-    let mut files: IndexMap<PathBuf, (String, String)> = IndexMap::new();
-    for (&smi, changes) in &machines {
-        let sm = &project.state_machines[smi];
-        // States that now transition to an added entry state instead of the Task, and StartAt.
-        let mut redirected: Vec<(String, Value, Value)> = Vec::new();
-        let mut start_at: Vec<(String, String)> = Vec::new();
-        for &ti in &changes.tasks {
-            let t = &out.tasks[ti];
-            let r = added_states::redirects(&sm.raw_definition, t);
-            for (pointer, original, new) in r.states {
-                if changes
-                    .tasks
-                    .iter()
-                    .any(|&u| out.tasks[u].pointer == pointer)
-                {
-                    continue; // a rewritten Task: redirected in its new state already
-                }
-                match redirected.iter_mut().find(|(p, _, _)| *p == pointer) {
-                    Some(slot) => {
-                        if let Some(again) = t
-                            .entry
-                            .as_ref()
-                            .and_then(|e| added_states::redirect(&slot.2, &t.state, e))
-                        {
-                            slot.2 = again;
-                        }
-                    }
-                    None => redirected.push((pointer, original, new)),
-                }
-            }
-            if let (Some(p), Some(e)) = (r.start_at, &t.entry) {
-                start_at.push((p, e.clone()));
-            }
-        }
-        let states: Vec<StateReplacement> = changes
-            .tasks
-            .iter()
-            .map(|&ti| StateReplacement {
-                pointer: &out.tasks[ti].pointer,
-                original: &out.tasks[ti].original,
-                rewritten: &out.tasks[ti].rewritten,
-            })
-            .chain(redirected.iter().map(|(p, o, n)| StateReplacement {
-                pointer: p,
-                original: o,
-                rewritten: n,
-            }))
-            .collect();
-        let insertions: Vec<(&str, &[(String, Value)])> = changes
-            .tasks
-            .iter()
-            .filter(|&&ti| !out.tasks[ti].added_states.is_empty())
-            .map(|&ti| {
-                (
-                    out.tasks[ti].pointer.as_str(),
-                    out.tasks[ti].added_states.as_slice(),
-                )
-            })
-            .collect();
-        // Where the states' text lives: a file, and the YAML path to the definition inside it
-        // (empty for a standalone definition file).
-        let (definition_file, yaml_prefix, template): (Option<PathBuf>, Vec<String>, _) = match &sm
-            .origin
-        {
-            DefinitionOrigin::AslFile { path } => (Some(path.clone()), vec![], None),
-            DefinitionOrigin::SamDefinitionUri {
-                template,
-                resource,
-                path,
-            } => (
-                Some(path.clone()),
-                vec![],
-                Some((template.clone(), resource.clone())),
-            ),
-            DefinitionOrigin::TemplateInline { template, resource } => (
-                Some(template.clone()),
-                ["Resources", resource.as_str(), "Properties", "Definition"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                Some((template.clone(), resource.clone())),
-            ),
-            DefinitionOrigin::Serverless { path, name } => {
-                out.warnings.push(format!(
-                        "{}: serverless-step-functions derives the state machine's IAM role from the definition when no `role` is set; otherwise add the IAM statements above to it",
-                        sm.name
-                    ));
-                (
-                    Some(path.clone()),
-                    [
-                        "stepFunctions",
-                        "stateMachines",
-                        name.as_str(),
-                        "definition",
-                    ]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                    None,
-                )
-            }
-            other => {
-                out.warnings.push(format!(
-                        "{}: definitions kept in {} are not edited yet; apply the rewritten states by hand",
-                        sm.name,
-                        origin_kind(other)
-                    ));
-                (None, vec![], None)
-            }
-        };
-        if let Some(path) = definition_file {
-            let abs = resolve_path(&project.root, &path);
-            let result = current_text(&mut files, &abs).and_then(|text| {
-                if text.trim_start().starts_with('{') {
-                    if !yaml_prefix.is_empty() {
-                        return Err(
-                            "definitions inside JSON templates (DefinitionString) are not edited yet"
-                                .to_string(),
-                        );
-                    }
-                    let mut text = edits::edit_json_definition(&text, &states)?;
-                    for (pointer, added) in &insertions {
-                        text = added_states::insert_json(&text, pointer, added)?;
-                    }
-                    for (pointer, entry) in &start_at {
-                        text = added_states::set_json_string(&text, pointer, entry)?;
-                    }
-                    return Ok(text);
-                }
-                let yaml_path = |pointer: &str| {
-                    let mut path = yaml_prefix.clone();
-                    path.extend(
-                        pointer
-                            .trim_start_matches('/')
-                            .split('/')
-                            .filter(|t| !t.is_empty())
-                            .map(|t| t.replace("~1", "/").replace("~0", "~")),
-                    );
-                    path
-                };
-                let mut text = text;
-                for s in &states {
-                    text = yaml_state::replace_state(
-                        &text,
-                        &yaml_path(s.pointer),
-                        s.original,
-                        s.rewritten,
-                    )
-                    .map_err(|e| format!("{}: {e}", s.pointer))?;
-                }
-                for (pointer, added) in &insertions {
-                    text = added_states::insert_yaml(&text, &yaml_path(pointer), added)
-                        .map_err(|e| format!("{pointer}: {e}"))?;
-                }
-                for (pointer, entry) in &start_at {
-                    let machine = pointer.trim_end_matches("/StartAt");
-                    text = added_states::set_yaml_scalar(&text, &yaml_path(machine), "StartAt", entry)
-                        .map_err(|e| format!("{pointer}: {e}"))?;
-                }
-                Ok(text)
-            });
-            match result {
-                Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
-                Err(e) => out
-                    .warnings
-                    .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
-            }
-        }
-        if let Some((template, resource)) = template {
-            let abs = resolve_path(&project.root, &template);
-            let (add_policies, retired, removed_subs, sam) =
-                template_iam(project, smi, sm, changes, &unused, &out.tasks);
-            let changes_t = TemplateChanges {
-                resource: &resource,
-                add_substitutions: &changes.added,
-                remove_substitutions: &removed_subs,
-                add_policies: &add_policies,
-                retired_functions: &retired,
-            };
-            let result = current_text(&mut files, &abs).and_then(|text| {
-                if text.trim_start().starts_with('{') {
-                    return Err("JSON templates are not edited yet".to_string());
-                }
-                edits::edit_yaml_template(&text, &changes_t)
-            });
-            match result {
-                Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
-                Err(e) => out
-                    .warnings
-                    .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
-            }
-            if let Some(s) = sam {
-                out.iam_template.push(s);
-            }
-        }
-    }
-    for (path, (old, new)) in files {
-        if old == new {
-            continue;
-        }
-        let rel = display(&project.root, &path);
-        let diff = diff::unified(&rel, &old, &new);
-        out.edits.push(FileEdit {
-            path,
-            new_text: new,
-            diff,
-        });
-    }
-    out
-}
-
-/// SAM Policies items to add, functions whose LambdaInvokePolicy goes, substitutions no longer
-/// used, and the summary for the report.
-fn template_iam(
-    project: &Project,
-    smi: usize,
-    sm: &crate::discover::model::StateMachine,
-    changes: &MachineChanges,
-    unused: &[usize],
-    tasks: &[RewrittenTask],
-) -> (
-    Vec<Vec<String>>,
-    Vec<String>,
-    Vec<String>,
-    Option<TemplateIam>,
-) {
-    let mut add: Vec<Vec<String>> = Vec::new();
-    let mut notes = Vec::new();
-    for t in &changes.targets {
-        let item = match iam::sam_policy(t) {
-            Some((lines, extra)) => {
-                if let Some(e) = extra {
-                    notes.push(e);
-                }
-                Some(lines)
-            }
-            None => iam::sam_inline_statement(t),
-        };
-        if let Some(item) = item {
-            if !add.contains(&item) {
-                add.push(item);
-            }
-        }
-    }
-    let retired: Vec<String> = changes
-        .tasks
+    let machine_edits: Vec<files::MachineEdit> = machines
         .iter()
-        .map(|&ti| tasks[ti].function)
-        .filter(|f| unused.contains(f))
-        .map(|f| project.functions[f].id.clone())
-        .collect();
-    // A function's `${XFunctionArn}` substitution goes with it when nothing mentions it any more.
-    let rewritten_text: String = {
-        let mut def = sm.raw_definition.clone();
-        for &ti in &changes.tasks {
-            if let Some(slot) = def.pointer_mut(&tasks[ti].pointer) {
-                *slot = tasks[ti].rewritten.clone();
-            }
-        }
-        def.to_string()
-    };
-    let removed_subs: Vec<String> = sm
-        .substitutions
-        .iter()
-        .filter(|(name, v)| {
-            CfnRef::parse(v)
-                .logical_id()
-                .is_some_and(|id| retired.iter().any(|r| r == id))
-                && !rewritten_text.contains(&format!("${{{name}}}"))
+        .map(|(&smi, c)| files::MachineEdit {
+            state_machine: smi,
+            tasks: &c.tasks,
+            added: &c.added,
+            targets: &c.targets,
         })
-        .map(|(name, _)| name.clone())
         .collect();
-    if sm.policies.is_none() {
-        return (vec![], vec![], removed_subs, None);
-    }
-    let summary = TemplateIam {
-        state_machine: smi,
-        location: format!("SAM Policies of {}", sm.name),
-        add: add
-            .iter()
-            .map(|lines| format!("- {}", lines.join(" ")))
-            .chain(notes.into_iter().map(|n| format!("# {n}")))
-            .collect(),
-        remove: retired
-            .iter()
-            .map(|f| format!("- LambdaInvokePolicy: FunctionName: !Ref {f}"))
-            .collect(),
-    };
-    (add, retired, removed_subs, Some(summary))
-}
-
-fn origin_kind(origin: &DefinitionOrigin) -> &'static str {
-    match origin {
-        DefinitionOrigin::AslFile { .. } => "ASL files",
-        DefinitionOrigin::SamDefinitionUri { .. } => "SAM DefinitionUri",
-        DefinitionOrigin::TemplateInline { .. } => "inline template definitions",
-        DefinitionOrigin::Serverless { .. } => "serverless.yml",
-        DefinitionOrigin::Terraform { .. } => "Terraform",
-        DefinitionOrigin::CdkOut { .. } => "cdk.out (use the CDK construct instead)",
-    }
+    files::edit_files(project, &machine_edits, &unused, &mut out);
+    out
 }
 
 /// Replaces `${Name}` in strings with the concrete value the substitution stands for.
@@ -567,18 +273,6 @@ fn load_samples(project: &Project, warnings: &mut Vec<String>) -> Vec<Value> {
             }
         })
         .collect()
-}
-
-fn current_text(
-    files: &mut IndexMap<PathBuf, (String, String)>,
-    path: &Path,
-) -> Result<String, String> {
-    if let Some((_, cur)) = files.get(path) {
-        return Ok(cur.clone());
-    }
-    let text = crate::error::InputError::read_text(path).map_err(|e| e.message)?;
-    files.insert(path.to_path_buf(), (text.clone(), text.clone()));
-    Ok(text)
 }
 
 /// A path from discovery, made usable: absolute paths and paths already under the root as they
