@@ -3,3 +3,6 @@
 pub mod audit;
 pub mod client;
 pub mod validate;
+pub mod executions;
+pub mod history;
+pub mod replay;

@@ -1,0 +1,303 @@
+//! Execution histories as Step Functions records them, reduced to what replay needs: the
+//! execution input, and for each Lambda invocation the state, the request and what it returned.
+//!
+//! Events are JSON in the API's shape (GetExecutionHistory,
+//! https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html;
+//! HistoryEvent, https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html),
+//! so histories from the SDK and recorded ones read alike. Each event names its predecessor
+//! (`previousEventId`): a result is tied to its request and its state by following that chain,
+//! which stays right inside Parallel branches and Map iterations where events interleave.
+
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// What one invocation returned, as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded {
+    Succeeded(Value),
+    Failed {
+        error: String,
+        cause: Option<String>,
+    },
+    /// The recorded data was cut at the history's size limit: nothing to compare.
+    Truncated,
+}
+
+/// One Lambda invocation of a Task state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invocation {
+    pub event_id: i64,
+    pub state: String,
+    /// The Task's Resource: `arn:aws:states:::lambda:invoke` or the function ARN.
+    pub resource: String,
+    /// What Step Functions sent: the effective Parameters (lambda:invoke) or the state input.
+    pub request: Value,
+    pub recorded: Recorded,
+}
+
+/// A JSON document carried as a string in the API (parsed leniently: recorded fixtures hold
+/// objects already; text that is not JSON stays a string).
+fn data(v: Option<&Value>) -> Option<Value> {
+    match v? {
+        Value::String(s) => Some(serde_json::from_str(s).unwrap_or_else(|_| json!(s))),
+        Value::Null => None,
+        other => Some(other.clone()),
+    }
+}
+
+fn details<'a>(e: &'a Value, key: &str) -> &'a Value {
+    e.get(key).unwrap_or(&Value::Null)
+}
+
+fn truncated(d: &Value, key: &str) -> bool {
+    d.get(key)
+        .and_then(|x| x.get("truncated"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// The execution's input (`None` when the history cut it).
+pub fn execution_input(events: &[Value]) -> Option<Value> {
+    let started = events
+        .iter()
+        .find(|e| e["type"] == "ExecutionStarted")?;
+    let d = details(started, "executionStartedEventDetails");
+    if truncated(d, "inputDetails") {
+        return None;
+    }
+    Some(data(d.get("input")).unwrap_or_else(|| json!({})))
+}
+
+/// Every Lambda invocation that ended (succeeded, failed or timed out), in history order.
+pub fn lambda_invocations(events: &[Value]) -> Vec<Invocation> {
+    let by_id: HashMap<i64, &Value> = events
+        .iter()
+        .filter_map(|e| Some((e.get("id")?.as_i64()?, e)))
+        .collect();
+    let previous = |e: &Value| {
+        e.get("previousEventId")
+            .and_then(Value::as_i64)
+            .and_then(|p| by_id.get(&p).copied())
+    };
+    // Walks back from an event to the nearest earlier event whose type satisfies `want`.
+    let back = |from: &Value, want: &dyn Fn(&str) -> bool| -> Option<&Value> {
+        let mut cur = previous(from);
+        let mut steps = 0;
+        while let Some(e) = cur {
+            if want(e["type"].as_str().unwrap_or("")) {
+                return Some(e);
+            }
+            steps += 1;
+            if steps > events.len() {
+                return None;
+            }
+            cur = previous(e);
+        }
+        None
+    };
+    let mut out = Vec::new();
+    for e in events {
+        let kind = e["type"].as_str().unwrap_or("");
+        let (recorded, scheduled_type) = match kind {
+            "TaskSucceeded" => {
+                let d = details(e, "taskSucceededEventDetails");
+                if d["resourceType"] != "lambda" {
+                    continue;
+                }
+                (succeeded(d), "TaskScheduled")
+            }
+            "TaskFailed" | "TaskTimedOut" => {
+                let key = if kind == "TaskFailed" {
+                    "taskFailedEventDetails"
+                } else {
+                    "taskTimedOutEventDetails"
+                };
+                let d = details(e, key);
+                if d["resourceType"] != "lambda" {
+                    continue;
+                }
+                (failed(d, "States.Timeout"), "TaskScheduled")
+            }
+            "LambdaFunctionSucceeded" => (
+                succeeded(details(e, "lambdaFunctionSucceededEventDetails")),
+                "LambdaFunctionScheduled",
+            ),
+            "LambdaFunctionFailed" => (
+                failed(details(e, "lambdaFunctionFailedEventDetails"), ""),
+                "LambdaFunctionScheduled",
+            ),
+            "LambdaFunctionTimedOut" => (
+                failed(
+                    details(e, "lambdaFunctionTimedOutEventDetails"),
+                    "States.Timeout",
+                ),
+                "LambdaFunctionScheduled",
+            ),
+            _ => continue,
+        };
+        let Some(scheduled) = back(e, &|t| t == scheduled_type) else {
+            continue;
+        };
+        let Some(entered) = back(scheduled, &|t| t.ends_with("StateEntered")) else {
+            continue;
+        };
+        let state = details(entered, "stateEnteredEventDetails")["name"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let (resource, request) = if scheduled_type == "TaskScheduled" {
+            let d = details(scheduled, "taskScheduledEventDetails");
+            (
+                format!(
+                    "arn:aws:states:::{}:{}",
+                    d["resourceType"].as_str().unwrap_or(""),
+                    d["resource"].as_str().unwrap_or("")
+                ),
+                data(d.get("parameters")).unwrap_or_else(|| json!({})),
+            )
+        } else {
+            let d = details(scheduled, "lambdaFunctionScheduledEventDetails");
+            let request = if truncated(d, "inputDetails") {
+                None
+            } else {
+                data(d.get("input"))
+            };
+            (
+                d["resource"].as_str().unwrap_or("").to_string(),
+                request.unwrap_or(Value::Null),
+            )
+        };
+        let recorded = if request.is_null() {
+            Recorded::Truncated
+        } else {
+            recorded
+        };
+        out.push(Invocation {
+            event_id: e.get("id").and_then(Value::as_i64).unwrap_or(0),
+            state,
+            resource,
+            request,
+            recorded,
+        });
+    }
+    out
+}
+
+fn succeeded(d: &Value) -> Recorded {
+    if truncated(d, "outputDetails") {
+        return Recorded::Truncated;
+    }
+    Recorded::Succeeded(data(d.get("output")).unwrap_or(Value::Null))
+}
+
+fn failed(d: &Value, default_error: &str) -> Recorded {
+    Recorded::Failed {
+        error: d["error"].as_str().unwrap_or(default_error).to_string(),
+        cause: d["cause"].as_str().map(str::to_string),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Histories recorded against AWS (../shared/asl-cases), when that folder exists.
+    fn recorded(name: &str) -> Option<Value> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/asl-cases")
+            .join(name);
+        let path = if path.exists() {
+            path
+        } else {
+            std::path::Path::new("/work/shared/asl-cases").join(name)
+        };
+        let text = std::fs::read_to_string(path).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    #[test]
+    fn optimized_invoke_in_a_recorded_history() {
+        let Some(case) = recorded(
+            "services.test_lambda_task_service.TestTaskServiceLambda.test_invoke_json_values__json_value5.json",
+        ) else {
+            return;
+        };
+        let events = case["expected"]["history"].as_array().unwrap();
+        let inv = lambda_invocations(events);
+        assert_eq!(inv.len(), 1);
+        assert_eq!(inv[0].state, "Start");
+        assert_eq!(inv[0].resource, "arn:aws:states:::lambda:invoke");
+        assert_eq!(inv[0].request["Payload"], "{}");
+        match &inv[0].recorded {
+            Recorded::Succeeded(out) => assert_eq!(out["StatusCode"], 200),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            execution_input(events).unwrap()["Payload"],
+            json!("{}")
+        );
+    }
+
+    #[test]
+    fn function_arn_resource_in_a_recorded_history() {
+        let Some(case) =
+            recorded("services.test_lambda_task.TestTaskLambda.test_invoke_string_payload.json")
+        else {
+            return;
+        };
+        let events = case["expected"]["history"].as_array().unwrap();
+        let inv = lambda_invocations(events);
+        assert_eq!(inv.len(), 1);
+        assert_eq!(inv[0].state, "step1");
+        assert!(inv[0].resource.contains(":function:"));
+        assert_eq!(inv[0].request, json!("HelloWorld"));
+        assert_eq!(inv[0].recorded, Recorded::Succeeded(json!("HelloWorld")));
+    }
+
+    #[test]
+    fn failures_retries_and_interleaved_branches_follow_the_event_chain() {
+        // Two branches interleave; branch B's Lambda fails once and is retried.
+        let ev = |id: i64, prev: i64, ty: &str, d: Value| {
+            let mut e = json!({"id": id, "previousEventId": prev, "type": ty, "timestamp": 1.7e9});
+            if let Value::Object(m) = d {
+                for (k, v) in m {
+                    e[k] = v;
+                }
+            }
+            e
+        };
+        let entered = |name: &str| json!({"stateEnteredEventDetails": {"name": name, "input": "{}"}});
+        let sched = |p: &str| {
+            json!({"taskScheduledEventDetails": {"resourceType": "lambda", "resource": "invoke", "region": "us-east-1", "parameters": p}})
+        };
+        let events = vec![
+            ev(1, 0, "ExecutionStarted", json!({"executionStartedEventDetails": {"input": "{\"a\":1}", "inputDetails": {"truncated": false}}})),
+            ev(2, 1, "ParallelStateEntered", entered("P")),
+            ev(3, 2, "TaskStateEntered", entered("A")),
+            ev(4, 2, "TaskStateEntered", entered("B")),
+            ev(5, 3, "TaskScheduled", sched("{\"Payload\":{\"x\":1}}")),
+            ev(6, 4, "TaskScheduled", sched("{\"Payload\":{\"y\":2}}")),
+            ev(7, 6, "TaskStarted", json!({})),
+            ev(8, 5, "TaskStarted", json!({})),
+            ev(9, 7, "TaskFailed", json!({"taskFailedEventDetails": {"resourceType": "lambda", "resource": "invoke", "error": "Lambda.ServiceException", "cause": "boom"}})),
+            ev(10, 8, "TaskSucceeded", json!({"taskSucceededEventDetails": {"resourceType": "lambda", "resource": "invoke", "output": "{\"Payload\":\"a\"}", "outputDetails": {"truncated": false}}})),
+            ev(11, 9, "TaskScheduled", sched("{\"Payload\":{\"y\":2}}")),
+            ev(12, 11, "TaskStarted", json!({})),
+            ev(13, 12, "TaskSucceeded", json!({"taskSucceededEventDetails": {"resourceType": "lambda", "resource": "invoke", "output": "{\"Payload\":\"b\"}", "outputDetails": {"truncated": true}}})),
+        ];
+        let inv = lambda_invocations(&events);
+        let seen: Vec<(&str, i64)> = inv.iter().map(|i| (i.state.as_str(), i.event_id)).collect();
+        assert_eq!(seen, [("B", 9), ("A", 10), ("B", 13)]);
+        assert_eq!(
+            inv[0].recorded,
+            Recorded::Failed {
+                error: "Lambda.ServiceException".into(),
+                cause: Some("boom".into())
+            }
+        );
+        assert_eq!(inv[0].request, json!({"Payload": {"y": 2}}));
+        assert_eq!(inv[1].recorded, Recorded::Succeeded(json!({"Payload": "a"})));
+        assert_eq!(inv[2].recorded, Recorded::Truncated);
+        assert_eq!(execution_input(&events), Some(json!({"a": 1})));
+    }
+}
