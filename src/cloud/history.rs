@@ -28,6 +28,8 @@ pub enum Recorded {
 pub struct Invocation {
     pub event_id: i64,
     pub state: String,
+    /// The state's input (as `*StateEntered` recorded it).
+    pub state_input: Option<Value>,
     /// The Task's Resource: `arn:aws:states:::lambda:invoke` or the function ARN.
     pub resource: String,
     /// What Step Functions sent: the effective Parameters (lambda:invoke) or the state input.
@@ -35,13 +37,23 @@ pub struct Invocation {
     pub recorded: Recorded,
 }
 
-/// A JSON document carried as a string in the API (parsed leniently: recorded fixtures hold
-/// objects already; text that is not JSON stays a string).
-fn data(v: Option<&Value>) -> Option<Value> {
-    match v? {
-        Value::String(s) => Some(serde_json::from_str(s).unwrap_or_else(|_| json!(s))),
-        Value::Null => None,
-        other => Some(other.clone()),
+/// How a history carries its data fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// As JSON text, the API's way (parsed leniently: recorded fixtures hold objects already,
+    /// and text that is not JSON stays a string).
+    Text,
+    /// As JSON values (the interpreter's own history).
+    Values,
+}
+
+fn data(v: Option<&Value>, enc: Encoding) -> Option<Value> {
+    match (v?, enc) {
+        (Value::Null, _) => None,
+        (Value::String(s), Encoding::Text) => {
+            Some(serde_json::from_str(s).unwrap_or_else(|_| json!(s)))
+        }
+        (other, _) => Some(other.clone()),
     }
 }
 
@@ -58,18 +70,27 @@ fn truncated(d: &Value, key: &str) -> bool {
 
 /// The execution's input (`None` when the history cut it).
 pub fn execution_input(events: &[Value]) -> Option<Value> {
-    let started = events
-        .iter()
-        .find(|e| e["type"] == "ExecutionStarted")?;
+    let enc = Encoding::Text;
+    let started = events.iter().find(|e| e["type"] == "ExecutionStarted")?;
     let d = details(started, "executionStartedEventDetails");
     if truncated(d, "inputDetails") {
         return None;
     }
-    Some(data(d.get("input")).unwrap_or_else(|| json!({})))
+    Some(data(d.get("input"), enc).unwrap_or_else(|| json!({})))
 }
 
-/// Every Lambda invocation that ended (succeeded, failed or timed out), in history order.
+/// Every Lambda invocation of an API history that ended (succeeded, failed or timed out), in
+/// history order.
 pub fn lambda_invocations(events: &[Value]) -> Vec<Invocation> {
+    task_invocations(events, Encoding::Text)
+        .into_iter()
+        .filter(|i| crate::verify::backend::is_lambda_resource(&i.resource))
+        .collect()
+}
+
+/// Every Task invocation (any integration) that ended, in history order. For a Task that is not
+/// a Lambda, `request` is its effective Parameters and `recorded` the service's result.
+pub fn task_invocations(events: &[Value], enc: Encoding) -> Vec<Invocation> {
     let by_id: HashMap<i64, &Value> = events
         .iter()
         .filter_map(|e| Some((e.get("id")?.as_i64()?, e)))
@@ -101,10 +122,7 @@ pub fn lambda_invocations(events: &[Value]) -> Vec<Invocation> {
         let (recorded, scheduled_type) = match kind {
             "TaskSucceeded" => {
                 let d = details(e, "taskSucceededEventDetails");
-                if d["resourceType"] != "lambda" {
-                    continue;
-                }
-                (succeeded(d), "TaskScheduled")
+                (succeeded(d, enc), "TaskScheduled")
             }
             "TaskFailed" | "TaskTimedOut" => {
                 let key = if kind == "TaskFailed" {
@@ -112,14 +130,10 @@ pub fn lambda_invocations(events: &[Value]) -> Vec<Invocation> {
                 } else {
                     "taskTimedOutEventDetails"
                 };
-                let d = details(e, key);
-                if d["resourceType"] != "lambda" {
-                    continue;
-                }
-                (failed(d, "States.Timeout"), "TaskScheduled")
+                (failed(details(e, key), "States.Timeout"), "TaskScheduled")
             }
             "LambdaFunctionSucceeded" => (
-                succeeded(details(e, "lambdaFunctionSucceededEventDetails")),
+                succeeded(details(e, "lambdaFunctionSucceededEventDetails"), enc),
                 "LambdaFunctionScheduled",
             ),
             "LambdaFunctionFailed" => (
@@ -141,10 +155,13 @@ pub fn lambda_invocations(events: &[Value]) -> Vec<Invocation> {
         let Some(entered) = back(scheduled, &|t| t.ends_with("StateEntered")) else {
             continue;
         };
-        let state = details(entered, "stateEnteredEventDetails")["name"]
-            .as_str()
-            .unwrap_or("")
-            .to_string();
+        let entered = details(entered, "stateEnteredEventDetails");
+        let state = entered["name"].as_str().unwrap_or("").to_string();
+        let state_input = if truncated(entered, "inputDetails") {
+            None
+        } else {
+            data(entered.get("input"), enc)
+        };
         let (resource, request) = if scheduled_type == "TaskScheduled" {
             let d = details(scheduled, "taskScheduledEventDetails");
             (
@@ -153,14 +170,14 @@ pub fn lambda_invocations(events: &[Value]) -> Vec<Invocation> {
                     d["resourceType"].as_str().unwrap_or(""),
                     d["resource"].as_str().unwrap_or("")
                 ),
-                data(d.get("parameters")).unwrap_or_else(|| json!({})),
+                data(d.get("parameters"), enc).unwrap_or_else(|| json!({})),
             )
         } else {
             let d = details(scheduled, "lambdaFunctionScheduledEventDetails");
             let request = if truncated(d, "inputDetails") {
                 None
             } else {
-                data(d.get("input"))
+                data(d.get("input"), enc)
             };
             (
                 d["resource"].as_str().unwrap_or("").to_string(),
@@ -175,6 +192,7 @@ pub fn lambda_invocations(events: &[Value]) -> Vec<Invocation> {
         out.push(Invocation {
             event_id: e.get("id").and_then(Value::as_i64).unwrap_or(0),
             state,
+            state_input,
             resource,
             request,
             recorded,
@@ -183,11 +201,11 @@ pub fn lambda_invocations(events: &[Value]) -> Vec<Invocation> {
     out
 }
 
-fn succeeded(d: &Value) -> Recorded {
+fn succeeded(d: &Value, enc: Encoding) -> Recorded {
     if truncated(d, "outputDetails") {
         return Recorded::Truncated;
     }
-    Recorded::Succeeded(data(d.get("output")).unwrap_or(Value::Null))
+    Recorded::Succeeded(data(d.get("output"), enc).unwrap_or(Value::Null))
 }
 
 fn failed(d: &Value, default_error: &str) -> Recorded {
@@ -232,10 +250,7 @@ mod tests {
             Recorded::Succeeded(out) => assert_eq!(out["StatusCode"], 200),
             other => panic!("{other:?}"),
         }
-        assert_eq!(
-            execution_input(events).unwrap()["Payload"],
-            json!("{}")
-        );
+        assert_eq!(execution_input(events).unwrap()["Payload"], json!("{}"));
     }
 
     #[test]
@@ -266,12 +281,16 @@ mod tests {
             }
             e
         };
-        let entered = |name: &str| json!({"stateEnteredEventDetails": {"name": name, "input": "{}"}});
-        let sched = |p: &str| {
-            json!({"taskScheduledEventDetails": {"resourceType": "lambda", "resource": "invoke", "region": "us-east-1", "parameters": p}})
-        };
+        let entered =
+            |name: &str| json!({"stateEnteredEventDetails": {"name": name, "input": "{}"}});
+        let sched = |p: &str| json!({"taskScheduledEventDetails": {"resourceType": "lambda", "resource": "invoke", "region": "us-east-1", "parameters": p}});
         let events = vec![
-            ev(1, 0, "ExecutionStarted", json!({"executionStartedEventDetails": {"input": "{\"a\":1}", "inputDetails": {"truncated": false}}})),
+            ev(
+                1,
+                0,
+                "ExecutionStarted",
+                json!({"executionStartedEventDetails": {"input": "{\"a\":1}", "inputDetails": {"truncated": false}}}),
+            ),
             ev(2, 1, "ParallelStateEntered", entered("P")),
             ev(3, 2, "TaskStateEntered", entered("A")),
             ev(4, 2, "TaskStateEntered", entered("B")),
@@ -279,11 +298,26 @@ mod tests {
             ev(6, 4, "TaskScheduled", sched("{\"Payload\":{\"y\":2}}")),
             ev(7, 6, "TaskStarted", json!({})),
             ev(8, 5, "TaskStarted", json!({})),
-            ev(9, 7, "TaskFailed", json!({"taskFailedEventDetails": {"resourceType": "lambda", "resource": "invoke", "error": "Lambda.ServiceException", "cause": "boom"}})),
-            ev(10, 8, "TaskSucceeded", json!({"taskSucceededEventDetails": {"resourceType": "lambda", "resource": "invoke", "output": "{\"Payload\":\"a\"}", "outputDetails": {"truncated": false}}})),
+            ev(
+                9,
+                7,
+                "TaskFailed",
+                json!({"taskFailedEventDetails": {"resourceType": "lambda", "resource": "invoke", "error": "Lambda.ServiceException", "cause": "boom"}}),
+            ),
+            ev(
+                10,
+                8,
+                "TaskSucceeded",
+                json!({"taskSucceededEventDetails": {"resourceType": "lambda", "resource": "invoke", "output": "{\"Payload\":\"a\"}", "outputDetails": {"truncated": false}}}),
+            ),
             ev(11, 9, "TaskScheduled", sched("{\"Payload\":{\"y\":2}}")),
             ev(12, 11, "TaskStarted", json!({})),
-            ev(13, 12, "TaskSucceeded", json!({"taskSucceededEventDetails": {"resourceType": "lambda", "resource": "invoke", "output": "{\"Payload\":\"b\"}", "outputDetails": {"truncated": true}}})),
+            ev(
+                13,
+                12,
+                "TaskSucceeded",
+                json!({"taskSucceededEventDetails": {"resourceType": "lambda", "resource": "invoke", "output": "{\"Payload\":\"b\"}", "outputDetails": {"truncated": true}}}),
+            ),
         ];
         let inv = lambda_invocations(&events);
         let seen: Vec<(&str, i64)> = inv.iter().map(|i| (i.state.as_str(), i.event_id)).collect();
@@ -296,7 +330,10 @@ mod tests {
             }
         );
         assert_eq!(inv[0].request, json!({"Payload": {"y": 2}}));
-        assert_eq!(inv[1].recorded, Recorded::Succeeded(json!({"Payload": "a"})));
+        assert_eq!(
+            inv[1].recorded,
+            Recorded::Succeeded(json!({"Payload": "a"}))
+        );
         assert_eq!(inv[2].recorded, Recorded::Truncated);
         assert_eq!(execution_input(&events), Some(json!({"a": 1})));
     }

@@ -281,9 +281,10 @@ pub fn compare_runs(
                         differences,
                     });
                 }
-                Check::NotCompared(why) => entry
-                    .not_compared
-                    .push(format!("execution {} (event {}): {why}", run.name, inv.event_id)),
+                Check::NotCompared(why) => entry.not_compared.push(format!(
+                    "execution {} (event {}): {why}",
+                    run.name, inv.event_id
+                )),
             }
         }
     }
@@ -340,7 +341,10 @@ fn check(project: &Project, model: &HandlerModel, inv: &Invocation) -> Check {
             "the history truncated the recorded data (over the 256 KiB event limit)".into(),
         );
     }
-    let (a, b) = match (predict(project, model, inv, 1), predict(project, model, inv, 2)) {
+    let (a, b) = match (
+        predict(project, model, inv, 1),
+        predict(project, model, inv, 2),
+    ) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(why), _) | (_, Err(why)) => return Check::NotCompared(why),
     };
@@ -378,7 +382,9 @@ fn check(project: &Project, model: &HandlerModel, inv: &Invocation) -> Check {
             // A function error's cause is `{"errorMessage", "errorType", "trace"...}`: the stack
             // trace cannot be predicted, the type and message can.
             let fields = |c: &Option<String>| -> Option<Value> {
-                serde_json::from_str::<Value>(c.as_deref()?).ok().filter(Value::is_object)
+                serde_json::from_str::<Value>(c.as_deref()?)
+                    .ok()
+                    .filter(Value::is_object)
             };
             if let (Some(rc), Some(pc)) = (fields(cause), fields(pc)) {
                 for k in ["errorType", "errorMessage"] {
@@ -419,41 +425,37 @@ fn outcome_json(r: &Recorded) -> Value {
 /// Compares `rec` with the prediction; where the two predictions (`a`, `b`: different worlds)
 /// disagree the value came from the service, and only its JSON type must match.
 pub fn diff_values(at: &str, rec: &Value, a: &Value, b: &Value, out: &mut Vec<Difference>) {
-    if json_eq(a, b) {
-        if !json_eq(rec, a) {
-            out.push(Difference {
-                at: at.to_string(),
-                recorded: rec.clone(),
-                predicted: a.clone(),
-            });
-        }
-        return;
-    }
     match (rec, a, b) {
         (Value::Object(r), Value::Object(x), Value::Object(y)) => {
-            let mut keys: Vec<&String> = r.keys().chain(x.keys()).collect();
+            let mut keys: Vec<&String> = r.keys().chain(x.keys()).chain(y.keys()).collect();
             keys.sort();
             keys.dedup();
             for k in keys {
-                let null = Value::Null;
-                let (rv, xv, yv) = (
-                    r.get(k),
-                    x.get(k).unwrap_or(&null),
-                    y.get(k).unwrap_or(&null),
-                );
-                match rv {
-                    Some(rv) => diff_values(&format!("{at}.{k}"), rv, xv, yv, out),
-                    None => out.push(Difference {
-                        at: format!("{at}.{k}"),
-                        recorded: Value::Null,
-                        predicted: xv.clone(),
+                let path = format!("{at}.{k}");
+                match (r.get(k), x.get(k), y.get(k)) {
+                    (Some(rv), Some(xv), Some(yv)) => diff_values(&path, rv, xv, yv, out),
+                    (rv, xv, _) => out.push(Difference {
+                        at: path,
+                        recorded: rv.cloned().unwrap_or_else(|| json!("(absent)")),
+                        predicted: xv.cloned().unwrap_or_else(|| json!("(absent)")),
                     }),
                 }
             }
         }
-        (Value::Array(r), Value::Array(x), Value::Array(y)) if r.len() == x.len() && x.len() == y.len() => {
+        (Value::Array(r), Value::Array(x), Value::Array(y))
+            if r.len() == x.len() && x.len() == y.len() =>
+        {
             for (i, ((rv, xv), yv)) in r.iter().zip(x).zip(y).enumerate() {
                 diff_values(&format!("{at}[{i}]"), rv, xv, yv, out);
+            }
+        }
+        _ if json_eq(a, b) => {
+            if !json_eq(rec, a) {
+                out.push(Difference {
+                    at: at.to_string(),
+                    recorded: rec.clone(),
+                    predicted: a.clone(),
+                });
             }
         }
         _ if kind(rec) == kind(a) && kind(a) == kind(b) => {}
