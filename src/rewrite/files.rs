@@ -6,8 +6,12 @@
 use super::bindings::CfnRef;
 use super::edits::{self, StateReplacement, TemplateChanges};
 use super::plan::{display, resolve_path};
+use super::refer::{self, RefStyle};
 use super::synth::Target;
-use super::{diff, iam, yaml_state, FileEdit, RewritePlan, RewrittenTask, TemplateIam};
+use super::{
+    definition_string, diff, hcl_edit, iam, iam_template, json_edit, yaml_state, FileEdit,
+    RewritePlan, RewrittenTask, TemplateIam,
+};
 use crate::discover::model::{DefinitionOrigin, Project, StateMachine};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
@@ -62,13 +66,13 @@ fn edit_machine(
     files: &mut OpenFiles,
     out: &mut RewritePlan,
 ) {
-    let states: Vec<StateReplacement> = m
-        .tasks
+    let tasks: Vec<RewrittenTask> = m.tasks.iter().map(|&ti| out.tasks[ti].clone()).collect();
+    let states: Vec<StateReplacement> = tasks
         .iter()
-        .map(|&ti| StateReplacement {
-            pointer: &out.tasks[ti].pointer,
-            original: &out.tasks[ti].original,
-            rewritten: &out.tasks[ti].rewritten,
+        .map(|t| StateReplacement {
+            pointer: &t.pointer,
+            original: &t.original,
+            rewritten: &t.rewritten,
         })
         .collect();
     // Where the states' text lives: a file, and the YAML path to the definition inside it
@@ -113,6 +117,25 @@ fn edit_machine(
                 None,
             )
         }
+        DefinitionOrigin::Terraform {
+            path,
+            resource,
+            definition_file,
+        } => {
+            edit_terraform(
+                project,
+                sm,
+                m,
+                unused,
+                path,
+                resource,
+                definition_file.as_deref(),
+                &states,
+                files,
+                out,
+            );
+            (None, vec![], None)
+        }
         other => {
             out.warnings.push(format!(
                 "{}: definitions kept in {} are not edited yet; apply the rewritten states by hand",
@@ -124,15 +147,23 @@ fn edit_machine(
     };
     if let Some(path) = definition_file {
         let abs = resolve_path(&project.root, &path);
+        let inline_resource = match &sm.origin {
+            DefinitionOrigin::TemplateInline { resource, .. } => Some(resource.as_str()),
+            _ => None,
+        };
         let result = current_text(files, &abs).and_then(|text| {
-            if text.trim_start().starts_with('{') {
-                if !yaml_prefix.is_empty() {
-                    return Err(
-                        "definitions inside JSON templates (DefinitionString) are not edited yet"
-                            .to_string(),
-                    );
+            let json = text.trim_start().starts_with('{');
+            match inline_resource {
+                // A JSON template: the Definition object or the DefinitionString.
+                Some(resource) if json => {
+                    return definition_string::edit_json_template(&text, resource, &states, m.added)
                 }
-                return edits::edit_json_definition(&text, &states);
+                // A YAML template with a DefinitionString block scalar.
+                Some(resource) if refer::style(sm) == RefStyle::SubVariables => {
+                    return definition_string::edit_yaml_template(&text, resource, &states)
+                }
+                _ if json => return edits::edit_json_definition(&text, &states),
+                _ => {}
             }
             let mut text = text;
             for s in &states {
@@ -157,31 +188,253 @@ fn edit_machine(
     }
     if let Some((template, resource)) = template {
         let abs = resolve_path(&project.root, &template);
-        let (add_policies, retired, removed_subs, sam) =
-            template_iam(project, m.state_machine, sm, m, unused, &out.tasks);
-        let changes_t = TemplateChanges {
-            resource: &resource,
-            add_substitutions: m.added,
-            remove_substitutions: &removed_subs,
-            add_policies: &add_policies,
-            retired_functions: &retired,
+        let json = current_text(files, &abs)
+            .map(|t| t.trim_start().starts_with('{'))
+            .unwrap_or(false);
+        let result = if json {
+            edit_json_template(project, sm, m, unused, &resource, &abs, files, out)
+        } else {
+            edit_yaml_template(project, sm, m, unused, &resource, &abs, files, out)
         };
-        let result = current_text(files, &abs).and_then(|text| {
-            if text.trim_start().starts_with('{') {
-                return Err("JSON templates are not edited yet".to_string());
-            }
-            edits::edit_yaml_template(&text, &changes_t)
-        });
         match result {
             Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
             Err(e) => out
                 .warnings
                 .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
         }
-        if let Some(s) = sam {
-            out.iam_template.push(s);
+    }
+    if let DefinitionOrigin::Terraform { .. } = &sm.origin {
+        let retired = retired_functions(project, m, unused, &out.tasks);
+        out.iam_template.push(iam_template::terraform_summary(
+            project,
+            m.state_machine,
+            m.targets,
+            &retired,
+        ));
+    }
+}
+
+/// SAM/CloudFormation YAML: DefinitionSubstitutions and SAM Policies edited line by line; a
+/// CloudFormation role's statements are reported.
+#[allow(clippy::too_many_arguments)]
+fn edit_yaml_template(
+    project: &Project,
+    sm: &StateMachine,
+    m: &MachineEdit,
+    unused: &[usize],
+    resource: &str,
+    abs: &Path,
+    files: &mut OpenFiles,
+    out: &mut RewritePlan,
+) -> Result<String, String> {
+    let (add_policies, retired, removed_subs, sam) =
+        template_iam(project, m.state_machine, sm, m, unused, &out.tasks);
+    let substitutions: &[(String, CfnRef)] =
+        if refer::style(sm) == RefStyle::DefinitionSubstitutions {
+            m.added
+        } else {
+            &[]
+        };
+    let changes_t = TemplateChanges {
+        resource,
+        add_substitutions: substitutions,
+        remove_substitutions: &removed_subs,
+        add_policies: &add_policies,
+        retired_functions: &retired,
+    };
+    match sam {
+        Some(s) => out.iam_template.push(s),
+        None => {
+            if let Some(role) = &sm.role {
+                let add = iam::add_statements(m.targets);
+                let remove = iam::remove_statements(project, &retired_indices(project, &retired));
+                out.iam_template.push(iam_template::cfn_summary(
+                    m.state_machine,
+                    format!("policy statements of AWS::IAM::Role {role} (add them by hand)"),
+                    &add,
+                    &remove,
+                ));
+            }
         }
     }
+    let text = current_text(files, abs)?;
+    edits::edit_yaml_template(&text, &changes_t)
+}
+
+/// CloudFormation JSON: DefinitionSubstitutions members and the role's policy statements.
+#[allow(clippy::too_many_arguments)]
+fn edit_json_template(
+    project: &Project,
+    sm: &StateMachine,
+    m: &MachineEdit,
+    unused: &[usize],
+    resource: &str,
+    abs: &Path,
+    files: &mut OpenFiles,
+    out: &mut RewritePlan,
+) -> Result<String, String> {
+    let retired = retired_functions(project, m, unused, &out.tasks);
+    let mut text = current_text(files, abs)?;
+    let props = format!("/Resources/{resource}/Properties");
+    if refer::style(sm) == RefStyle::DefinitionSubstitutions {
+        let removed = unused_substitutions(sm, m, &retired, &out.tasks);
+        let entries: Vec<(String, serde_json::Value)> = m
+            .added
+            .iter()
+            .map(|(n, r)| (n.clone(), r.to_json()))
+            .collect();
+        let has_subs = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|d| {
+                d.pointer(&format!("{props}/DefinitionSubstitutions"))
+                    .cloned()
+            })
+            .is_some();
+        if !entries.is_empty() {
+            text = if has_subs {
+                json_edit::add_members(
+                    &text,
+                    &format!("{props}/DefinitionSubstitutions"),
+                    &entries,
+                )?
+            } else {
+                let map: serde_json::Map<String, serde_json::Value> = entries.into_iter().collect();
+                json_edit::add_members(
+                    &text,
+                    &props,
+                    &[(
+                        "DefinitionSubstitutions".into(),
+                        serde_json::Value::Object(map),
+                    )],
+                )?
+            };
+        }
+        if has_subs {
+            text = json_edit::remove_members(
+                &text,
+                &format!("{props}/DefinitionSubstitutions"),
+                &removed,
+            )?;
+        }
+    }
+    let add = iam::add_statements(m.targets);
+    let remove = iam::remove_statements(project, &retired_indices(project, &retired));
+    if sm.policies.is_some() {
+        out.warnings.push(format!(
+            "{}: SAM Policies in a JSON template are not edited; add the statements above by hand",
+            sm.name
+        ));
+    } else if let Some(role) = &sm.role {
+        let policy_name = format!("{}Integrations", sm.name);
+        match iam_template::edit_cfn_json_role(&text, role, &policy_name, &add, &retired) {
+            Ok((new, place)) => {
+                text = new;
+                out.iam_template.push(iam_template::cfn_summary(
+                    m.state_machine,
+                    place,
+                    &add,
+                    &remove,
+                ));
+            }
+            Err(e) => out.warnings.push(format!(
+                "{}: IAM not edited ({e}); add the statements above by hand",
+                sm.name
+            )),
+        }
+    }
+    Ok(text)
+}
+
+/// Terraform: the states inside `jsonencode(...)` in the .tf file, or the definition file of
+/// `templatefile`/`file` plus the template variables the new states need.
+#[allow(clippy::too_many_arguments)]
+fn edit_terraform(
+    project: &Project,
+    sm: &StateMachine,
+    m: &MachineEdit,
+    unused: &[usize],
+    tf: &Path,
+    address: &str,
+    definition_file: Option<&Path>,
+    states: &[StateReplacement],
+    files: &mut OpenFiles,
+    out: &mut RewritePlan,
+) {
+    let tf_abs = resolve_path(&project.root, tf);
+    let record = |files: &mut OpenFiles,
+                  abs: &Path,
+                  r: Result<String, String>,
+                  out: &mut RewritePlan| match r {
+        Ok(new) => files.get_mut(abs).expect("loaded").1 = new,
+        Err(e) => out
+            .warnings
+            .push(format!("{}: not edited: {e}", display(&project.root, abs))),
+    };
+    let Some(def_file) = definition_file else {
+        let hcl_states: Vec<hcl_edit::HclState> = states
+            .iter()
+            .map(|s| hcl_edit::HclState {
+                pointer: s.pointer,
+                original: s.original,
+                rewritten: s.rewritten,
+            })
+            .collect();
+        let r = current_text(files, &tf_abs)
+            .and_then(|t| hcl_edit::edit_jsonencode(&t, address, &hcl_states));
+        record(files, &tf_abs, r, out);
+        return;
+    };
+    let def_abs = resolve_path(&project.root, def_file);
+    let r = current_text(files, &def_abs).and_then(|t| {
+        if t.trim_start().starts_with('{') {
+            edits::edit_json_definition(&t, states)
+        } else {
+            Err("only JSON definition files are edited for Terraform".into())
+        }
+    });
+    let ok = r.is_ok();
+    record(files, &def_abs, r, out);
+    if !ok {
+        return;
+    }
+    // Template variables: the new ones, and those that named a retired function only.
+    let retired = retired_functions(project, m, unused, &out.tasks);
+    let new_text = files.get(&def_abs).map(|f| f.1.clone()).unwrap_or_default();
+    let remove: Vec<String> = sm
+        .substitutions
+        .iter()
+        .filter(|(name, v)| {
+            refer::normalize(CfnRef::parse(v), project)
+                .logical_id()
+                .is_some_and(|id| retired.iter().any(|r| r == id))
+                && !new_text.contains(&format!("${{{name}}}"))
+        })
+        .map(|(n, _)| n.clone())
+        .collect();
+    let add: Vec<(String, String)> = m
+        .added
+        .iter()
+        .filter_map(|(n, r)| refer::terraform_expression(r).map(|e| (n.clone(), e)))
+        .collect();
+    if add.is_empty() && remove.is_empty() {
+        return;
+    }
+    let r = current_text(files, &tf_abs).and_then(|t| {
+        let old = files.get(&def_abs).map(|f| f.0.clone()).unwrap_or_default();
+        if !add.is_empty() && (old.contains("%{") || (old.contains("${") && sm.substitutions.is_empty())) {
+            return Err(
+                "the definition file holds `${`/`%{` that templatefile would read as template sequences".into(),
+            );
+        }
+        hcl_edit::edit_template_vars(&t, address, &add, &remove)
+    });
+    record(files, &tf_abs, r, out);
+}
+
+fn retired_indices(project: &Project, ids: &[String]) -> Vec<usize> {
+    ids.iter()
+        .filter_map(|id| project.functions.iter().position(|f| &f.id == id))
+        .collect()
 }
 
 /// SAM Policies items to add, functions whose LambdaInvokePolicy goes, substitutions no longer

@@ -8,7 +8,7 @@ use super::expr::{ExprCtx, ResultAccess};
 use super::integrations::{self, Integration};
 use super::results::{self, Field};
 use crate::analysis::model::{HandlerModel, ObjectEntry, SdkFlavor, ValueExpr};
-use crate::discover::model::{DefinitionOrigin, InvocationStyle, Project, TaskLink};
+use crate::discover::model::{InvocationStyle, Project, TaskLink};
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
 
@@ -101,15 +101,10 @@ pub fn synthesize(
     let event = event_view(state, link.style)?;
     let mut notes = Vec::new();
 
-    // Environment variables → how the new definition writes them.
-    // How the definition can refer to a template resource: DefinitionSubstitutions (SAM and
-    // CloudFormation), CloudFormation intrinsics inside the definition (serverless-step-functions
-    // resolves Ref/Fn::GetAtt there), or not at all (standalone ASL, Terraform, CDK output).
-    let templated = matches!(
-        sm.origin,
-        DefinitionOrigin::SamDefinitionUri { .. } | DefinitionOrigin::TemplateInline { .. }
-    );
-    let intrinsics = matches!(sm.origin, DefinitionOrigin::Serverless { .. });
+    // Environment variables → how the new definition writes them, in the vocabulary of the file
+    // that holds it (DefinitionSubstitutions, Fn::Sub variables, intrinsics, Terraform expressions
+    // or templatefile variables; literals only in a standalone ASL file).
+    let style = super::refer::style(sm);
     let mut env = IndexMap::new();
     let mut env_refs: IndexMap<String, CfnRef> = IndexMap::new();
     let mut substitutions: Vec<(String, CfnRef)> = Vec::new();
@@ -122,7 +117,7 @@ pub fn synthesize(
             .get(&name)
             .or_else(|| function.environment.get(&name));
         let reference = match source {
-            Some(v) => CfnRef::parse(v),
+            Some(v) => super::refer::normalize(CfnRef::parse(v), project),
             None => match find_env_value(&call.params, &name) {
                 Some(v) => CfnRef::Literal(v),
                 None => {
@@ -132,27 +127,22 @@ pub fn synthesize(
                 }
             },
         };
-        let asl = match &reference {
-            CfnRef::Literal(s) if !s.contains("${") => Asl::Literal(Value::String(s.clone())),
-            CfnRef::Ref(_) | CfnRef::GetAtt(_, _) if intrinsics => {
-                Asl::Literal(reference.to_json())
-            }
-            CfnRef::Ref(_) | CfnRef::GetAtt(_, _) if templated => {
-                let sub =
-                    bindings::substitution_name(&reference, project, inputs.existing, &added_here);
-                if !inputs.existing.contains_key(&sub) && !added_here.contains_key(&sub) {
-                    added_here.insert(sub.clone(), reference.to_json());
-                    substitutions.push((sub.clone(), reference.clone()));
+        let asl =
+            match super::refer::write(style, &reference, project, inputs.existing, &added_here) {
+                Some((value, new_sub)) => {
+                    if let Some((sub, r)) = new_sub {
+                        added_here.insert(sub.clone(), r.to_json());
+                        substitutions.push((sub, r));
+                    }
+                    Asl::Literal(value)
                 }
-                Asl::Literal(Value::String(format!("${{{sub}}}")))
-            }
-            _ => {
-                return Err(format!(
+                None => {
+                    return Err(format!(
                     "environment variable {name} is {}, which this definition file cannot refer to",
                     reference.to_json()
                 ))
-            }
-        };
+                }
+            };
         env.insert(name.clone(), asl);
         env_refs.insert(name, reference);
     }
