@@ -40,6 +40,9 @@ pub struct VerifyOptions {
     pub samples: usize,
     /// Extra input files (`--inputs DIR`), in addition to the project's sample inputs.
     pub input_files: Vec<PathBuf>,
+    /// Inputs for one state machine only (index into `Project::state_machines`), such as the
+    /// inputs of its recorded executions (`--replay-executions`).
+    pub machine_inputs: Vec<(usize, Input)>,
     /// Inject the service faults of each rewritten Task.
     pub faults: bool,
     /// Count differences on inputs outside the samples' types as counterexamples too.
@@ -60,6 +63,7 @@ impl Default for VerifyOptions {
             seed: 1,
             samples: 200,
             input_files: Vec::new(),
+            machine_inputs: Vec::new(),
             faults: true,
             strict_types: false,
             context: ExecutionContext::default(),
@@ -262,7 +266,7 @@ pub fn add_unrewritten_models(
 }
 
 /// A named input file, read and parsed.
-fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, InputError> {
+pub fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, InputError> {
     let mut out = Vec::new();
     for f in files {
         let value = InputError::read_json(f)?;
@@ -337,7 +341,7 @@ pub fn prove(
             &rewritten_def,
             &tasks,
             &names,
-            &samples,
+            &with_machine_inputs(&samples, opts, sm_index),
             opts,
         ));
     }
@@ -349,6 +353,18 @@ pub fn prove(
     };
     report.equivalent = report.equivalent();
     Ok(report)
+}
+
+/// The shared samples plus the inputs given for state machine `index` alone.
+fn with_machine_inputs(samples: &[Input], opts: &VerifyOptions, index: usize) -> Vec<Input> {
+    let mut all = samples.to_vec();
+    all.extend(
+        opts.machine_inputs
+            .iter()
+            .filter(|(i, _)| *i == index)
+            .map(|(_, input)| input.clone()),
+    );
+    all
 }
 
 /// The original definition with the given Tasks replaced by their rewritten states (and the
