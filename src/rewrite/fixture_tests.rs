@@ -355,6 +355,20 @@ pub(crate) fn fixture_project(
     env: &IndexMap<String, String>,
     definition: Value,
 ) -> Project {
+    let asl = dir.join("workflow.asl.json");
+    std::fs::write(&asl, serde_json::to_string_pretty(&definition).unwrap()).unwrap();
+    project_with_file(dir, handler, model, env, definition, asl)
+}
+
+/// [`fixture_project`] with the definition in `asl` (already written, JSON or YAML).
+pub(crate) fn project_with_file(
+    dir: &Path,
+    handler: &Path,
+    model: &HandlerModel,
+    env: &IndexMap<String, String>,
+    definition: Value,
+    asl: PathBuf,
+) -> Project {
     let mut resources = IndexMap::new();
     let mut environment = IndexMap::new();
     for call in &model.calls {
@@ -385,8 +399,6 @@ pub(crate) fn fixture_project(
             environment.insert(name, Value::String(value));
         }
     }
-    let asl = dir.join("workflow.asl.json");
-    std::fs::write(&asl, serde_json::to_string_pretty(&definition).unwrap()).unwrap();
     let sample = dir.join("sample.input.json");
     std::fs::write(&sample, sample_event(model).to_string()).unwrap();
     let state_pointers: Vec<(String, InvocationStyle)> = definition["States"]
@@ -571,4 +583,131 @@ fn every_replaceable_fixture_is_rewritten_and_proven() {
         failures.len(),
         failures.join("\n\n")
     );
+}
+
+/// Plans `definition` (written to `file_name` as JSON or YAML) around a fixture handler, proves
+/// the plan with verify and checks that the edited file holds the proven definition.
+fn plan_and_prove_file(
+    fixture: &str,
+    function: &str,
+    definition: Value,
+    file_name: &str,
+) -> (RewritePlan, String) {
+    let handler = fixtures_dir().join(fixture);
+    let (model, env) = analysed(&handler, function, &IndexMap::new());
+    let dir = tempfile::tempdir().unwrap();
+    let asl = dir.path().join(file_name);
+    let text = if file_name.ends_with(".json") {
+        serde_json::to_string_pretty(&definition).unwrap()
+    } else {
+        serde_yaml_ng::to_string(&definition).unwrap()
+    };
+    std::fs::write(&asl, &text).unwrap();
+    let sample = dir.path().join("sample.input.json");
+    let project = project_with_file(dir.path(), &handler, &model, &env, definition, asl);
+    std::fs::write(&sample, sample_event(&model).to_string()).unwrap();
+    let plan = plan(&project, &[(0, model.clone())], &RewriteOptions::default());
+    assert_eq!(plan.tasks.len(), 1, "{:?}", plan.skipped);
+    let opts = crate::verify::VerifyOptions {
+        samples: 60,
+        ..Default::default()
+    };
+    let report = crate::verify::prove(&project, &plan, &opts).unwrap();
+    assert!(
+        report.equivalent(),
+        "{}\n{}",
+        serde_json::to_string_pretty(&plan.definitions[0].1).unwrap(),
+        crate::verify::report::text(&report)
+    );
+    assert_eq!(plan.edits.len(), 1, "{:?}", plan.warnings);
+    let new_text = plan.edits[0].new_text.clone();
+    let edited: Value = if file_name.ends_with(".json") {
+        serde_json::from_str(&new_text).unwrap()
+    } else {
+        serde_yaml_ng::from_str(&new_text).unwrap()
+    };
+    assert_eq!(edited, plan.definitions[0].1, "{}", plan.edits[0].diff);
+    // Every line of the old text is still there: the edit only adds and replaces state blocks.
+    (plan, new_text)
+}
+
+#[test]
+fn validation_becomes_a_choice_and_fail_before_the_task_at_start() {
+    let definition = json!({
+        "StartAt": "Enqueue",
+        "States": {
+            "Enqueue": {
+                "Type": "Task",
+                "Resource": FUNCTION_ARN,
+                "Next": "Done"
+            },
+            "Done": { "Type": "Succeed" }
+        }
+    });
+    let (plan, text) = plan_and_prove_file(
+        "js/validation-throw.js",
+        "handler",
+        definition,
+        "flow.asl.json",
+    );
+    let def = &plan.definitions[0].1;
+    assert_eq!(def["StartAt"], "Validate Enqueue");
+    let choice = &def["States"]["Validate Enqueue"];
+    assert_eq!(choice["Type"], "Choice");
+    assert_eq!(choice["Default"], "Enqueue");
+    assert_eq!(
+        choice["Choices"][0],
+        json!({"Not": {"Variable": "$.orderId", "IsPresent": true}, "Next": "Enqueue Error"})
+    );
+    assert_eq!(
+        def["States"]["Enqueue Error"],
+        json!({"Type": "Fail", "Error": "Error", "Cause": "orderId is required"})
+    );
+    assert_eq!(def["States"]["Enqueue"]["Resource"], "arn:aws:states:::sqs:sendMessage");
+    assert!(text.contains("\"StartAt\": \"Validate Enqueue\""));
+}
+
+#[test]
+fn validation_caught_by_the_task_goes_to_the_catcher_in_yaml() {
+    // A state before the Task, and a Catch that took the Lambda's ValueError.
+    let definition = json!({
+        "StartAt": "Prepare",
+        "States": {
+            "Prepare": { "Type": "Pass", "Next": "Enqueue" },
+            "Enqueue": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": { "FunctionName": FUNCTION_ARN, "Payload.$": "$" },
+                "ResultPath": null,
+                "Catch": [{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Rejected" }],
+                "Next": "Done"
+            },
+            "Rejected": { "Type": "Pass", "End": true },
+            "Done": { "Type": "Succeed" }
+        }
+    });
+    let (plan, text) = plan_and_prove_file(
+        "py/validation_raise.py",
+        "lambda_handler",
+        definition,
+        "flow.asl.yaml",
+    );
+    let def = &plan.definitions[0].1;
+    assert_eq!(def["StartAt"], "Prepare");
+    assert_eq!(def["States"]["Prepare"]["Next"], "Validate Enqueue");
+    let caught = &def["States"]["Enqueue ValueError caught"];
+    assert_eq!(
+        caught,
+        &json!({
+            "Type": "Pass",
+            "Parameters": {"Error": "ValueError", "Cause": "orderId is required"},
+            "ResultPath": "$.error",
+            "Next": "Rejected"
+        })
+    );
+    assert!(text.contains("  Validate Enqueue:\n    Type: Choice\n"), "{text}");
+    assert!(plan.tasks[0]
+        .notes
+        .iter()
+        .any(|n| n.contains("Catch took the Lambda's ValueError")));
 }
