@@ -216,6 +216,7 @@ pub async fn run_cases(
     project: &Project,
     plan: &RewritePlan,
     cases: &[Planned],
+    skip_host_prefix: bool,
 ) -> anyhow::Result<RemoteTestReport> {
     let mut report = RemoteTestReport::default();
     for case in cases {
@@ -240,15 +241,22 @@ pub async fn run_cases(
         // NONE: the mock is compared, not validated (the simulated services own result shapes).
         .field_validation_mode(MockResponseValidationMode::None)
         .build();
-        let sent = client
+        let call = client
             .test_state()
             .definition(definition.to_string())
             .state_name(&case.state)
             .input(case.state_input.to_string())
             .inspection_level(InspectionLevel::Debug)
-            .mock(mock)
-            .send()
-            .await;
+            .mock(mock);
+        // TestState is served on the `sync-states` host: the SDK prefixes the endpoint.
+        let sent = if skip_host_prefix {
+            call.customize()
+                .interceptor(super::client::NoHostPrefix)
+                .send()
+                .await
+        } else {
+            call.send().await
+        };
         let machine = project
             .state_machines
             .get(case.machine)
