@@ -149,7 +149,7 @@ pub struct Inconclusive {
 pub struct RunBackend<'a> {
     services: &'a mut dyn Simulation,
     /// state name → handler model and whether to simulate it exactly (else return-only mock).
-    simulated: HashMap<String, (&'a HandlerModel, bool)>,
+    simulated: &'a HashMap<String, (&'a HandlerModel, bool)>,
     mock: &'a mut dyn ServiceBackend,
     faults: FaultState,
     pub log: Vec<CallRecord>,
@@ -160,7 +160,7 @@ pub struct RunBackend<'a> {
 impl<'a> RunBackend<'a> {
     pub fn new(
         services: &'a mut dyn Simulation,
-        simulated: HashMap<String, (&'a HandlerModel, bool)>,
+        simulated: &'a HashMap<String, (&'a HandlerModel, bool)>,
         mock: &'a mut dyn ServiceBackend,
         faults: FaultState,
     ) -> Self {
@@ -411,14 +411,14 @@ pub enum LambdaMock {
 }
 
 /// Answers the Lambda Tasks that are not rewritten, by state name (identity by default).
-#[derive(Debug, Default)]
-pub struct MockLambdas {
-    pub by_state: HashMap<String, LambdaMock>,
+#[derive(Debug)]
+pub struct MockLambdas<'m> {
+    pub by_state: &'m HashMap<String, LambdaMock>,
     requests: u64,
 }
 
-impl MockLambdas {
-    pub fn new(by_state: HashMap<String, LambdaMock>) -> Self {
+impl<'m> MockLambdas<'m> {
+    pub fn new(by_state: &'m HashMap<String, LambdaMock>) -> Self {
         MockLambdas {
             by_state,
             requests: 0,
@@ -426,7 +426,7 @@ impl MockLambdas {
     }
 }
 
-impl ServiceBackend for MockLambdas {
+impl ServiceBackend for MockLambdas<'_> {
     fn call(&mut self, call: &TaskCall) -> TaskResponse {
         self.requests += 1;
         let invoke = call.resource.starts_with("arn:aws:states:::lambda:invoke");
