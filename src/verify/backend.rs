@@ -15,6 +15,7 @@ use crate::services::world::CallContext;
 use crate::services::{ServiceBackend, TaskCall, TaskOutcome, TaskResponse};
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// An API error as the SDK inside a Lambda sees it.
@@ -149,7 +150,7 @@ pub struct Inconclusive {
 pub struct RunBackend<'a> {
     services: &'a mut dyn Simulation,
     /// state name → handler model and whether to simulate it exactly (else return-only mock).
-    simulated: &'a HashMap<String, (&'a HandlerModel, bool)>,
+    simulated: Cow<'a, HashMap<String, (&'a HandlerModel, bool)>>,
     mock: &'a mut dyn ServiceBackend,
     faults: FaultState,
     pub log: Vec<CallRecord>,
@@ -160,7 +161,17 @@ pub struct RunBackend<'a> {
 impl<'a> RunBackend<'a> {
     pub fn new(
         services: &'a mut dyn Simulation,
-        simulated: &'a HashMap<String, (&'a HandlerModel, bool)>,
+        simulated: HashMap<String, (&'a HandlerModel, bool)>,
+        mock: &'a mut dyn ServiceBackend,
+        faults: FaultState,
+    ) -> Self {
+        Self::borrowing(services, Cow::Owned(simulated), mock, faults)
+    }
+
+    /// `new` with the handler models borrowed (no copy per run).
+    pub fn borrowing(
+        services: &'a mut dyn Simulation,
+        simulated: Cow<'a, HashMap<String, (&'a HandlerModel, bool)>>,
         mock: &'a mut dyn ServiceBackend,
         faults: FaultState,
     ) -> Self {
@@ -413,12 +424,19 @@ pub enum LambdaMock {
 /// Answers the Lambda Tasks that are not rewritten, by state name (identity by default).
 #[derive(Debug)]
 pub struct MockLambdas<'m> {
-    pub by_state: &'m HashMap<String, LambdaMock>,
+    pub by_state: Cow<'m, HashMap<String, LambdaMock>>,
     requests: u64,
 }
 
+impl MockLambdas<'static> {
+    pub fn new(by_state: HashMap<String, LambdaMock>) -> Self {
+        MockLambdas::borrowing(Cow::Owned(by_state))
+    }
+}
+
 impl<'m> MockLambdas<'m> {
-    pub fn new(by_state: &'m HashMap<String, LambdaMock>) -> Self {
+    /// `new` with the mocks borrowed (no copy per run).
+    pub fn borrowing(by_state: Cow<'m, HashMap<String, LambdaMock>>) -> Self {
         MockLambdas {
             by_state,
             requests: 0,
