@@ -136,12 +136,12 @@ fn edit_machine(
             );
             (None, vec![], None)
         }
-        other => {
-            out.warnings.push(format!(
-                "{}: definitions kept in {} are not edited yet; apply the rewritten states by hand",
-                sm.name,
-                origin_kind(other)
-            ));
+        DefinitionOrigin::CdkOut { .. } => {
+            for t in &tasks {
+                if let Some(c) = super::cdk_advice::advise(project, sm, t) {
+                    out.cdk.push(c);
+                }
+            }
             (None, vec![], None)
         }
     };
@@ -537,17 +537,6 @@ pub fn unused_substitutions(
         })
         .map(|(name, _)| name.clone())
         .collect()
-}
-
-fn origin_kind(origin: &DefinitionOrigin) -> &'static str {
-    match origin {
-        DefinitionOrigin::AslFile { .. } => "ASL files",
-        DefinitionOrigin::SamDefinitionUri { .. } => "SAM DefinitionUri",
-        DefinitionOrigin::TemplateInline { .. } => "inline template definitions",
-        DefinitionOrigin::Serverless { .. } => "serverless.yml",
-        DefinitionOrigin::Terraform { .. } => "Terraform",
-        DefinitionOrigin::CdkOut { .. } => "cdk.out (use the CDK construct instead)",
-    }
 }
 
 /// The current text of a file being edited (read on first use).
