@@ -231,11 +231,12 @@ fn render_text(project: &Project, plan: &RewritePlan) -> String {
         }
         for t in &plan.iam_template {
             let _ = writeln!(s, "  {}:", t.location);
+            // Multi-line items (Terraform statement blocks) keep their shape under the marker.
             for a in &t.add {
-                let _ = writeln!(s, "    + {a}");
+                let _ = writeln!(s, "    + {}", a.replace('\n', "\n      "));
             }
             for r in &t.remove {
-                let _ = writeln!(s, "    - {r}");
+                let _ = writeln!(s, "    - {}", r.replace('\n', "\n      "));
             }
         }
     }

@@ -205,12 +205,28 @@ fn edit_machine(
     }
     if let DefinitionOrigin::Terraform { .. } = &sm.origin {
         let retired = retired_functions(project, m, unused, &out.tasks);
-        out.iam_template.push(iam_template::terraform_summary(
-            project,
-            m.state_machine,
-            m.targets,
-            &retired,
-        ));
+        let summary =
+            iam_template::terraform_summary(project, m.state_machine, m.targets, &retired);
+        // State machines sharing a role share one entry.
+        match out
+            .iam_template
+            .iter_mut()
+            .find(|t| t.location == summary.location)
+        {
+            Some(existing) => {
+                for a in summary.add {
+                    if !existing.add.contains(&a) {
+                        existing.add.push(a);
+                    }
+                }
+                for r in summary.remove {
+                    if !existing.remove.contains(&r) {
+                        existing.remove.push(r);
+                    }
+                }
+            }
+            None => out.iam_template.push(summary),
+        }
     }
 }
 
