@@ -207,26 +207,7 @@ fn edit_machine(
         let retired = retired_functions(project, m, unused, &out.tasks);
         let summary =
             iam_template::terraform_summary(project, m.state_machine, m.targets, &retired);
-        // State machines sharing a role share one entry.
-        match out
-            .iam_template
-            .iter_mut()
-            .find(|t| t.location == summary.location)
-        {
-            Some(existing) => {
-                for a in summary.add {
-                    if !existing.add.contains(&a) {
-                        existing.add.push(a);
-                    }
-                }
-                for r in summary.remove {
-                    if !existing.remove.contains(&r) {
-                        existing.remove.push(r);
-                    }
-                }
-            }
-            None => out.iam_template.push(summary),
-        }
+        push_iam(out, summary);
     }
 }
 
@@ -264,12 +245,15 @@ fn edit_yaml_template(
             if let Some(role) = &sm.role {
                 let add = iam::add_statements(m.targets);
                 let remove = iam::remove_statements(project, &retired_indices(project, &retired));
-                out.iam_template.push(iam_template::cfn_summary(
-                    m.state_machine,
-                    format!("policy statements of AWS::IAM::Role {role} (add them by hand)"),
-                    &add,
-                    &remove,
-                ));
+                push_iam(
+                    out,
+                    iam_template::cfn_summary(
+                        m.state_machine,
+                        format!("policy statements of AWS::IAM::Role {role} (add them by hand)"),
+                        &add,
+                        &remove,
+                    ),
+                );
             }
         }
     }
@@ -345,12 +329,10 @@ fn edit_json_template(
         match iam_template::edit_cfn_json_role(&text, role, &policy_name, &add, &retired) {
             Ok((new, place)) => {
                 text = new;
-                out.iam_template.push(iam_template::cfn_summary(
-                    m.state_machine,
-                    place,
-                    &add,
-                    &remove,
-                ));
+                push_iam(
+                    out,
+                    iam_template::cfn_summary(m.state_machine, place, &add, &remove),
+                );
             }
             Err(e) => out.warnings.push(format!(
                 "{}: IAM not edited ({e}); add the statements above by hand",
@@ -445,6 +427,32 @@ fn edit_terraform(
         hcl_edit::edit_template_vars(&t, address, &add, &remove)
     });
     record(files, &tf_abs, r, out);
+}
+
+/// Adds an IAM entry; state machines sharing a role (same location) share one entry.
+fn push_iam(out: &mut RewritePlan, entry: TemplateIam) {
+    if entry.add.is_empty() && entry.remove.is_empty() {
+        return;
+    }
+    match out
+        .iam_template
+        .iter_mut()
+        .find(|t| t.location == entry.location)
+    {
+        Some(existing) => {
+            for a in entry.add {
+                if !existing.add.contains(&a) {
+                    existing.add.push(a);
+                }
+            }
+            for r in entry.remove {
+                if !existing.remove.contains(&r) {
+                    existing.remove.push(r);
+                }
+            }
+        }
+        None => out.iam_template.push(entry),
+    }
 }
 
 fn retired_indices(project: &Project, ids: &[String]) -> Vec<usize> {
