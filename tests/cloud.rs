@@ -504,3 +504,394 @@ fn validate_remote_error_fails_the_rewrite_and_writes_nothing() {
     );
     assert_eq!(std::fs::read_to_string(&asl).unwrap(), before);
 }
+
+// ---- verify --replay-executions: histories in the shape of GetExecutionHistory
+// (https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html),
+// data fields as JSON text, each event chained to the previous one.
+
+/// Builds one linear execution history.
+struct History {
+    events: Vec<Value>,
+}
+
+impl History {
+    fn new(input: &Value) -> Self {
+        let mut h = History { events: Vec::new() };
+        h.push(
+            "ExecutionStarted",
+            "executionStartedEventDetails",
+            json!({"input": input.to_string(), "inputDetails": {"truncated": false},
+                   "roleArn": format!("arn:aws:iam::{ACCOUNT}:role/order-workflow-role")}),
+        );
+        h
+    }
+
+    fn push(&mut self, ty: &str, key: &str, details: Value) {
+        let id = self.events.len() as i64 + 1;
+        let mut e = json!({"id": id, "previousEventId": id - 1, "type": ty, "timestamp": 1.7e9 + id as f64});
+        if !key.is_empty() {
+            e[key] = details;
+        }
+        self.events.push(e);
+    }
+
+    fn state(&mut self, kind: &str, name: &str, input: &Value) {
+        self.push(
+            &format!("{kind}StateEntered"),
+            "stateEnteredEventDetails",
+            json!({"name": name, "input": input.to_string(), "inputDetails": {"truncated": false}}),
+        );
+    }
+
+    fn exit(&mut self, kind: &str, name: &str, output: &Value) {
+        self.push(
+            &format!("{kind}StateExited"),
+            "stateExitedEventDetails",
+            json!({"name": name, "output": output.to_string(), "outputDetails": {"truncated": false}}),
+        );
+    }
+
+    /// A `lambda:invoke` Task: TaskScheduled with the effective parameters, then its answer.
+    fn invoke(
+        &mut self,
+        name: &str,
+        input: &Value,
+        function: &str,
+        payload: &Value,
+        returned: &Value,
+    ) {
+        self.state("Task", name, input);
+        let lambda = json!({"resourceType": "lambda", "resource": "invoke"});
+        let mut sched = lambda.clone();
+        sched["region"] = json!("us-east-1");
+        sched["parameters"] =
+            json!(json!({"FunctionName": function_arn(function), "Payload": payload}).to_string());
+        self.push("TaskScheduled", "taskScheduledEventDetails", sched);
+        self.push("TaskStarted", "taskStartedEventDetails", lambda.clone());
+        let mut ok = lambda;
+        ok["output"] = json!(envelope(returned).to_string());
+        ok["outputDetails"] = json!({"truncated": false});
+        self.push("TaskSucceeded", "taskSucceededEventDetails", ok);
+    }
+
+    /// A Task whose Resource is the function ARN.
+    fn bare(&mut self, name: &str, input: &Value, function: &str, returned: &Value) {
+        self.state("Task", name, input);
+        self.push(
+            "LambdaFunctionScheduled",
+            "lambdaFunctionScheduledEventDetails",
+            json!({"resource": function_arn(function), "input": input.to_string(),
+                   "inputDetails": {"truncated": false}}),
+        );
+        self.push("LambdaFunctionStarted", "", Value::Null);
+        self.push(
+            "LambdaFunctionSucceeded",
+            "lambdaFunctionSucceededEventDetails",
+            json!({"output": returned.to_string(), "outputDetails": {"truncated": false}}),
+        );
+    }
+}
+
+/// Lambda's Invoke response as the optimized integration returns it.
+fn envelope(payload: &Value) -> Value {
+    json!({"ExecutedVersion": "$LATEST", "Payload": payload,
+           "SdkHttpMetadata": {"HttpHeaders": {"Content-Type": "application/json"}, "HttpStatusCode": 200},
+           "SdkResponseMetadata": {"RequestId": "5f1e8a2c-1111-4222-8333-944455556666"},
+           "StatusCode": 200})
+}
+
+fn merge(a: &Value, b: Value) -> Value {
+    let mut out = a.clone();
+    for (k, v) in b.as_object().unwrap() {
+        out[k] = v.clone();
+    }
+    out
+}
+
+/// What the deployed order workflow records for `input`; `customer_reply` is what the
+/// NotifyCustomer function returned.
+fn order_execution(input: &Value, customer_reply: Value) -> Vec<Value> {
+    let mut h = History::new(input);
+    h.state("Choice", "ValidateOrder", input);
+    h.exit("Choice", "ValidateOrder", input);
+    if input.get("orderId").is_none() {
+        h.state("Fail", "InvalidOrder", input);
+        h.push(
+            "ExecutionFailed",
+            "executionFailedEventDetails",
+            json!({"error": "InvalidOrder", "cause": "The order has no orderId"}),
+        );
+        return h.events;
+    }
+    let priced = merge(input, json!({"total": 16.1, "discount": 0}));
+    h.invoke(
+        "PriceOrder",
+        input,
+        "order-service-PriceOrderFunction-8XK2L0",
+        input,
+        &priced,
+    );
+    h.exit("Task", "PriceOrder", &priced);
+    h.invoke(
+        "SaveOrder",
+        &priced,
+        "order-service-SaveOrderFunction-Q1W2E3",
+        &priced,
+        &Value::Null,
+    );
+    h.exit("Task", "SaveOrder", &priced);
+    let queued = json!({"messageId": "7d3c0e7a-7f55-4b8e-9a9c-0a4c2a6f1b11"});
+    h.bare(
+        "NotifyWarehouse",
+        &priced,
+        "order-service-NotifyWarehouseFunc-ZZ9",
+        &queued,
+    );
+    let warehoused = merge(&priced, json!({"warehouse": queued}));
+    h.exit("Task", "NotifyWarehouse", &warehoused);
+    let to_customer = json!({"orderId": input["orderId"], "customer": input["customer"]});
+    h.invoke(
+        "NotifyCustomer",
+        &warehoused,
+        "order-service-NotifyCustomerFunction-AB1",
+        &to_customer,
+        &customer_reply,
+    );
+    let notified = merge(
+        &warehoused,
+        json!({"notification": {"messageId": customer_reply["messageId"]}}),
+    );
+    h.exit("Task", "NotifyCustomer", &notified);
+    h.bare(
+        "EmitOrderPlaced",
+        &notified,
+        "order-service-EmitEventFunction-77A",
+        &json!({"FailedEntryCount": 0, "Entries": [{"EventId": "0b7e1f4e-2c3d-4e5f-8a9b-1c2d3e4f5a6b"}]}),
+    );
+    h.exit("Task", "EmitOrderPlaced", &notified);
+    h.state("Succeed", "OrderPlaced", &notified);
+    h.exit("Succeed", "OrderPlaced", &notified);
+    h.push(
+        "ExecutionSucceeded",
+        "executionSucceededEventDetails",
+        json!({"output": notified.to_string(), "outputDetails": {"truncated": false}}),
+    );
+    h.events
+}
+
+fn fixture_json(name: &str) -> Value {
+    let path = format!(
+        "{}/fixtures/order-service/events/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn execution_arn(name: &str) -> String {
+    format!("arn:aws:states:us-east-1:{ACCOUNT}:execution:order-workflow:{name}")
+}
+
+/// Three executions, newest first: one the models predict, one whose NotifyCustomer answered
+/// with a field the handler does not return, one stopped by the Choice state.
+fn executions(op: &str, body: &Value) -> (u16, Value) {
+    let item = |name: &str, status: &str| {
+        json!({"executionArn": execution_arn(name), "stateMachineArn": machine_arn("order-workflow"),
+               "name": name, "status": status, "startDate": 1.7e9, "stopDate": 1.7e9 + 3.0})
+    };
+    let history = |name: &str| -> Vec<Value> {
+        match name {
+            "run-3" => order_execution(
+                &fixture_json("order-basic.json"),
+                json!({"messageId": "1c1a4bd5-6e34-4e8e-bb5f-5ed2b6d43a11"}),
+            ),
+            "run-2" => order_execution(
+                &fixture_json("order-gold-customer.json"),
+                json!({"messageId": "2f0c9d7e-0d3c-4b59-9d8e-0e6c4c9e2b22", "status": "sent"}),
+            ),
+            _ => order_execution(&fixture_json("order-missing-id.json"), Value::Null),
+        }
+    };
+    match op {
+        "ListExecutions" => match body.get("nextToken").and_then(Value::as_str) {
+            None => (
+                200,
+                json!({"executions": [item("run-3", "SUCCEEDED"), item("run-2", "SUCCEEDED")], "nextToken": "more"}),
+            ),
+            Some(_) => (200, json!({"executions": [item("run-1", "FAILED")]})),
+        },
+        "GetExecutionHistory" => {
+            let name = body["executionArn"]
+                .as_str()
+                .unwrap_or("")
+                .rsplit(':')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let events = history(&name);
+            // Two pages, to follow nextToken.
+            let half = events.len() / 2;
+            match body.get("nextToken").and_then(Value::as_str) {
+                None => (200, json!({"events": events[..half], "nextToken": "rest"})),
+                Some(_) => (200, json!({"events": events[half..]})),
+            }
+        }
+        _ => account(op, body),
+    }
+}
+
+fn replay_cmd(fake: &FakeSfn, n: &str) -> std::process::Output {
+    lambdaless()
+        .args([
+            "verify",
+            "fixtures/order-service",
+            "--samples",
+            "5",
+            "--no-faults",
+        ])
+        .args([
+            "--replay-executions",
+            n,
+            "--state-machine",
+            &machine_arn("order-workflow"),
+        ])
+        .args(["--endpoint-url", &fake.url, "--format", "json"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn replay_compares_recorded_lambda_answers_with_the_handler_models() {
+    let fake = FakeSfn::start(executions);
+    let out = replay_cmd(&fake, "3");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}"));
+    let replay = &v["replay"];
+    assert_eq!(replay["local_state_machine"], "OrderWorkflow", "{replay}");
+    let names: Vec<&str> = replay["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["run-3", "run-2", "run-1"]);
+    let task = |s: &str| {
+        replay["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["state"] == s)
+            .unwrap_or_else(|| panic!("no {s} in {replay}"))
+            .clone()
+    };
+    // Ids the services generate (SQS MessageId, EventBridge EventId) are compared by type only.
+    for s in ["SaveOrder", "NotifyWarehouse", "EmitOrderPlaced"] {
+        let t = task(s);
+        assert_eq!(
+            (t["compared"].as_u64(), t["matched"].as_u64()),
+            (Some(2), Some(2)),
+            "{t}"
+        );
+    }
+    let customer = task("NotifyCustomer");
+    assert_eq!(customer["compared"], 2);
+    assert_eq!(customer["matched"], 1);
+    let m = &customer["mismatches"][0];
+    assert_eq!(m["execution"], "run-2");
+    assert_eq!(m["request"]["Payload"]["orderId"], "ord-1002");
+    assert_eq!(m["differences"][0]["at"], "$.Payload.status");
+    assert_eq!(m["differences"][0]["recorded"], "sent");
+    // A mismatch fails verify.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // The three inputs joined the verification inputs.
+    let inputs: Vec<u64> = v["machines"][0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["inputs"].as_u64().unwrap())
+        .collect();
+    let without = lambdaless()
+        .args([
+            "verify",
+            "fixtures/order-service",
+            "--samples",
+            "5",
+            "--no-faults",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let base: Value = serde_json::from_slice(&without.stdout).unwrap();
+    let base_inputs: Vec<u64> = base["machines"][0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["inputs"].as_u64().unwrap())
+        .collect();
+    assert_eq!(inputs.len(), base_inputs.len());
+    for (a, b) in inputs.iter().zip(&base_inputs) {
+        assert_eq!(*a, b + 3, "{inputs:?} vs {base_inputs:?}");
+    }
+    // Paging: two ListExecutions pages, two history pages per execution.
+    let calls = fake.calls.lock().unwrap().clone();
+    let list: Vec<&Value> = calls
+        .iter()
+        .filter(|c| c.0 == "ListExecutions")
+        .map(|c| &c.1)
+        .collect();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["maxResults"], 3);
+    assert_eq!(
+        list[0]["stateMachineArn"],
+        machine_arn("order-workflow").as_str()
+    );
+    assert_eq!(list[1]["nextToken"], "more");
+    assert_eq!(list[1]["maxResults"], 1);
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.0 == "GetExecutionHistory")
+            .count(),
+        6
+    );
+}
+
+#[test]
+fn replay_text_names_the_task_and_the_difference() {
+    let fake = FakeSfn::start(executions);
+    let out = lambdaless()
+        .args([
+            "verify",
+            "fixtures/order-service",
+            "--samples",
+            "5",
+            "--no-faults",
+        ])
+        .args([
+            "--replay-executions",
+            "2",
+            "--state-machine",
+            &machine_arn("order-workflow"),
+        ])
+        .args(["--endpoint-url", &fake.url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("NotifyCustomer (NotifyCustomerFunction): MISMATCH: 1/2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("$.Payload.status: recorded \"sent\", model predicts \"(absent)\""),
+        "{text}"
+    );
+    // N limits the executions read: one page of two.
+    assert_eq!(
+        fake.operations()
+            .iter()
+            .filter(|o| *o == "ListExecutions")
+            .count(),
+        1
+    );
+}
