@@ -2,7 +2,7 @@
 //! catalogue, classifies each parameter and the return value (paths and literals, intrinsics,
 //! or nothing ASL can express), and derives the verdict from the findings.
 
-use super::facts::{Collector, Severity};
+use super::facts::{Collector, Severity, PYTHON_ERRORS};
 use super::model::{
     Condition, HandlerModel, JsonStyle, Language, ObjectEntry, PathSeg, Reason, SdkFlavor, Span,
     TemplatePart, ValueExpr, Verdict,
@@ -620,18 +620,7 @@ fn check_return_shape(
 
 fn is_builtin_error(name: &str, language: Language) -> bool {
     match language {
-        Language::Python => matches!(
-            name,
-            "Exception"
-                | "ValueError"
-                | "KeyError"
-                | "TypeError"
-                | "RuntimeError"
-                | "LookupError"
-                | "AssertionError"
-                | "NotImplementedError"
-                | "PermissionError"
-        ),
+        Language::Python => PYTHON_ERRORS.contains(&name),
         _ => matches!(
             name,
             "Error" | "TypeError" | "RangeError" | "SyntaxError" | "ReferenceError"
