@@ -8,7 +8,7 @@ use super::expr::{
 };
 use super::facts::{document_client_action, make_default, pascal_from_camel, Client};
 use super::model::{Condition, DefaultWhen, JsonStyle, ObjectEntry, SdkFlavor, Span, ValueExpr};
-use super::source::{named_children, node_text, span, unescape};
+use super::source::{fields, named_children, node_text, span, unescape};
 use super::unit::resolve;
 use super::walk::{Caught, Flow, Func, Grammar, Output, Walker};
 use serde_json::Value;
@@ -329,10 +329,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                     if e.kind() != "assignment_expression" {
                         continue;
                     }
-                    let (Some(left), Some(right)) = (
-                        e.child_by_field_name("left"),
-                        e.child_by_field_name("right"),
-                    ) else {
+                    let Some([left, right]) = fields(e, ["left", "right"]) else {
                         continue;
                     };
                     let l: String = node_text(left, &self.units[unit].text)
@@ -514,10 +511,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 self.bind(self.t(pat).to_string(), v)
             }
             "assignment_pattern" => {
-                let (Some(left), Some(right)) = (
-                    pat.child_by_field_name("left"),
-                    pat.child_by_field_name("right"),
-                ) else {
+                let Some([left, right]) = fields(pat, ["left", "right"]) else {
                     return;
                 };
                 let v = self.with_default(v, right, DefaultWhen::Missing);
@@ -532,10 +526,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                             self.bind(name, m);
                         }
                         "pair_pattern" => {
-                            let (Some(key), Some(value)) = (
-                                entry.child_by_field_name("key"),
-                                entry.child_by_field_name("value"),
-                            ) else {
+                            let Some([key, value]) = fields(entry, ["key", "value"]) else {
                                 continue;
                             };
                             let m = match self.property_key(key) {
@@ -545,10 +536,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                             self.bind_pattern(value, m);
                         }
                         "object_assignment_pattern" => {
-                            let (Some(left), Some(right)) = (
-                                entry.child_by_field_name("left"),
-                                entry.child_by_field_name("right"),
-                            ) else {
+                            let Some([left, right]) = fields(entry, ["left", "right"]) else {
                                 continue;
                             };
                             if left.kind() == "shorthand_property_identifier_pattern" {
@@ -669,10 +657,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
         let sp = span(e);
         match e.kind() {
             "assignment_expression" => {
-                let (Some(left), Some(right)) = (
-                    e.child_by_field_name("left"),
-                    e.child_by_field_name("right"),
-                ) else {
+                let Some([left, right]) = fields(e, ["left", "right"]) else {
                     return Flow::Normal;
                 };
                 let text = self.t(left);
@@ -785,10 +770,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
 
     fn if_statement(&mut self, stmt: Node<'u>) -> Flow {
         let sp = span(stmt);
-        let (Some(cond), Some(cons)) = (
-            stmt.child_by_field_name("condition"),
-            stmt.child_by_field_name("consequence"),
-        ) else {
+        let Some([cond, cons]) = fields(stmt, ["condition", "consequence"]) else {
             return Flow::Normal;
         };
         let alt = stmt.child_by_field_name("alternative").and_then(|a| {
@@ -1161,17 +1143,11 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 other
             }
             "binary_expression" => {
-                let op = cond
-                    .child_by_field_name("operator")
-                    .map(|o| self.t(o).to_string())
-                    .unwrap_or_default();
-                let (Some(l), Some(r)) = (
-                    cond.child_by_field_name("left"),
-                    cond.child_by_field_name("right"),
-                ) else {
+                let op = self.operator(cond);
+                let Some([l, r]) = fields(cond, ["left", "right"]) else {
                     return other;
                 };
-                match op.as_str() {
+                match op {
                     "||" => Condition::Or {
                         conditions: vec![self.condition(l), self.condition(r)],
                     },
@@ -1287,10 +1263,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             }
             "this" => Val::Expr(unknown("this", sp)),
             "member_expression" => {
-                let (Some(obj), Some(prop)) = (
-                    n.child_by_field_name("object"),
-                    n.child_by_field_name("property"),
-                ) else {
+                let Some([obj, prop]) = fields(n, ["object", "property"]) else {
                     return Val::Expr(unknown(self.short(n), sp));
                 };
                 let o = self.eval(obj);
@@ -1298,10 +1271,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 self.member(o, &name, sp)
             }
             "subscript_expression" => {
-                let (Some(obj), Some(idx)) = (
-                    n.child_by_field_name("object"),
-                    n.child_by_field_name("index"),
-                ) else {
+                let Some([obj, idx]) = fields(n, ["object", "index"]) else {
                     return Val::Expr(unknown(self.short(n), sp));
                 };
                 let o = self.eval(obj);
@@ -1472,10 +1442,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             let sp = span(entry);
             match entry.kind() {
                 "pair" => {
-                    let (Some(k), Some(v)) = (
-                        entry.child_by_field_name("key"),
-                        entry.child_by_field_name("value"),
-                    ) else {
+                    let Some([k, v]) = fields(entry, ["key", "value"]) else {
                         continue;
                     };
                     let Some(key) = self.property_key(k) else {
@@ -1523,19 +1490,13 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
 
     fn binary(&mut self, n: Node<'u>) -> Val<'u> {
         let sp = span(n);
-        let op = n
-            .child_by_field_name("operator")
-            .map(|o| self.t(o).to_string())
-            .unwrap_or_default();
-        let (Some(l), Some(r)) = (
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
-        ) else {
+        let op = self.operator(n);
+        let Some([l, r]) = fields(n, ["left", "right"]) else {
             return Val::Expr(unknown(self.short(n), sp));
         };
         let lv = self.eval(l);
         let rv = self.eval(r);
-        match op.as_str() {
+        match op {
             "??" | "||" => {
                 let when = if op == "??" {
                     DefaultWhen::Missing
@@ -1660,10 +1621,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
         };
         let func = unparen(func);
         if func.kind() == "member_expression" {
-            let (Some(obj), Some(prop)) = (
-                func.child_by_field_name("object"),
-                func.child_by_field_name("property"),
-            ) else {
+            let Some([obj, prop]) = fields(func, ["object", "property"]) else {
                 return Val::Expr(unknown(self.short(n), sp));
             };
             let method = self.t(prop).to_string();
@@ -1742,14 +1700,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             }
             Val::ErrorClass(name) => {
                 // `Error("x")` without new behaves the same.
-                let message = match arg_nodes.first() {
-                    Some(a) => {
-                        let v = self.eval(*a);
-                        Some(self.to_expr(v, sp))
-                    }
-                    None => None,
-                };
-                Val::ErrorObj(name, message)
+                Val::ErrorObj(name, self.first_value(&arg_nodes, sp))
             }
             _ => {
                 for a in &arg_nodes {
@@ -2118,11 +2069,11 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             Some(a) => {
                 let v = self.eval(*a);
                 match v {
-                    Val::Func(_) => lit(Value::Object(Default::default())),
+                    Val::Func(_) => empty_object(),
                     other => self.to_expr(other, sp),
                 }
             }
-            None => lit(Value::Object(Default::default())),
+            None => empty_object(),
         };
         let (params, flavor) = unwrap_marshall(params, client.flavor);
         let call = self
@@ -2205,51 +2156,26 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 },
                 true,
             ),
-            Val::V3Command(service, action) => {
-                let params = match args.first() {
-                    Some(a) => {
-                        let v = self.eval(*a);
-                        self.to_expr(v, sp)
-                    }
-                    None => lit(Value::Object(Default::default())),
-                };
-                Val::Command {
-                    service,
-                    action,
-                    doc: false,
-                    params,
-                }
-            }
+            Val::V3Command(service, action) => Val::Command {
+                service,
+                action,
+                doc: false,
+                params: self.first_value(&args, sp).unwrap_or_else(empty_object),
+            },
             Val::DocCommand(name) => {
                 let Some(action) = document_client_action(&name) else {
                     self.c
                         .not_understood(&format!("lib-dynamodb command `{name}`"), sp);
                     return Val::Expr(unknown(name, sp));
                 };
-                let params = match args.first() {
-                    Some(a) => {
-                        let v = self.eval(*a);
-                        self.to_expr(v, sp)
-                    }
-                    None => lit(Value::Object(Default::default())),
-                };
                 Val::Command {
                     service: "dynamodb".into(),
                     action: action.to_string(),
                     doc: true,
-                    params,
+                    params: self.first_value(&args, sp).unwrap_or_else(empty_object),
                 }
             }
-            Val::ErrorClass(name) => {
-                let message = match args.first() {
-                    Some(a) => {
-                        let v = self.eval(*a);
-                        Some(self.to_expr(v, sp))
-                    }
-                    None => None,
-                };
-                Val::ErrorObj(name, message)
-            }
+            Val::ErrorClass(name) => Val::ErrorObj(name, self.first_value(&args, sp)),
             Val::Date => Val::Expr(ValueExpr::Unrepresentable {
                 what: "current time (new Date())".into(),
                 span: sp,
@@ -2362,6 +2288,11 @@ impl<'u> Grammar<'u, Val<'u>> for Js<'u, '_, '_> {
             Some(self.eval(body))
         }
     }
+
+    fn value(&mut self, n: Node<'u>, sp: Span) -> ValueExpr {
+        let v = self.eval(n);
+        self.to_expr(v, sp)
+    }
 }
 
 /// The error name a class reports: `this.name = "X"` in its body, the class name when it assigns
@@ -2393,6 +2324,11 @@ fn class_error_name(class: &str, body: &str) -> String {
         }
     }
     "Error".to_string()
+}
+
+/// `{}`: the parameters of a call made without any.
+fn empty_object() -> ValueExpr {
+    lit(Value::Object(Default::default()))
 }
 
 fn unparen(mut n: Node<'_>) -> Node<'_> {

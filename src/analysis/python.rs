@@ -11,7 +11,7 @@ use super::model::{
     Condition, DefaultWhen, JsonStyle, ObjectEntry, PathSeg, SdkFlavor, Span, TemplatePart,
     ValueExpr,
 };
-use super::source::{named_children, span, unescape};
+use super::source::{fields, named_children, span, unescape};
 use super::unit::resolve;
 use super::walk::{Caught, Flow, Func, Grammar, Output, Walker};
 use serde_json::Value;
@@ -419,10 +419,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
 
     fn assignment(&mut self, e: Node<'u>) {
         let sp = span(e);
-        let (Some(left), Some(right)) = (
-            e.child_by_field_name("left"),
-            e.child_by_field_name("right"),
-        ) else {
+        let Some([left, right]) = fields(e, ["left", "right"]) else {
             return;
         };
         let v = self.eval(right);
@@ -504,10 +501,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
 
     fn if_statement(&mut self, stmt: Node<'u>) -> Flow {
         let sp = span(stmt);
-        let (Some(cond), Some(cons)) = (
-            stmt.child_by_field_name("condition"),
-            stmt.child_by_field_name("consequence"),
-        ) else {
+        let Some([cond, cons]) = fields(stmt, ["condition", "consequence"]) else {
             return Flow::Normal;
         };
         let mut cursor = stmt.walk();
@@ -608,14 +602,8 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 }
             }
             "boolean_operator" => {
-                let op = cond
-                    .child_by_field_name("operator")
-                    .map(|o| self.t(o))
-                    .unwrap_or("");
-                let (Some(l), Some(r)) = (
-                    cond.child_by_field_name("left"),
-                    cond.child_by_field_name("right"),
-                ) else {
+                let op = self.operator(cond);
+                let Some([l, r]) = fields(cond, ["left", "right"]) else {
                     return other;
                 };
                 let conditions = vec![self.condition(l), self.condition(r)];
@@ -823,10 +811,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 self.lookup(&name, sp)
             }
             "attribute" => {
-                let (Some(obj), Some(attr)) = (
-                    n.child_by_field_name("object"),
-                    n.child_by_field_name("attribute"),
-                ) else {
+                let Some([obj, attr]) = fields(n, ["object", "attribute"]) else {
                     return Val::Expr(unknown(self.short(n), sp));
                 };
                 let o = self.eval(obj);
@@ -834,10 +819,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 self.attr(o, &name, sp)
             }
             "subscript" => {
-                let (Some(obj), Some(sub)) = (
-                    n.child_by_field_name("value"),
-                    n.child_by_field_name("subscript"),
-                ) else {
+                let Some([obj, sub]) = fields(n, ["value", "subscript"]) else {
                     return Val::Expr(unknown(self.short(n), sp));
                 };
                 let o = self.eval(obj);
@@ -868,9 +850,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                     let esp = span(e);
                     match e.kind() {
                         "pair" => {
-                            let (Some(k), Some(v)) =
-                                (e.child_by_field_name("key"), e.child_by_field_name("value"))
-                            else {
+                            let Some([k, v]) = fields(e, ["key", "value"]) else {
                                 continue;
                             };
                             let Some(key) = self.string_literal(k) else {
@@ -911,16 +891,10 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 Val::Expr(ValueExpr::Array { items })
             }
             "binary_operator" => {
-                let (Some(l), Some(r)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) else {
+                let Some([l, r]) = fields(n, ["left", "right"]) else {
                     return Val::Expr(unknown(self.short(n), sp));
                 };
-                let op = n
-                    .child_by_field_name("operator")
-                    .map(|o| self.t(o))
-                    .unwrap_or("");
+                let op = self.operator(n);
                 let lv = self.eval(l);
                 let rv = self.eval(r);
                 let a = self.to_expr(lv, sp);
@@ -934,14 +908,8 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 Val::Expr(unknown(format!("`{}`", self.short(n)), sp))
             }
             "boolean_operator" => {
-                let op = n
-                    .child_by_field_name("operator")
-                    .map(|o| self.t(o))
-                    .unwrap_or("");
-                let (Some(l), Some(r)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) else {
+                let op = self.operator(n);
+                let Some([l, r]) = fields(n, ["left", "right"]) else {
                     return Val::Expr(unknown(self.short(n), sp));
                 };
                 let lv = self.eval(l);
@@ -1120,10 +1088,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 for arg in named_children(a) {
                     match arg.kind() {
                         "keyword_argument" => {
-                            if let (Some(k), Some(v)) = (
-                                arg.child_by_field_name("name"),
-                                arg.child_by_field_name("value"),
-                            ) {
+                            if let Some([k, v]) = fields(arg, ["name", "value"]) {
                                 keywords.push((self.t(k).to_string(), v));
                             }
                         }
@@ -1134,10 +1099,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
             }
         }
         if func.kind() == "attribute" {
-            let (Some(obj), Some(attr)) = (
-                func.child_by_field_name("object"),
-                func.child_by_field_name("attribute"),
-            ) else {
+            let Some([obj, attr]) = fields(func, ["object", "attribute"]) else {
                 return Val::Expr(unknown(self.short(n), sp));
             };
             let method = self.t(attr).to_string();
@@ -1177,16 +1139,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 }
                 Val::Expr(unknown(format!("`{}`", self.short(n)), sp))
             }
-            Val::ErrorClass(name) => {
-                let message = match positional.first() {
-                    Some(a) => {
-                        let v = self.eval(*a);
-                        Some(self.to_expr(v, sp))
-                    }
-                    None => None,
-                };
-                Val::ErrorObj(name, message)
-            }
+            Val::ErrorClass(name) => Val::ErrorObj(name, self.first_value(&positional, sp)),
             Val::PowertoolsClass(kind) => match kind {
                 "Logger" => Val::Logger,
                 "Tracer" => Val::Tracer,
@@ -1368,14 +1321,8 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
             Val::Boto3 | Val::Session => self.boto3_factory(method, positional, keywords, sp),
             Val::Resource(service) => {
                 if method == "Table" && service == "dynamodb" {
-                    let name = match positional.first() {
-                        Some(a) => {
-                            let v = self.eval(*a);
-                            self.to_expr(v, sp)
-                        }
-                        None => unknown("Table()", sp),
-                    };
-                    return Val::Table(name);
+                    let name = self.first_value(positional, sp);
+                    return Val::Table(name.unwrap_or_else(|| unknown("Table()", sp)));
                 }
                 self.c
                     .not_understood(&format!("boto3 resource `{service}.{method}`"), sp);
@@ -1598,6 +1545,11 @@ impl<'u> Grammar<'u, Val<'u>> for Py<'u, '_, '_> {
             self.block(body);
         }
         None
+    }
+
+    fn value(&mut self, n: Node<'u>, sp: Span) -> ValueExpr {
+        let v = self.eval(n);
+        self.to_expr(v, sp)
     }
 }
 

@@ -71,6 +71,8 @@ pub trait Grammar<'u, V> {
     /// Runs the body of `f`: `Some` for an expression body's value, `None` when the frame's
     /// returns are the result.
     fn run_body(&mut self, f: Func<'u>) -> Option<V>;
+    /// The value of the expression `n` as data (`sp` locates what is not data).
+    fn value(&mut self, n: Node<'u>, sp: Span) -> ValueExpr;
 }
 
 pub struct Walker<'u, 'c, 'e, V> {
@@ -129,6 +131,13 @@ impl<'u, 'c, 'e, V: Clone> Walker<'u, 'c, 'e, V> {
 
     pub fn short(&self, n: Node<'u>) -> String {
         short(n, &self.units[self.unit].text)
+    }
+
+    /// The operator of a binary/boolean expression (`""` when it has none).
+    pub fn operator(&self, n: Node<'u>) -> &'u str {
+        n.child_by_field_name("operator")
+            .map(|o| self.t(o))
+            .unwrap_or("")
     }
 
     pub fn output(self, function_span: Span, returns: Option<ValueExpr>) -> Output {
@@ -412,6 +421,11 @@ where
         self.frames = saved_frames;
         self.unit = saved_unit;
         self.in_module_scope = saved_mod;
+    }
+
+    /// The value of the first argument, if there is one.
+    pub fn first_value(&mut self, args: &[Node<'u>], sp: Span) -> Option<ValueExpr> {
+        args.first().map(|a| self.value(*a, sp))
     }
 
     /// Runs a function body with `args` bound to its parameters; returns what it returns.
