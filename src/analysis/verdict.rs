@@ -410,29 +410,25 @@ fn check_value(c: &mut Collector<'_>, v: &ValueExpr, pos: Position, span: Span) 
             check_value(c, value, pos, span);
         }
         ValueExpr::JsonStringify { value, style } => {
-            match style {
-                JsonStyle::Compact => c.transform(
+            if *style == JsonStyle::Indented {
+                c.blocker(
+                    "unrepresentable-value",
+                    "indented JSON text: no intrinsic function reproduces it",
+                    span,
+                );
+            } else {
+                c.transform(
                     "intrinsic-json-to-string",
                     "JSON serialized into a string: needs States.JsonToString",
                     span,
-                ),
-                JsonStyle::PythonDefault => {
-                    c.transform(
-                        "intrinsic-json-to-string",
-                        "JSON serialized into a string: needs States.JsonToString",
-                        span,
-                    );
+                );
+                if *style == JsonStyle::PythonDefault {
                     c.note(
                         "json-serialization-bytes",
                         "json.dumps writes \", \" and \": \" and escapes non-ASCII; States.JsonToString is compact, so the bytes differ",
                         span,
                     );
                 }
-                JsonStyle::Indented => c.blocker(
-                    "unrepresentable-value",
-                    "indented JSON text: no intrinsic function reproduces it",
-                    span,
-                ),
             }
             check_value(c, value, pos, span);
         }
