@@ -196,6 +196,15 @@ fn lambdaless() -> Command {
     c
 }
 
+/// `audit --aws --source fixtures/order-service --format json` against `fake`.
+fn audit_aws_json(fake: &FakeSfn) -> std::process::Output {
+    lambdaless()
+        .args(["audit", "--aws", "--source", "fixtures/order-service"])
+        .args(["--format", "json", "--endpoint-url", &fake.url])
+        .output()
+        .unwrap()
+}
+
 fn rows(v: &Value) -> Vec<(String, String, String, String)> {
     let mut r: Vec<_> = v["findings"]
         .as_array()
@@ -218,18 +227,7 @@ fn rows(v: &Value) -> Vec<(String, String, String, String)> {
 #[test]
 fn audit_aws_matches_the_local_audit_of_the_same_project() {
     let fake = FakeSfn::start(account);
-    let out = lambdaless()
-        .args([
-            "audit",
-            "--aws",
-            "--source",
-            "fixtures/order-service",
-            "--format",
-            "json",
-        ])
-        .args(["--endpoint-url", &fake.url])
-        .output()
-        .unwrap();
+    let out = audit_aws_json(&fake);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let remote: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}"));
@@ -314,18 +312,7 @@ fn throttled_calls_are_retried() {
         }
         account(op, body)
     });
-    let out = lambdaless()
-        .args([
-            "audit",
-            "--aws",
-            "--source",
-            "fixtures/order-service",
-            "--format",
-            "json",
-        ])
-        .args(["--endpoint-url", &fake.url])
-        .output()
-        .unwrap();
+    let out = audit_aws_json(&fake);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows(&v).len(), 5);
     assert_eq!(
@@ -352,4 +339,770 @@ fn missing_region_and_missing_credentials_are_plain_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no AWS credentials"));
+}
+
+/// A copy of fixtures/order-service to rewrite in place.
+fn order_service_copy() -> tempfile::TempDir {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let dst = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                std::fs::create_dir_all(&dst).unwrap();
+                copy(&entry.path(), &dst);
+            } else {
+                std::fs::copy(entry.path(), &dst).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/order-service"
+        )),
+        dir.path(),
+    );
+    dir
+}
+
+/// A ValidateStateMachineDefinition answer (response syntax of
+/// https://docs.aws.amazon.com/step-functions/latest/apireference/API_ValidateStateMachineDefinition.html).
+fn validation(result: &str, diagnostics: Value) -> impl Fn(&str, &Value) -> (u16, Value) {
+    let answer = json!({"result": result, "diagnostics": diagnostics, "truncated": false});
+    move |op, _| match op {
+        "ValidateStateMachineDefinition" => (200, answer.clone()),
+        _ => (400, json!({"__type": "UnknownOperationException"})),
+    }
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn validate_remote_shows_warnings_at_their_line_and_succeeds() {
+    let fake = FakeSfn::start(validation(
+        "OK",
+        json!([{"severity": "WARNING", "code": "NO_DOLLAR",
+                "message": "No .$ on a field that appears to be a JSONPath",
+                "location": "/States/NotifyWarehouse/ResultSelector"}]),
+    ));
+    let out = lambdaless()
+        .args(["rewrite", "fixtures/order-service", "--validate-remote"])
+        .args(["--endpoint-url", &fake.url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // The line is the rewritten file's: the diff on stdout shows the ResultSelector added there.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Rewritten Tasks (4)"), "{stdout}");
+    assert!(
+        stderr.contains("statemachine/order.asl.json:")
+            && stderr.contains("WARNING NO_DOLLAR: No .$ on a field")
+            && stderr.contains("(at /States/NotifyWarehouse/ResultSelector)"),
+        "{stderr}"
+    );
+    // What was sent: the rewritten definition, its type, and a request for warnings too.
+    let calls = fake.calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 1);
+    let (op, body) = &calls[0];
+    assert_eq!(op, "ValidateStateMachineDefinition");
+    assert_eq!(body["type"], "STANDARD");
+    assert_eq!(body["severity"], "WARNING");
+    let sent: Value = serde_json::from_str(body["definition"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        sent["States"]["NotifyWarehouse"]["Resource"],
+        "arn:aws:states:::sqs:sendMessage"
+    );
+    assert_eq!(
+        sent["States"]["PriceOrder"]["Resource"],
+        "arn:aws:states:::lambda:invoke"
+    );
+}
+
+#[test]
+fn validate_remote_error_fails_the_rewrite_and_writes_nothing() {
+    let dir = order_service_copy();
+    let asl = dir.path().join("statemachine/order.asl.json");
+    let before = std::fs::read_to_string(&asl).unwrap();
+    let template_before = std::fs::read_to_string(dir.path().join("template.yaml")).unwrap();
+    let fake = FakeSfn::start(validation(
+        "FAIL",
+        json!([{"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED",
+                "message": "The field \"QueueUrl\" is required",
+                "location": "/States/NotifyWarehouse/Parameters"}]),
+    ));
+    let out = lambdaless()
+        .arg("rewrite")
+        .arg(dir.path())
+        .args(["--write", "--force", "--validate-remote"])
+        .args(["--endpoint-url", &fake.url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("nothing written"), "{stderr}");
+    assert!(!stderr.contains("wrote "), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&asl).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("template.yaml")).unwrap(),
+        template_before
+    );
+    // file:line of the rewritten NotifyWarehouse's Parameters, as the rewrite would write it.
+    let planned = Command::cargo_bin("lambdaless")
+        .unwrap()
+        .arg("rewrite")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let plan: Value = serde_json::from_slice(&planned.stdout).unwrap();
+    let new_text = plan["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"].as_str().unwrap().ends_with("order.asl.json"))
+        .unwrap()["new_text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let state = line_of(&new_text, "\"NotifyWarehouse\": {");
+    let params = new_text
+        .lines()
+        .skip(state)
+        .position(|l| l.contains("\"Parameters\""))
+        .unwrap()
+        + state
+        + 1;
+    let expected = format!("order.asl.json:{params}: ERROR SCHEMA_VALIDATION_FAILED");
+    assert!(
+        stderr.contains(&expected),
+        "expected {expected:?} in {stderr}"
+    );
+
+    // Denied: exit 2, named permission, nothing written.
+    let denied = FakeSfn::start(|_, _| {
+        (
+            400,
+            json!({"__type": "AccessDeniedException", "message": "not authorized"}),
+        )
+    });
+    let out = lambdaless()
+        .arg("rewrite")
+        .arg(dir.path())
+        .args(["--write", "--force", "--validate-remote"])
+        .args(["--endpoint-url", &denied.url])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`states:ValidateStateMachineDefinition`"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&asl).unwrap(), before);
+}
+
+// ---- verify --replay-executions: histories in the shape of GetExecutionHistory
+// (https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html),
+// data fields as JSON text, each event chained to the previous one.
+
+/// Builds one linear execution history.
+struct History {
+    events: Vec<Value>,
+}
+
+impl History {
+    fn new(input: &Value) -> Self {
+        let mut h = History { events: Vec::new() };
+        h.push(
+            "ExecutionStarted",
+            "executionStartedEventDetails",
+            json!({"input": input.to_string(), "inputDetails": {"truncated": false},
+                   "roleArn": format!("arn:aws:iam::{ACCOUNT}:role/order-workflow-role")}),
+        );
+        h
+    }
+
+    fn push(&mut self, ty: &str, key: &str, details: Value) {
+        let id = self.events.len() as i64 + 1;
+        let mut e = json!({"id": id, "previousEventId": id - 1, "type": ty, "timestamp": 1.7e9 + id as f64});
+        if !key.is_empty() {
+            e[key] = details;
+        }
+        self.events.push(e);
+    }
+
+    fn state(&mut self, kind: &str, name: &str, input: &Value) {
+        self.push(
+            &format!("{kind}StateEntered"),
+            "stateEnteredEventDetails",
+            json!({"name": name, "input": input.to_string(), "inputDetails": {"truncated": false}}),
+        );
+    }
+
+    fn exit(&mut self, kind: &str, name: &str, output: &Value) {
+        self.push(
+            &format!("{kind}StateExited"),
+            "stateExitedEventDetails",
+            json!({"name": name, "output": output.to_string(), "outputDetails": {"truncated": false}}),
+        );
+    }
+
+    /// A `lambda:invoke` Task: TaskScheduled with the effective parameters, then its answer.
+    fn invoke(
+        &mut self,
+        name: &str,
+        input: &Value,
+        function: &str,
+        payload: &Value,
+        returned: &Value,
+    ) {
+        self.state("Task", name, input);
+        let lambda = json!({"resourceType": "lambda", "resource": "invoke"});
+        let mut sched = lambda.clone();
+        sched["region"] = json!("us-east-1");
+        sched["parameters"] =
+            json!(json!({"FunctionName": function_arn(function), "Payload": payload}).to_string());
+        self.push("TaskScheduled", "taskScheduledEventDetails", sched);
+        self.push("TaskStarted", "taskStartedEventDetails", lambda.clone());
+        let mut ok = lambda;
+        ok["output"] = json!(envelope(returned).to_string());
+        ok["outputDetails"] = json!({"truncated": false});
+        self.push("TaskSucceeded", "taskSucceededEventDetails", ok);
+    }
+
+    /// A Task whose Resource is the function ARN.
+    fn bare(&mut self, name: &str, input: &Value, function: &str, returned: &Value) {
+        self.state("Task", name, input);
+        self.push(
+            "LambdaFunctionScheduled",
+            "lambdaFunctionScheduledEventDetails",
+            json!({"resource": function_arn(function), "input": input.to_string(),
+                   "inputDetails": {"truncated": false}}),
+        );
+        self.push("LambdaFunctionStarted", "", Value::Null);
+        self.push(
+            "LambdaFunctionSucceeded",
+            "lambdaFunctionSucceededEventDetails",
+            json!({"output": returned.to_string(), "outputDetails": {"truncated": false}}),
+        );
+    }
+}
+
+/// Lambda's Invoke response as the optimized integration returns it.
+fn envelope(payload: &Value) -> Value {
+    json!({"ExecutedVersion": "$LATEST", "Payload": payload,
+           "SdkHttpMetadata": {"HttpHeaders": {"Content-Type": "application/json"}, "HttpStatusCode": 200},
+           "SdkResponseMetadata": {"RequestId": "5f1e8a2c-1111-4222-8333-944455556666"},
+           "StatusCode": 200})
+}
+
+fn merge(a: &Value, b: Value) -> Value {
+    let mut out = a.clone();
+    for (k, v) in b.as_object().unwrap() {
+        out[k] = v.clone();
+    }
+    out
+}
+
+/// What the deployed order workflow records for `input`; `customer_reply` is what the
+/// NotifyCustomer function returned.
+fn order_execution(input: &Value, customer_reply: Value) -> Vec<Value> {
+    let mut h = History::new(input);
+    h.state("Choice", "ValidateOrder", input);
+    h.exit("Choice", "ValidateOrder", input);
+    if input.get("orderId").is_none() {
+        h.state("Fail", "InvalidOrder", input);
+        h.push(
+            "ExecutionFailed",
+            "executionFailedEventDetails",
+            json!({"error": "InvalidOrder", "cause": "The order has no orderId"}),
+        );
+        return h.events;
+    }
+    let priced = merge(input, json!({"total": 16.1, "discount": 0}));
+    h.invoke(
+        "PriceOrder",
+        input,
+        "order-service-PriceOrderFunction-8XK2L0",
+        input,
+        &priced,
+    );
+    h.exit("Task", "PriceOrder", &priced);
+    h.invoke(
+        "SaveOrder",
+        &priced,
+        "order-service-SaveOrderFunction-Q1W2E3",
+        &priced,
+        &Value::Null,
+    );
+    h.exit("Task", "SaveOrder", &priced);
+    let queued = json!({"messageId": "7d3c0e7a-7f55-4b8e-9a9c-0a4c2a6f1b11"});
+    h.bare(
+        "NotifyWarehouse",
+        &priced,
+        "order-service-NotifyWarehouseFunc-ZZ9",
+        &queued,
+    );
+    let warehoused = merge(&priced, json!({"warehouse": queued}));
+    h.exit("Task", "NotifyWarehouse", &warehoused);
+    let to_customer = json!({"orderId": input["orderId"], "customer": input["customer"]});
+    h.invoke(
+        "NotifyCustomer",
+        &warehoused,
+        "order-service-NotifyCustomerFunction-AB1",
+        &to_customer,
+        &customer_reply,
+    );
+    let notified = merge(
+        &warehoused,
+        json!({"notification": {"messageId": customer_reply["messageId"]}}),
+    );
+    h.exit("Task", "NotifyCustomer", &notified);
+    h.bare(
+        "EmitOrderPlaced",
+        &notified,
+        "order-service-EmitEventFunction-77A",
+        &json!({"FailedEntryCount": 0, "Entries": [{"EventId": "0b7e1f4e-2c3d-4e5f-8a9b-1c2d3e4f5a6b"}]}),
+    );
+    h.exit("Task", "EmitOrderPlaced", &notified);
+    h.state("Succeed", "OrderPlaced", &notified);
+    h.exit("Succeed", "OrderPlaced", &notified);
+    h.push(
+        "ExecutionSucceeded",
+        "executionSucceededEventDetails",
+        json!({"output": notified.to_string(), "outputDetails": {"truncated": false}}),
+    );
+    h.events
+}
+
+fn fixture_json(name: &str) -> Value {
+    let path = format!(
+        "{}/fixtures/order-service/events/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn execution_arn(name: &str) -> String {
+    format!("arn:aws:states:us-east-1:{ACCOUNT}:execution:order-workflow:{name}")
+}
+
+/// Three executions, newest first: one the models predict, one whose NotifyCustomer answered
+/// with a field the handler does not return, one stopped by the Choice state.
+fn executions(op: &str, body: &Value) -> (u16, Value) {
+    let item = |name: &str, status: &str| {
+        json!({"executionArn": execution_arn(name), "stateMachineArn": machine_arn("order-workflow"),
+               "name": name, "status": status, "startDate": 1.7e9, "stopDate": 1.7e9 + 3.0})
+    };
+    let history = |name: &str| -> Vec<Value> {
+        match name {
+            "run-3" => order_execution(
+                &fixture_json("order-basic.json"),
+                json!({"messageId": "1c1a4bd5-6e34-4e8e-bb5f-5ed2b6d43a11"}),
+            ),
+            "run-2" => order_execution(
+                &fixture_json("order-gold-customer.json"),
+                json!({"messageId": "2f0c9d7e-0d3c-4b59-9d8e-0e6c4c9e2b22", "status": "sent"}),
+            ),
+            _ => order_execution(&fixture_json("order-missing-id.json"), Value::Null),
+        }
+    };
+    match op {
+        "ListExecutions" => match body.get("nextToken").and_then(Value::as_str) {
+            None => (
+                200,
+                json!({"executions": [item("run-3", "SUCCEEDED"), item("run-2", "SUCCEEDED")], "nextToken": "more"}),
+            ),
+            Some(_) => (200, json!({"executions": [item("run-1", "FAILED")]})),
+        },
+        "GetExecutionHistory" => {
+            let name = body["executionArn"]
+                .as_str()
+                .unwrap_or("")
+                .rsplit(':')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let events = history(&name);
+            // Two pages, to follow nextToken.
+            let half = events.len() / 2;
+            match body.get("nextToken").and_then(Value::as_str) {
+                None => (200, json!({"events": events[..half], "nextToken": "rest"})),
+                Some(_) => (200, json!({"events": events[half..]})),
+            }
+        }
+        _ => account(op, body),
+    }
+}
+
+fn replay_cmd(fake: &FakeSfn, n: &str) -> std::process::Output {
+    lambdaless()
+        .args([
+            "verify",
+            "fixtures/order-service",
+            "--samples",
+            "5",
+            "--no-faults",
+        ])
+        .args([
+            "--replay-executions",
+            n,
+            "--state-machine",
+            &machine_arn("order-workflow"),
+        ])
+        .args(["--endpoint-url", &fake.url, "--format", "json"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn replay_compares_recorded_lambda_answers_with_the_handler_models() {
+    let fake = FakeSfn::start(executions);
+    let out = replay_cmd(&fake, "3");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}); stderr: {stderr}"));
+    let replay = &v["replay"];
+    assert_eq!(replay["local_state_machine"], "OrderWorkflow", "{replay}");
+    let names: Vec<&str> = replay["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["run-3", "run-2", "run-1"]);
+    let task = |s: &str| {
+        replay["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["state"] == s)
+            .unwrap_or_else(|| panic!("no {s} in {replay}"))
+            .clone()
+    };
+    // Ids the services generate (SQS MessageId, EventBridge EventId) are compared by type only.
+    for s in ["SaveOrder", "NotifyWarehouse", "EmitOrderPlaced"] {
+        let t = task(s);
+        assert_eq!(
+            (t["compared"].as_u64(), t["matched"].as_u64()),
+            (Some(2), Some(2)),
+            "{t}"
+        );
+    }
+    let customer = task("NotifyCustomer");
+    assert_eq!(customer["compared"], 2);
+    assert_eq!(customer["matched"], 1);
+    let m = &customer["mismatches"][0];
+    assert_eq!(m["execution"], "run-2");
+    assert_eq!(m["request"]["Payload"]["orderId"], "ord-1002");
+    assert_eq!(m["differences"][0]["at"], "$.Payload.status");
+    assert_eq!(m["differences"][0]["recorded"], "sent");
+    // A mismatch fails verify.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // The three inputs joined the verification inputs.
+    let inputs: Vec<u64> = v["machines"][0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["inputs"].as_u64().unwrap())
+        .collect();
+    let without = lambdaless()
+        .args([
+            "verify",
+            "fixtures/order-service",
+            "--samples",
+            "5",
+            "--no-faults",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let base: Value = serde_json::from_slice(&without.stdout).unwrap();
+    let base_inputs: Vec<u64> = base["machines"][0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["inputs"].as_u64().unwrap())
+        .collect();
+    assert_eq!(inputs.len(), base_inputs.len());
+    for (a, b) in inputs.iter().zip(&base_inputs) {
+        assert_eq!(*a, b + 3, "{inputs:?} vs {base_inputs:?}");
+    }
+    // Paging: two ListExecutions pages, two history pages per execution.
+    let calls = fake.calls.lock().unwrap().clone();
+    let list: Vec<&Value> = calls
+        .iter()
+        .filter(|c| c.0 == "ListExecutions")
+        .map(|c| &c.1)
+        .collect();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["maxResults"], 3);
+    assert_eq!(
+        list[0]["stateMachineArn"],
+        machine_arn("order-workflow").as_str()
+    );
+    assert_eq!(list[1]["nextToken"], "more");
+    assert_eq!(list[1]["maxResults"], 1);
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.0 == "GetExecutionHistory")
+            .count(),
+        6
+    );
+}
+
+#[test]
+fn replay_text_names_the_task_and_the_difference() {
+    let fake = FakeSfn::start(executions);
+    let out = lambdaless()
+        .args([
+            "verify",
+            "fixtures/order-service",
+            "--samples",
+            "5",
+            "--no-faults",
+        ])
+        .args([
+            "--replay-executions",
+            "2",
+            "--state-machine",
+            &machine_arn("order-workflow"),
+        ])
+        .args(["--endpoint-url", &fake.url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("NotifyCustomer (NotifyCustomerFunction): MISMATCH: 1/2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("$.Payload.status: recorded \"sent\", model predicts \"(absent)\""),
+        "{text}"
+    );
+    // N limits the executions read: one page of two.
+    assert_eq!(
+        fake.operations()
+            .iter()
+            .filter(|o| *o == "ListExecutions")
+            .count(),
+        1
+    );
+}
+
+// ---- verify --remote: TestState (request and response syntax of
+// https://docs.aws.amazon.com/step-functions/latest/apireference/API_TestState.html).
+
+/// Step Functions' answer for the rewritten NotifyWarehouse state (an `sqs:sendMessage` Task with
+/// `ResultSelector {"messageId.$": "$.MessageId"}` and `ResultPath "$.warehouse"`), worked out by
+/// hand from the request: the mocked SendMessage result goes through ResultSelector and ResultPath.
+fn notify_warehouse_test_state(body: &Value) -> (u16, Value) {
+    let definition: Value = serde_json::from_str(body["definition"].as_str().unwrap()).unwrap();
+    let state = &definition["States"][body["stateName"].as_str().unwrap()];
+    if body["stateName"] != "NotifyWarehouse" {
+        return (
+            400,
+            json!({"__type": "ValidationException", "message": "this fake only knows NotifyWarehouse"}),
+        );
+    }
+    let input_text = body["input"].as_str().unwrap();
+    let input: Value = serde_json::from_str(input_text).unwrap();
+    let result: Value = serde_json::from_str(body["mock"]["result"].as_str().unwrap()).unwrap();
+    let selected = json!({"messageId": result["MessageId"]});
+    let output = merge(&input, json!({"warehouse": selected}));
+    let parameters =
+        json!({"QueueUrl": state["Parameters"]["QueueUrl"], "MessageBody": input_text});
+    (
+        200,
+        json!({"status": "SUCCEEDED", "output": output.to_string(), "nextState": state["Next"],
+               "inspectionData": {"input": input_text, "afterInputPath": input_text,
+                                  "afterParameters": parameters.to_string(),
+                                  "result": body["mock"]["result"],
+                                  "afterResultSelector": selected.to_string(),
+                                  "afterResultPath": output.to_string()}}),
+    )
+}
+
+fn remote_cmd(fake: &FakeSfn) -> std::process::Output {
+    lambdaless()
+        .args([
+            "verify",
+            "fixtures/order-service",
+            "--only",
+            "NotifyWarehouse",
+        ])
+        .args(["--samples", "5", "--no-faults", "--remote"])
+        .args(["--endpoint-url", &fake.url])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn remote_test_state_agrees_with_the_local_interpreter() {
+    let fake = FakeSfn::start(|op, body| match op {
+        "TestState" => notify_warehouse_test_state(body),
+        _ => (400, json!({"__type": "UnknownOperationException"})),
+    });
+    let out = remote_cmd(&fake);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("3/3 case(s) agree with the local interpreter"),
+        "{text}{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}{stderr}");
+    // One call per sample input reaching the state (order-missing-id stops at the Choice),
+    // each mocked at DEBUG level, without a role.
+    let calls = fake.calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 3);
+    for (op, body) in &calls {
+        assert_eq!(op, "TestState");
+        assert_eq!(body["stateName"], "NotifyWarehouse");
+        assert_eq!(body["inspectionLevel"], "DEBUG");
+        assert!(body.get("roleArn").is_none(), "{body}");
+        let mock: Value = serde_json::from_str(body["mock"]["result"].as_str().unwrap()).unwrap();
+        assert!(mock["MessageId"].is_string(), "{body}");
+        let def: Value = serde_json::from_str(body["definition"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            def["States"]["NotifyWarehouse"]["Resource"],
+            "arn:aws:states:::sqs:sendMessage"
+        );
+    }
+}
+
+#[test]
+fn remote_test_state_differences_fail_verify() {
+    // This Step Functions ignores ResultPath: the output is the selected result alone.
+    let fake = FakeSfn::start(|op, body| {
+        let (status, mut answer) = notify_warehouse_test_state(body);
+        if op == "TestState" && status == 200 {
+            let result: Value =
+                serde_json::from_str(body["mock"]["result"].as_str().unwrap()).unwrap();
+            answer["output"] = json!(json!({"messageId": result["MessageId"]}).to_string());
+        }
+        (status, answer)
+    });
+    let out = remote_cmd(&fake);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("0/3 case(s) agree"), "{text}");
+    assert!(
+        text.contains("OrderWorkflow / NotifyWarehouse on sample order-basic.json: differs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("output.orderId: Step Functions \"(absent)\", lambdaless \"ord-1001\""),
+        "{text}"
+    );
+}
+
+// ---- read-only guarantee
+
+/// An account that answers every operation the commands use.
+fn whole_account(op: &str, body: &Value) -> (u16, Value) {
+    match op {
+        "ValidateStateMachineDefinition" => (200, json!({"result": "OK", "diagnostics": []})),
+        "TestState" => notify_warehouse_test_state(body),
+        _ => executions(op, body),
+    }
+}
+
+#[test]
+fn every_command_only_reads_validates_or_tests_with_mocks() {
+    let fake = FakeSfn::start(whole_account);
+    let dir = order_service_copy();
+    let runs: Vec<Vec<String>> = vec![
+        vec!["audit", "--aws", "--source", "fixtures/order-service"],
+        vec!["rewrite", "fixtures/order-service", "--validate-remote"],
+        vec![
+            "verify",
+            "fixtures/order-service",
+            "--samples",
+            "2",
+            "--no-faults",
+            "--remote",
+            "--replay-executions",
+            "3",
+            "--state-machine",
+        ],
+    ]
+    .into_iter()
+    .map(|v| v.into_iter().map(String::from).collect())
+    .collect();
+    for mut args in runs {
+        if args.last().map(String::as_str) == Some("--state-machine") {
+            args.push(machine_arn("order-workflow"));
+        }
+        let out = lambdaless()
+            .args(&args)
+            .args(["--endpoint-url", &fake.url])
+            .output()
+            .unwrap();
+        assert_ne!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // --write with validation: the files change, the account does not.
+    let out = lambdaless()
+        .arg("rewrite")
+        .arg(dir.path())
+        .args([
+            "--write",
+            "--force",
+            "--validate-remote",
+            "--endpoint-url",
+            &fake.url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let calls = fake.calls.lock().unwrap().clone();
+    let read_only = |op: &str| {
+        ["List", "Describe", "Get"]
+            .iter()
+            .any(|p| op.starts_with(p))
+            || op == "ValidateStateMachineDefinition"
+            || op == "TestState"
+    };
+    for (op, _) in &calls {
+        assert!(read_only(op), "{op} is not read-only");
+    }
+    let mut seen: Vec<&str> = calls.iter().map(|c| c.0.as_str()).collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(
+        seen,
+        [
+            "DescribeStateMachine",
+            "GetExecutionHistory",
+            "ListExecutions",
+            "ListStateMachines",
+            "TestState",
+            "ValidateStateMachineDefinition"
+        ]
+    );
+    // TestState never runs a real integration: every request carries a mock and no role.
+    for (op, body) in &calls {
+        if op == "TestState" {
+            assert!(
+                body["mock"].is_object() && body.get("roleArn").is_none(),
+                "{body}"
+            );
+        }
+    }
 }

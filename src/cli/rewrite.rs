@@ -20,7 +20,8 @@ pub enum Format {
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Exit codes: 0 done; 1 --write withheld Tasks that verify has not proven (use --force); \
-2 bad input (malformed template or definition, missing handler file, unparsable handler source)."
+1 --validate-remote: Step Functions reported an ERROR diagnostic for a rewritten definition (nothing is written); \
+2 bad input (malformed template or definition, missing handler file, unparsable handler source), AWS access errors."
 )]
 pub struct Args {
     /// Project directory (or one template / ASL file).
@@ -40,6 +41,12 @@ pub struct Args {
     /// Never rewrite the Tasks that call this function (logical id or FunctionName; repeatable).
     #[arg(long, value_name = "FUNCTION")]
     pub exclude: Vec<String>,
+    /// Check each rewritten definition with Step Functions' ValidateStateMachineDefinition
+    /// (read-only); an ERROR diagnostic fails the rewrite and nothing is written.
+    #[arg(long)]
+    pub validate_remote: bool,
+    #[command(flatten)]
+    pub connection: crate::cloud::client::Connection,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -93,6 +100,16 @@ fn execute(
         Format::Patch => planned.plan.edits.iter().map(|e| e.diff.as_str()).collect(),
         Format::Diff => render_text(&planned.project, &planned.plan),
     };
+    if args.validate_remote {
+        if let Some(stop) = crate::cloud::validate::gate(
+            &args.connection,
+            &planned.project,
+            &planned.plan,
+            args.write,
+        ) {
+            return Ok((out, stop));
+        }
+    }
     if args.write {
         match rewrite::apply::write_all(&planned.plan.edits) {
             Ok(written) => {
@@ -258,6 +275,8 @@ mod tests {
             format,
             only: vec![],
             exclude: vec![],
+            validate_remote: false,
+            connection: Default::default(),
         }
     }
 

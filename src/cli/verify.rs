@@ -16,7 +16,9 @@ pub enum Format {
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Exit codes: 0 every rewritten Task proven equivalent; 1 a Task is not equivalent or could not be \
-proven; 2 bad input (malformed template, definition or input file, missing or unparsable handler)."
+proven, a replayed Lambda answer differs from the handler model's (--replay-executions), or TestState differs \
+from the local interpreter (--remote); 2 bad input (malformed template, definition or input file, missing or \
+unparsable handler), AWS access errors."
 )]
 pub struct Args {
     /// Project directory (or one template / ASL file).
@@ -46,6 +48,8 @@ pub struct Args {
     /// in both versions (repeatable).
     #[arg(long, value_name = "STATE=JSON")]
     pub mock: Vec<String>,
+    #[command(flatten)]
+    pub cloud: crate::cloud::remote_verify::RemoteArgs,
 }
 
 fn parse_mock(spec: &str) -> Result<(String, LambdaMock), String> {
@@ -102,15 +106,31 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         return Ok(exit::INPUT);
     }
     verify::add_unrewritten_models(&planned.project, &planned.plan, &planned.models, &mut opts);
+    let remote = match crate::cloud::remote_verify::prepare(
+        &args.cloud,
+        &planned.project,
+        &planned.plan,
+        &mut opts,
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::INPUT);
+        }
+    };
     let report = match verify::prove(&planned.project, &planned.plan, &opts) {
         Ok(r) => r,
         Err(e) => return input_error(e),
     };
     match args.format {
-        Format::Text => print!("{}", verify::report::text(&report)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Text => print!("{}{}", verify::report::text(&report), remote.text()),
+        Format::Json => {
+            let mut json = serde_json::to_value(&report)?;
+            remote.add_to_json(&mut json);
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
     }
-    Ok(if report.equivalent {
+    Ok(if report.equivalent && !remote.failed() {
         exit::OK
     } else {
         exit::FINDINGS

@@ -153,6 +153,9 @@ fn physical_name(id: &str, resource: Option<&Resource>, property: &str) -> Strin
 /// its TableName, of a queue its URL, of a topic its ARN, of a bus its Name; `GetAtt X.Arn` the ARN.
 pub fn concrete_value(reference: &CfnRef, project: &Project) -> Option<String> {
     let (r, a) = (PLACEHOLDER_REGION, PLACEHOLDER_ACCOUNT);
+    if let Some(v) = super::refer::terraform_value(reference, project) {
+        return Some(v);
+    }
     // Discovery already rendered what Ref and Arn stand for; use its placeholders so that the
     // rewritten definition names the same resources as the rest of the project.
     match reference {
@@ -242,7 +245,7 @@ pub fn arn_reference(logical_id: &str, project: &Project) -> Option<CfnRef> {
         | "AWS::Events::EventBus"
         | "AWS::S3::Bucket" => Some(CfnRef::GetAtt(logical_id.to_string(), "Arn".into())),
         "AWS::SNS::Topic" => Some(CfnRef::Ref(logical_id.to_string())),
-        _ => None,
+        _ => super::refer::terraform_arn(logical_id, project),
     }
 }
 

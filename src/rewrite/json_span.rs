@@ -204,6 +204,11 @@ pub fn members(text: &str, span: Span) -> Result<Vec<Member>, ScanError> {
     scanner_at(text, span.start).object_members()
 }
 
+/// The element spans of the array whose text starts at `span.start`.
+pub fn items(text: &str, span: Span) -> Result<Vec<Span>, ScanError> {
+    scanner_at(text, span.start).array_items()
+}
+
 /// The span of the whole document's root value.
 pub fn root(text: &str) -> Result<Span, ScanError> {
     let mut s = scanner_at(text, 0);

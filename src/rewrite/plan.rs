@@ -3,13 +3,10 @@
 //! changes and the functions left unused.
 
 use super::bindings::{self, CfnRef};
-use super::edits::{self, StateReplacement, TemplateChanges};
 use super::synth::{self, SynthInputs, Target};
-use super::{
-    diff, iam, yaml_state, FileEdit, RewritePlan, RewrittenTask, SkippedTask, TemplateIam,
-};
+use super::{added_states, files, iam, RewritePlan, RewrittenTask, SkippedTask};
 use crate::analysis::model::HandlerModel;
-use crate::discover::model::{DefinitionOrigin, Project};
+use crate::discover::model::Project;
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -127,6 +124,8 @@ pub fn plan(
                     rewritten: s.rewritten,
                     model: model.clone(),
                     notes: s.notes,
+                    added_states: s.added_states,
+                    entry: s.entry,
                 });
             }
             Err(reason) => out.skipped.push(skip(reason)),
@@ -158,6 +157,29 @@ pub fn plan(
     out.iam_add = iam::add_statements(&all_targets);
     out.iam_remove = iam::remove_statements(project, &unused);
 
+    // A rewritten Task that transitions into another one that gained an entry state now goes there.
+    for changes in machines.values() {
+        for &ti in &changes.tasks {
+            let Some(entry) = out.tasks[ti].entry.clone() else {
+                continue;
+            };
+            let Some((from_scope, _, target)) = added_states::scope(&out.tasks[ti].pointer) else {
+                continue;
+            };
+            for &ui in &changes.tasks {
+                let same_scope = added_states::scope(&out.tasks[ui].pointer)
+                    .is_some_and(|(scope, _, _)| scope == from_scope);
+                if ui == ti || !same_scope {
+                    continue;
+                }
+                if let Some(new) = added_states::redirect(&out.tasks[ui].rewritten, &target, &entry)
+                {
+                    out.tasks[ui].rewritten = new;
+                }
+            }
+        }
+    }
+
     // Rewritten definitions with substitutions applied (what verify runs).
     for (&smi, changes) in &machines {
         let sm = &project.state_machines[smi];
@@ -174,238 +196,24 @@ pub fn plan(
                 *slot = resolved;
             }
         }
+        for &ti in &changes.tasks {
+            added_states::apply(&mut definition, &out.tasks[ti], None);
+        }
         out.definitions.push((smi, definition));
     }
 
     // File edits.
-    let mut files: IndexMap<PathBuf, (String, String)> = IndexMap::new();
-    for (&smi, changes) in &machines {
-        let sm = &project.state_machines[smi];
-        let states: Vec<StateReplacement> = changes
-            .tasks
-            .iter()
-            .map(|&ti| StateReplacement {
-                pointer: &out.tasks[ti].pointer,
-                original: &out.tasks[ti].original,
-                rewritten: &out.tasks[ti].rewritten,
-            })
-            .collect();
-        // Where the states' text lives: a file, and the YAML path to the definition inside it
-        // (empty for a standalone definition file).
-        let (definition_file, yaml_prefix, template): (Option<PathBuf>, Vec<String>, _) = match &sm
-            .origin
-        {
-            DefinitionOrigin::AslFile { path } => (Some(path.clone()), vec![], None),
-            DefinitionOrigin::SamDefinitionUri {
-                template,
-                resource,
-                path,
-            } => (
-                Some(path.clone()),
-                vec![],
-                Some((template.clone(), resource.clone())),
-            ),
-            DefinitionOrigin::TemplateInline { template, resource } => (
-                Some(template.clone()),
-                ["Resources", resource.as_str(), "Properties", "Definition"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                Some((template.clone(), resource.clone())),
-            ),
-            DefinitionOrigin::Serverless { path, name } => {
-                out.warnings.push(format!(
-                        "{}: serverless-step-functions derives the state machine's IAM role from the definition when no `role` is set; otherwise add the IAM statements above to it",
-                        sm.name
-                    ));
-                (
-                    Some(path.clone()),
-                    [
-                        "stepFunctions",
-                        "stateMachines",
-                        name.as_str(),
-                        "definition",
-                    ]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                    None,
-                )
-            }
-            other => {
-                out.warnings.push(format!(
-                        "{}: definitions kept in {} are not edited yet; apply the rewritten states by hand",
-                        sm.name,
-                        origin_kind(other)
-                    ));
-                (None, vec![], None)
-            }
-        };
-        if let Some(path) = definition_file {
-            let abs = resolve_path(&project.root, &path);
-            let result = current_text(&mut files, &abs).and_then(|text| {
-                if text.trim_start().starts_with('{') {
-                    if !yaml_prefix.is_empty() {
-                        return Err(
-                            "definitions inside JSON templates (DefinitionString) are not edited yet"
-                                .to_string(),
-                        );
-                    }
-                    return edits::edit_json_definition(&text, &states);
-                }
-                let mut text = text;
-                for s in &states {
-                    let mut path = yaml_prefix.clone();
-                    path.extend(
-                        s.pointer
-                            .trim_start_matches('/')
-                            .split('/')
-                            .map(|t| t.replace("~1", "/").replace("~0", "~")),
-                    );
-                    text = yaml_state::replace_state(&text, &path, s.original, s.rewritten)
-                        .map_err(|e| format!("{}: {e}", s.pointer))?;
-                }
-                Ok(text)
-            });
-            match result {
-                Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
-                Err(e) => out
-                    .warnings
-                    .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
-            }
-        }
-        if let Some((template, resource)) = template {
-            let abs = resolve_path(&project.root, &template);
-            let (add_policies, retired, removed_subs, sam) =
-                template_iam(project, smi, sm, changes, &unused, &out.tasks);
-            let changes_t = TemplateChanges {
-                resource: &resource,
-                add_substitutions: &changes.added,
-                remove_substitutions: &removed_subs,
-                add_policies: &add_policies,
-                retired_functions: &retired,
-            };
-            let result = current_text(&mut files, &abs).and_then(|text| {
-                if text.trim_start().starts_with('{') {
-                    return Err("JSON templates are not edited yet".to_string());
-                }
-                edits::edit_yaml_template(&text, &changes_t)
-            });
-            match result {
-                Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
-                Err(e) => out
-                    .warnings
-                    .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
-            }
-            if let Some(s) = sam {
-                out.iam_template.push(s);
-            }
-        }
-    }
-    for (path, (old, new)) in files {
-        if old == new {
-            continue;
-        }
-        let rel = display(&project.root, &path);
-        let diff = diff::unified(&rel, &old, &new);
-        out.edits.push(FileEdit {
-            path,
-            new_text: new,
-            diff,
-        });
-    }
-    out
-}
-
-/// SAM Policies items to add, functions whose LambdaInvokePolicy goes, substitutions no longer
-/// used, and the summary for the report.
-fn template_iam(
-    project: &Project,
-    smi: usize,
-    sm: &crate::discover::model::StateMachine,
-    changes: &MachineChanges,
-    unused: &[usize],
-    tasks: &[RewrittenTask],
-) -> (
-    Vec<Vec<String>>,
-    Vec<String>,
-    Vec<String>,
-    Option<TemplateIam>,
-) {
-    let mut add: Vec<Vec<String>> = Vec::new();
-    let mut notes = Vec::new();
-    for t in &changes.targets {
-        let item = match iam::sam_policy(t) {
-            Some((lines, extra)) => {
-                if let Some(e) = extra {
-                    notes.push(e);
-                }
-                Some(lines)
-            }
-            None => iam::sam_inline_statement(t),
-        };
-        if let Some(item) = item {
-            if !add.contains(&item) {
-                add.push(item);
-            }
-        }
-    }
-    let retired: Vec<String> = changes
-        .tasks
+    let machine_edits: Vec<files::MachineEdit> = machines
         .iter()
-        .map(|&ti| tasks[ti].function)
-        .filter(|f| unused.contains(f))
-        .map(|f| project.functions[f].id.clone())
-        .collect();
-    // A function's `${XFunctionArn}` substitution goes with it when nothing mentions it any more.
-    let rewritten_text: String = {
-        let mut def = sm.raw_definition.clone();
-        for &ti in &changes.tasks {
-            if let Some(slot) = def.pointer_mut(&tasks[ti].pointer) {
-                *slot = tasks[ti].rewritten.clone();
-            }
-        }
-        def.to_string()
-    };
-    let removed_subs: Vec<String> = sm
-        .substitutions
-        .iter()
-        .filter(|(name, v)| {
-            CfnRef::parse(v)
-                .logical_id()
-                .is_some_and(|id| retired.iter().any(|r| r == id))
-                && !rewritten_text.contains(&format!("${{{name}}}"))
+        .map(|(&smi, c)| files::MachineEdit {
+            state_machine: smi,
+            tasks: &c.tasks,
+            added: &c.added,
+            targets: &c.targets,
         })
-        .map(|(name, _)| name.clone())
         .collect();
-    if sm.policies.is_none() {
-        return (vec![], vec![], removed_subs, None);
-    }
-    let summary = TemplateIam {
-        state_machine: smi,
-        location: format!("SAM Policies of {}", sm.name),
-        add: add
-            .iter()
-            .map(|lines| format!("- {}", lines.join(" ")))
-            .chain(notes.into_iter().map(|n| format!("# {n}")))
-            .collect(),
-        remove: retired
-            .iter()
-            .map(|f| format!("- LambdaInvokePolicy: FunctionName: !Ref {f}"))
-            .collect(),
-    };
-    (add, retired, removed_subs, Some(summary))
-}
-
-fn origin_kind(origin: &DefinitionOrigin) -> &'static str {
-    match origin {
-        DefinitionOrigin::AslFile { .. } => "ASL files",
-        DefinitionOrigin::SamDefinitionUri { .. } => "SAM DefinitionUri",
-        DefinitionOrigin::TemplateInline { .. } => "inline template definitions",
-        DefinitionOrigin::Serverless { .. } => "serverless.yml",
-        DefinitionOrigin::Terraform { .. } => "Terraform",
-        DefinitionOrigin::CdkOut { .. } => "cdk.out (use the CDK construct instead)",
-    }
+    files::edit_files(project, &machine_edits, &unused, &mut out);
+    out
 }
 
 /// Replaces `${Name}` in strings with the concrete value the substitution stands for.
@@ -465,18 +273,6 @@ fn load_samples(project: &Project, warnings: &mut Vec<String>) -> Vec<Value> {
             }
         })
         .collect()
-}
-
-fn current_text(
-    files: &mut IndexMap<PathBuf, (String, String)>,
-    path: &Path,
-) -> Result<String, String> {
-    if let Some((_, cur)) = files.get(path) {
-        return Ok(cur.clone());
-    }
-    let text = crate::error::InputError::read_text(path).map_err(|e| e.message)?;
-    files.insert(path.to_path_buf(), (text.clone(), text.clone()));
-    Ok(text)
 }
 
 /// A path from discovery, made usable: absolute paths and paths already under the root as they

@@ -7,8 +7,9 @@ use super::errors;
 use super::expr::{ExprCtx, ResultAccess};
 use super::integrations::{self, Integration};
 use super::results::{self, Field};
+use super::validation;
 use crate::analysis::model::{HandlerModel, ObjectEntry, SdkFlavor, ValueExpr};
-use crate::discover::model::{DefinitionOrigin, InvocationStyle, Project, TaskLink};
+use crate::discover::model::{InvocationStyle, Project, TaskLink};
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
 
@@ -23,6 +24,9 @@ pub struct Synthesized {
     pub targets: Vec<Target>,
     /// New DefinitionSubstitutions entries the state needs (name → reference).
     pub substitutions: Vec<(String, CfnRef)>,
+    /// States added next to the Task, and the one transitions into the Task now go to.
+    pub added_states: Vec<(String, Value)>,
+    pub entry: Option<String>,
 }
 
 /// A resource the new Task calls, for IAM.
@@ -90,26 +94,42 @@ pub fn synthesize(
             model.calls.len()
         ));
     };
-    let deliberate = errors::deliberate_throws(model);
-    if !deliberate.is_empty() {
-        return Err(format!(
-            "the handler throws {} on purpose; turning validation into Choice/Fail states is not built yet",
-            deliberate.join(", ")
-        ));
-    }
-
     let event = event_view(state, link.style)?;
     let mut notes = Vec::new();
 
-    // Environment variables → how the new definition writes them.
-    // How the definition can refer to a template resource: DefinitionSubstitutions (SAM and
-    // CloudFormation), CloudFormation intrinsics inside the definition (serverless-step-functions
-    // resolves Ref/Fn::GetAtt there), or not at all (standalone ASL, Terraform, CDK output).
-    let templated = matches!(
-        sm.origin,
-        DefinitionOrigin::SamDefinitionUri { .. } | DefinitionOrigin::TemplateInline { .. }
-    );
-    let intrinsics = matches!(sm.origin, DefinitionOrigin::Serverless { .. });
+    // Validation throws become a Choice in front of the Task.
+    let deliberate: Vec<&crate::analysis::model::Throw> = model
+        .throws
+        .iter()
+        .filter(|t| errors::deliberate_throws(model).contains(&t.error))
+        .collect();
+    let validation = if deliberate.is_empty() {
+        None
+    } else {
+        let taken: Vec<String> = link
+            .pointer
+            .rsplit_once('/')
+            .and_then(|(states, _)| sm.raw_definition.pointer(states))
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        let v = validation::states_for(
+            &link.state,
+            state,
+            &event,
+            &deliberate,
+            model.language,
+            &taken,
+        )
+        .map_err(|e| format!("the handler throws on purpose: {e}"))?;
+        notes.extend(v.notes.iter().cloned());
+        Some(v)
+    };
+
+    // Environment variables → how the new definition writes them, in the vocabulary of the file
+    // that holds it (DefinitionSubstitutions, Fn::Sub variables, intrinsics, Terraform expressions
+    // or templatefile variables; literals only in a standalone ASL file).
+    let style = super::refer::style(sm);
     let mut env = IndexMap::new();
     let mut env_refs: IndexMap<String, CfnRef> = IndexMap::new();
     let mut substitutions: Vec<(String, CfnRef)> = Vec::new();
@@ -122,7 +142,7 @@ pub fn synthesize(
             .get(&name)
             .or_else(|| function.environment.get(&name));
         let reference = match source {
-            Some(v) => CfnRef::parse(v),
+            Some(v) => super::refer::normalize(CfnRef::parse(v), project),
             None => match find_env_value(&call.params, &name) {
                 Some(v) => CfnRef::Literal(v),
                 None => {
@@ -132,27 +152,22 @@ pub fn synthesize(
                 }
             },
         };
-        let asl = match &reference {
-            CfnRef::Literal(s) if !s.contains("${") => Asl::Literal(Value::String(s.clone())),
-            CfnRef::Ref(_) | CfnRef::GetAtt(_, _) if intrinsics => {
-                Asl::Literal(reference.to_json())
-            }
-            CfnRef::Ref(_) | CfnRef::GetAtt(_, _) if templated => {
-                let sub =
-                    bindings::substitution_name(&reference, project, inputs.existing, &added_here);
-                if !inputs.existing.contains_key(&sub) && !added_here.contains_key(&sub) {
-                    added_here.insert(sub.clone(), reference.to_json());
-                    substitutions.push((sub.clone(), reference.clone()));
+        let asl =
+            match super::refer::write(style, &reference, project, inputs.existing, &added_here) {
+                Some((value, new_sub)) => {
+                    if let Some((sub, r)) = new_sub {
+                        added_here.insert(sub.clone(), r.to_json());
+                        substitutions.push((sub, r));
+                    }
+                    Asl::Literal(value)
                 }
-                Asl::Literal(Value::String(format!("${{{sub}}}")))
-            }
-            _ => {
-                return Err(format!(
+                None => {
+                    return Err(format!(
                     "environment variable {name} is {}, which this definition file cannot refer to",
                     reference.to_json()
                 ))
-            }
-        };
+                }
+            };
         env.insert(name.clone(), asl);
         env_refs.insert(name, reference);
     }
@@ -171,7 +186,23 @@ pub fn synthesize(
         }
     }
     let names: Vec<String> = top.iter().map(|(k, _)| k.clone()).collect();
-    let integ = integrations::for_call(call, &names)?;
+    let mut integ = integrations::for_call(call, &names)?;
+    if integ.resource.ends_with(":::events:putEvents")
+        && !is_discarded(state)
+        && reads_failed_entries(model)
+    {
+        if let Some(i) = integrations::aws_sdk_for_call(call) {
+            notes.push(format!(
+                "the handler reads FailedEntryCount/Entries, which {} turns into an EventBridge.FailedEntry failure (aws-facts §8.4); {} returns them as the SDK did",
+                integ.resource, i.resource
+            ));
+            integ = i;
+        }
+    }
+    // Only what the handler's SDK retried on its own gets a Retry.
+    integ
+        .transient_errors
+        .retain(|name| errors::sdk_retried(call.flavor, name));
     if let Some(why) = &integ.fallback_reason {
         notes.push(why.clone());
     }
@@ -400,7 +431,31 @@ pub fn synthesize(
         integration: integ,
         targets,
         substitutions,
+        added_states: validation
+            .as_ref()
+            .map(|v| v.states.clone())
+            .unwrap_or_default(),
+        entry: validation.map(|v| v.entry),
     })
+}
+
+/// Does the handler's return value read PutEvents' failure report (or the whole response)?
+fn reads_failed_entries(model: &HandlerModel) -> bool {
+    let mut found = false;
+    if let Some(r) = &model.returns {
+        walk(r, &mut |e| {
+            if let ValueExpr::SdkResult { path, .. } = e {
+                found |= match path.first() {
+                    None => true,
+                    Some(crate::analysis::model::PathSeg::Field(f)) => {
+                        f == "FailedEntryCount" || f == "Entries"
+                    }
+                    _ => false,
+                };
+            }
+        });
+    }
+    found
 }
 
 /// Keeps an added `Retry` before `Catch`/`Next`, but never before an existing `Retry`.

@@ -36,6 +36,16 @@ impl YamlDoc {
         self.lines.concat()
     }
 
+    /// Line `i` with its terminator.
+    pub fn line(&self, i: usize) -> &str {
+        &self.lines[i]
+    }
+
+    /// Replaces lines `[start, end)` (each new line with its terminator).
+    pub fn replace_lines(&mut self, start: usize, end: usize, new: Vec<String>) {
+        self.lines.splice(start..end, new);
+    }
+
     fn newline(&self) -> &'static str {
         if self.lines.first().is_some_and(|l| l.ends_with("\r\n")) {
             "\r\n"

@@ -27,21 +27,7 @@ mod tests {
     use serde_json::json;
 
     fn call(state: &str) -> TaskCall {
-        TaskCall {
-            state_name: state.into(),
-            resource: "arn:aws:states:::lambda:invoke".into(),
-            parameters: json!({}),
-            task_token: None,
-            attempt: 0,
-            execution_arn: String::new(),
-            state_machine_arn: String::new(),
-            region: String::new(),
-            account_id: String::new(),
-            now_ms: 0,
-            timeout_seconds: None,
-            heartbeat_seconds: None,
-            credentials: None,
-        }
+        TaskCall::for_test(state, "arn:aws:states:::lambda:invoke", json!({}))
     }
 
     #[test]

@@ -58,6 +58,29 @@ pub struct TaskCall {
     pub credentials: Option<Value>,
 }
 
+#[cfg(test)]
+impl TaskCall {
+    /// The first attempt of `state` calling `resource` in an execution of
+    /// `arn:aws:states:us-east-1:111111111111:stateMachine:sm` (unit tests).
+    pub(crate) fn for_test(state: &str, resource: &str, parameters: Value) -> Self {
+        TaskCall {
+            state_name: state.into(),
+            resource: resource.into(),
+            parameters,
+            task_token: None,
+            attempt: 0,
+            execution_arn: "arn:aws:states:us-east-1:111111111111:execution:sm:run".into(),
+            state_machine_arn: "arn:aws:states:us-east-1:111111111111:stateMachine:sm".into(),
+            region: "us-east-1".into(),
+            account_id: "111111111111".into(),
+            now_ms: 1_735_689_600_000,
+            timeout_seconds: None,
+            heartbeat_seconds: None,
+            credentials: None,
+        }
+    }
+}
+
 /// What the service did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskOutcome {

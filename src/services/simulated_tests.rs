@@ -7,21 +7,7 @@ use super::{ServiceBackend, TaskCall, TaskOutcome, TaskResponse};
 use serde_json::{json, Value};
 
 fn call(resource: &str, params: Value) -> TaskCall {
-    TaskCall {
-        state_name: "S".into(),
-        resource: resource.into(),
-        parameters: params,
-        task_token: None,
-        attempt: 0,
-        execution_arn: "arn:aws:states:us-east-1:111111111111:execution:sm:run".into(),
-        state_machine_arn: "arn:aws:states:us-east-1:111111111111:stateMachine:sm".into(),
-        region: "us-east-1".into(),
-        account_id: "111111111111".into(),
-        now_ms: 1_735_689_600_000,
-        timeout_seconds: None,
-        heartbeat_seconds: None,
-        credentials: None,
-    }
+    TaskCall::for_test("S", resource, params)
 }
 
 fn services() -> SimulatedServices {

@@ -40,6 +40,9 @@ pub struct VerifyOptions {
     pub samples: usize,
     /// Extra input files (`--inputs DIR`), in addition to the project's sample inputs.
     pub input_files: Vec<PathBuf>,
+    /// Inputs for one state machine only (index into `Project::state_machines`), such as the
+    /// inputs of its recorded executions (`--replay-executions`).
+    pub machine_inputs: Vec<(usize, Input)>,
     /// Inject the service faults of each rewritten Task.
     pub faults: bool,
     /// Count differences on inputs outside the samples' types as counterexamples too.
@@ -60,6 +63,7 @@ impl Default for VerifyOptions {
             seed: 1,
             samples: 200,
             input_files: Vec::new(),
+            machine_inputs: Vec::new(),
             faults: true,
             strict_types: false,
             context: ExecutionContext::default(),
@@ -262,7 +266,7 @@ pub fn add_unrewritten_models(
 }
 
 /// A named input file, read and parsed.
-fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, InputError> {
+pub fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, InputError> {
     let mut out = Vec::new();
     for f in files {
         let value = InputError::read_json(f)?;
@@ -337,7 +341,7 @@ pub fn prove(
             &rewritten_def,
             &tasks,
             &names,
-            &samples,
+            &with_machine_inputs(&samples, opts, sm_index),
             opts,
         ));
     }
@@ -349,6 +353,18 @@ pub fn prove(
     };
     report.equivalent = report.equivalent();
     Ok(report)
+}
+
+/// The shared samples plus the inputs given for state machine `index` alone.
+fn with_machine_inputs(samples: &[Input], opts: &VerifyOptions, index: usize) -> Vec<Input> {
+    let mut all = samples.to_vec();
+    all.extend(
+        opts.machine_inputs
+            .iter()
+            .filter(|(i, _)| *i == index)
+            .map(|(_, input)| input.clone()),
+    );
+    all
 }
 
 /// The original definition with the given Tasks replaced by their rewritten states (and the
@@ -365,6 +381,9 @@ pub fn apply_tasks(original: &Value, tasks: &[&RewrittenTask], full: Option<&Val
         if let Some(slot) = def.pointer_mut(&t.pointer) {
             *slot = state;
         }
+        // The states the rewrite added next to the Task (validation Choice/Fail), and the
+        // transitions into the Task moved to its new entry state.
+        crate::rewrite::added_states::apply(&mut def, t, full);
     }
     if let (Some(full), Some(states)) = (
         full.and_then(|f| f.get("States"))
@@ -419,6 +438,21 @@ struct Pair<'a> {
     models: HashMap<String, (&'a HandlerModel, bool)>,
     context: &'a ExecutionContext,
     mocks: &'a HashMap<String, LambdaMock>,
+    /// States a rewrite added (validation Choice/Fail) → the Task they belong to: the rewritten
+    /// run's path counts them as that Task.
+    added: HashMap<String, String>,
+}
+
+/// Added state → its Task, for every rewritten Task.
+fn added_states_of(tasks: &[&RewrittenTask]) -> HashMap<String, String> {
+    tasks
+        .iter()
+        .flat_map(|t| {
+            t.added_states
+                .iter()
+                .map(|(n, _)| (n.clone(), t.state.clone()))
+        })
+        .collect()
 }
 
 impl Pair<'_> {
@@ -432,7 +466,7 @@ impl Pair<'_> {
             self.context,
             self.mocks,
         );
-        let b = run_once(
+        let mut b = run_once(
             self.project,
             &self.rewritten,
             input,
@@ -441,6 +475,16 @@ impl Pair<'_> {
             self.context,
             self.mocks,
         );
+        if !self.added.is_empty() {
+            let mut path: Vec<String> = Vec::new();
+            for s in std::mem::take(&mut b.path) {
+                let s = self.added.get(&s).cloned().unwrap_or(s);
+                if path.last() != Some(&s) {
+                    path.push(s);
+                }
+            }
+            b.path = path;
+        }
         let ctx = Context {
             fault,
             appended_resources: vec![
@@ -647,6 +691,7 @@ fn prove_machine(
                 models: models.clone(),
                 context: &opts.context,
                 mocks: &opts.lambda_mocks,
+                added: added_states_of(tasks),
             },
             (Err(e), _) => {
                 tally.report.verdict = Verdict::Inconclusive;
@@ -723,6 +768,7 @@ fn prove_machine(
                 models: models.clone(),
                 context: &opts.context,
                 mocks: &opts.lambda_mocks,
+                added: added_states_of(tasks),
             };
             let generated = inputs::generate(
                 &sample_values,

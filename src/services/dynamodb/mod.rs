@@ -201,13 +201,19 @@ fn check_item_key(table: &Table, item: &Map<String, Value>) -> Result<(), AwsErr
                 k.name, k.attr_type, t
             )));
         }
-        if (t == "S" || t == "B") && v[t].as_str() == Some("") {
-            return Err(validation(format!(
-                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
-                if t == "S" { "string" } else { "binary" },
-                k.name
-            )));
-        }
+        empty_key_value(&k.name, t, v)?;
+    }
+    Ok(())
+}
+
+/// A key attribute may not be an empty string or binary.
+fn empty_key_value(name: &str, t: &str, v: &Value) -> Result<(), AwsError> {
+    if (t == "S" || t == "B") && v[t].as_str() == Some("") {
+        return Err(validation(format!(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
+            if t == "S" { "string" } else { "binary" },
+            name
+        )));
     }
     Ok(())
 }
@@ -225,13 +231,7 @@ fn check_key(table: &Table, key: &Map<String, Value>) -> Result<(), AwsError> {
         if t != k.attr_type {
             return Err(mismatch());
         }
-        if (t == "S" || t == "B") && v[t].as_str() == Some("") {
-            return Err(validation(format!(
-                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
-                if t == "S" { "string" } else { "binary" },
-                k.name
-            )));
-        }
+        empty_key_value(&k.name, t, v)?;
     }
     Ok(())
 }
@@ -332,6 +332,54 @@ fn reject_legacy(p: &Map<String, Value>, fields: &[&str]) -> Result<(), AwsError
     Ok(())
 }
 
+/// The checks PutItem, UpdateItem and DeleteItem (and the transaction actions built on them)
+/// share: TableName, the required `member` (`item` or `key`), ReturnValues, legacy parameters,
+/// and the expression attribute names and values. Returns (table, ReturnValues, symbols).
+fn write_request<'a>(
+    p: &'a Map<String, Value>,
+    member: &str,
+    legacy: &[&str],
+) -> Result<(String, Option<String>, Symbols<'a>), AwsError> {
+    let mut v = Violations::default();
+    let name = table_name(p, &mut v);
+    let field = if member == "item" { "Item" } else { "Key" };
+    if p.get(field).is_none_or(Value::is_null) {
+        v.null(member);
+    }
+    let rv = check_enum(p, "ReturnValues", "returnValues", &RETURN_VALUES, &mut v);
+    v.finish()?;
+    reject_legacy(p, legacy)?;
+    attr_map(&p[field], field)?;
+    Ok((name.unwrap_or_default(), rv, symbols(p)?))
+}
+
+/// PutItem and DeleteItem return only the old item (API_PutItem, API_DeleteItem: ReturnValues).
+fn only_all_old(rv: &Option<String>) -> Result<(), AwsError> {
+    match rv.as_deref() {
+        Some(r) if r != "NONE" && r != "ALL_OLD" => {
+            Err(validation("ReturnValues can only be ALL_OLD or NONE"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Evaluates the ConditionExpression against the item as it is, after every expression of the
+/// request was parsed (so unused names and values are known).
+fn require_condition(
+    p: &Map<String, Value>,
+    syms: &mut Symbols,
+    current: Option<&Item>,
+) -> Result<(), AwsError> {
+    let cond = check_condition(p, syms, current)?;
+    if let Some(msg) = syms.unused_error() {
+        return Err(validation(msg));
+    }
+    if cond == Some(false) {
+        return Err(condition_failed());
+    }
+    Ok(())
+}
+
 fn with_attributes(attrs: Option<Map<String, Value>>) -> Value {
     match attrs {
         Some(a) if !a.is_empty() => json!({ "Attributes": a }),
@@ -340,23 +388,10 @@ fn with_attributes(attrs: Option<Map<String, Value>>) -> Value {
 }
 
 fn put_item(world: &mut World, p: &Map<String, Value>) -> Result<Value, AwsError> {
-    let mut v = Violations::default();
-    let name = table_name(p, &mut v);
-    if p.get("Item").is_none_or(Value::is_null) {
-        v.null("item");
-    }
-    let rv = check_enum(p, "ReturnValues", "returnValues", &RETURN_VALUES, &mut v);
-    v.finish()?;
-    reject_legacy(p, &["Expected", "ConditionalOperator"])?;
-    let name = name.unwrap_or_default();
-    let item = attr_map(&p["Item"], "Item")?.clone();
-    let mut syms = symbols(p)?;
+    let (name, rv, mut syms) = write_request(p, "item", &["Expected", "ConditionalOperator"])?;
+    let item = p["Item"].as_object().cloned().unwrap_or_default();
     let table = lookup_table(world, &name)?;
-    if let Some(rv) = &rv {
-        if rv != "NONE" && rv != "ALL_OLD" {
-            return Err(validation("ReturnValues can only be ALL_OLD or NONE"));
-        }
-    }
+    only_all_old(&rv)?;
     check_item_key(table, &item)?;
     if attr::item_size(&item) > 400 * 1024 {
         return Err(validation(
@@ -369,13 +404,7 @@ fn put_item(world: &mut World, p: &Map<String, Value>) -> Result<Value, AwsError
         .unwrap_or_default();
     let idx = find_index(table, &key);
     let old = idx.map(|i| table.items[i].clone());
-    let cond = check_condition(p, &mut syms, old.as_ref())?;
-    if let Some(msg) = syms.unused_error() {
-        return Err(validation(msg));
-    }
-    if cond == Some(false) {
-        return Err(condition_failed());
-    }
+    require_condition(p, &mut syms, old.as_ref())?;
     let new = normalize_item(&item);
     let table = world.tables.get_mut(&name).ok_or_else(not_found)?;
     match idx {
@@ -429,33 +458,14 @@ fn get_item(world: &mut World, p: &Map<String, Value>) -> Result<Value, AwsError
 }
 
 fn delete_item(world: &mut World, p: &Map<String, Value>) -> Result<Value, AwsError> {
-    let mut v = Violations::default();
-    let name = table_name(p, &mut v);
-    if p.get("Key").is_none_or(Value::is_null) {
-        v.null("key");
-    }
-    let rv = check_enum(p, "ReturnValues", "returnValues", &RETURN_VALUES, &mut v);
-    v.finish()?;
-    reject_legacy(p, &["Expected", "ConditionalOperator"])?;
-    let name = name.unwrap_or_default();
-    let key = attr_map(&p["Key"], "Key")?.clone();
-    let mut syms = symbols(p)?;
+    let (name, rv, mut syms) = write_request(p, "key", &["Expected", "ConditionalOperator"])?;
+    let key = p["Key"].as_object().cloned().unwrap_or_default();
     let table = lookup_table(world, &name)?;
-    if let Some(rv) = &rv {
-        if rv != "NONE" && rv != "ALL_OLD" {
-            return Err(validation("ReturnValues can only be ALL_OLD or NONE"));
-        }
-    }
+    only_all_old(&rv)?;
     check_key(table, &key)?;
     let idx = find_index(table, &key);
     let old = idx.map(|i| table.items[i].clone());
-    let cond = check_condition(p, &mut syms, old.as_ref())?;
-    if let Some(msg) = syms.unused_error() {
-        return Err(validation(msg));
-    }
-    if cond == Some(false) {
-        return Err(condition_failed());
-    }
+    require_condition(p, &mut syms, old.as_ref())?;
     if let Some(i) = idx {
         let table = world.tables.get_mut(&name).ok_or_else(not_found)?;
         table.items.remove(i);
@@ -473,17 +483,12 @@ fn delete_item(world: &mut World, p: &Map<String, Value>) -> Result<Value, AwsEr
 }
 
 fn update_item(world: &mut World, p: &Map<String, Value>) -> Result<Value, AwsError> {
-    let mut v = Violations::default();
-    let name = table_name(p, &mut v);
-    if p.get("Key").is_none_or(Value::is_null) {
-        v.null("key");
-    }
-    let rv = check_enum(p, "ReturnValues", "returnValues", &RETURN_VALUES, &mut v);
-    v.finish()?;
-    reject_legacy(p, &["Expected", "ConditionalOperator", "AttributeUpdates"])?;
-    let name = name.unwrap_or_default();
-    let key = attr_map(&p["Key"], "Key")?.clone();
-    let mut syms = symbols(p)?;
+    let (name, rv, mut syms) = write_request(
+        p,
+        "key",
+        &["Expected", "ConditionalOperator", "AttributeUpdates"],
+    )?;
+    let key = p["Key"].as_object().cloned().unwrap_or_default();
     let update = match p.get("UpdateExpression").and_then(Value::as_str) {
         Some(src) => Some(expr::parse_update(src, &mut syms).map_err(validation)?),
         None => None,
@@ -492,13 +497,7 @@ fn update_item(world: &mut World, p: &Map<String, Value>) -> Result<Value, AwsEr
     check_key(table, &key)?;
     let idx = find_index(table, &key);
     let old = idx.map(|i| table.items[i].clone());
-    let cond = check_condition(p, &mut syms, old.as_ref())?;
-    if let Some(msg) = syms.unused_error() {
-        return Err(validation(msg));
-    }
-    if cond == Some(false) {
-        return Err(condition_failed());
-    }
+    require_condition(p, &mut syms, old.as_ref())?;
     let values = syms.values.cloned().unwrap_or_default();
     let key_names: Vec<String> = table.key_names().iter().map(|s| s.to_string()).collect();
     let key_refs: Vec<&str> = key_names.iter().map(String::as_str).collect();

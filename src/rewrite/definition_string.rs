@@ -1,0 +1,393 @@
+//! Edits a definition embedded in a template as text: `DefinitionString` written as a plain JSON
+//! string, as `Fn::Sub` (a string, or `[string, variables]`) or as `Fn::Join` (`["", [parts]]`, the
+//! form CDK synthesizes), in CloudFormation JSON templates; and the `DefinitionString: !Sub |`
+//! block scalar of YAML templates. The definition text is edited as an ASL JSON file would be
+//! (only the rewritten states' spans change), then written back in the same form, so every other
+//! line of the template stays byte-identical.
+//! DefinitionString: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-stepfunctions-statemachine.html
+
+use super::bindings::CfnRef;
+use super::edits::{self, StateReplacement};
+use super::json_span::{self, Span};
+use super::yaml_edit::YamlDoc;
+use crate::discover::definition;
+use crate::discover::refs::{Flavour, Scope};
+use serde_json::Value;
+use std::path::Path;
+
+fn escape_pointer(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// Edits the `Definition` object or the `DefinitionString` of `resource` in a JSON template.
+/// `added` are the `Fn::Sub`/`Fn::Join` variables the new states refer to (name → reference).
+pub fn edit_json_template(
+    text: &str,
+    resource: &str,
+    states: &[StateReplacement],
+    added: &[(String, CfnRef)],
+) -> Result<String, String> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let props_ptr = format!("/Resources/{}/Properties", escape_pointer(resource));
+    let props = doc
+        .pointer(&props_ptr)
+        .ok_or_else(|| format!("resource {resource} has no Properties"))?;
+    if props.get("Definition").is_some() {
+        // An inline definition object: the states sit at a longer pointer in the same text.
+        let prefixed: Vec<(String, &StateReplacement)> = states
+            .iter()
+            .map(|s| (format!("{props_ptr}/Definition{}", s.pointer), s))
+            .collect();
+        let shifted: Vec<StateReplacement> = prefixed
+            .iter()
+            .map(|(p, s)| StateReplacement {
+                pointer: p,
+                original: s.original,
+                rewritten: s.rewritten,
+            })
+            .collect();
+        return edits::edit_json_definition(text, &shifted);
+    }
+    let ds_ptr = format!("{props_ptr}/DefinitionString");
+    let ds = props
+        .get("DefinitionString")
+        .ok_or("the resource has neither Definition nor DefinitionString")?;
+    match ds {
+        Value::String(_) => edit_string_at(text, &ds_ptr, states),
+        Value::Object(m) if m.contains_key("Fn::Sub") => match &m["Fn::Sub"] {
+            Value::String(_) => edit_string_at(text, &format!("{ds_ptr}/Fn::Sub"), states),
+            Value::Array(a) if a.first().is_some_and(Value::is_string) => {
+                edit_string_at(text, &format!("{ds_ptr}/Fn::Sub/0"), states)
+            }
+            _ => Err("Fn::Sub is not a string or [string, variables]".into()),
+        },
+        Value::Object(m) if m.contains_key("Fn::Join") => {
+            edit_join(text, &format!("{ds_ptr}/Fn::Join"), ds, states, added)
+        }
+        _ => Err("DefinitionString is built by an expression that is not edited".into()),
+    }
+}
+
+/// Replaces the JSON string literal at `pointer` after editing the definition text it holds.
+fn edit_string_at(
+    text: &str,
+    pointer: &str,
+    states: &[StateReplacement],
+) -> Result<String, String> {
+    let span = json_span::find_pointer(text, pointer)
+        .map_err(|e| format!("{pointer} (byte {}): {}", e.offset, e.message))?;
+    let literal = &text[span.start..span.end];
+    let inner: String = serde_json::from_str(literal).map_err(|e| format!("{pointer}: {e}"))?;
+    let edited = edits::edit_json_definition(&inner, states)?;
+    let new_literal = serde_json::to_string(&edited).map_err(|e| e.to_string())?;
+    Ok(splice(text, span, &new_literal))
+}
+
+fn splice(text: &str, span: Span, new: &str) -> String {
+    let mut out = String::with_capacity(text.len() + new.len());
+    out.push_str(&text[..span.start]);
+    out.push_str(new);
+    out.push_str(&text[span.end..]);
+    out
+}
+
+/// `Fn::Join ["", [text, {"Ref": X}, text, ...]]`: the parts are joined with `${X}` variables
+/// (as discovery reads them), the definition text edited, and split into parts again; only the
+/// parts that differ are replaced.
+fn edit_join(
+    text: &str,
+    join_ptr: &str,
+    expr: &Value,
+    states: &[StateReplacement],
+    added: &[(String, CfnRef)],
+) -> Result<String, String> {
+    let arr = expr["Fn::Join"]
+        .as_array()
+        .ok_or("Fn::Join is not [separator, parts]")?;
+    let sep = arr.first().and_then(Value::as_str).unwrap_or("");
+    let old_parts = arr
+        .get(1)
+        .and_then(Value::as_array)
+        .ok_or("Fn::Join has no list of parts")?;
+    if !sep.is_empty() || old_parts.iter().any(|p| p.get("Fn::Sub").is_some()) {
+        return Err("Fn::Join with a separator or Fn::Sub parts is not edited".into());
+    }
+    let scope = Scope::new(Flavour::Cfn, Path::new("").to_path_buf());
+    let dt = definition::from_expression(expr, &scope).ok_or("Fn::Join is not readable")?;
+    let edited = edits::edit_json_definition(&dt.text, states)?;
+    let mut vars: Vec<(String, Value)> = dt.vars.into_iter().collect();
+    for (name, r) in added {
+        if !vars.iter().any(|(n, _)| n == name) {
+            vars.push((name.clone(), r.to_json()));
+        }
+    }
+    let new_parts = split_parts(&edited, &vars);
+    // Only the run of parts between the common prefix and suffix changes.
+    let prefix = old_parts
+        .iter()
+        .zip(&new_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let max_suffix = old_parts.len().min(new_parts.len()) - prefix;
+    let suffix = old_parts
+        .iter()
+        .rev()
+        .zip(new_parts.iter().rev())
+        .take(max_suffix)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let old_mid = prefix..old_parts.len() - suffix;
+    let new_mid = &new_parts[prefix..new_parts.len() - suffix];
+    if old_mid.is_empty() && new_mid.is_empty() {
+        return Ok(text.to_string());
+    }
+    let part_span = |i: usize| {
+        json_span::find_pointer(text, &format!("{join_ptr}/1/{i}"))
+            .map_err(|e| format!("Fn::Join part {i}: {}", e.message))
+    };
+    let unit = json_span::indent_unit(text);
+    let (start, end, lead, trail) = if !old_mid.is_empty() {
+        let s = part_span(old_mid.start)?;
+        let e = part_span(old_mid.end - 1)?;
+        (s.start, e.end, "", "")
+    } else if prefix > 0 {
+        // Pure insertion after the prefix.
+        let p = part_span(prefix - 1)?;
+        (p.end, p.end, ",", "")
+    } else {
+        let p = part_span(0)?;
+        (p.start, p.start, "", ",")
+    };
+    let base = json_span::line_indent(text, if start < text.len() { start } else { 0 }).to_string();
+    let multiline = text[..start].ends_with(&format!("\n{base}")) || text[..start].ends_with('\n');
+    let between = if multiline {
+        format!(",\n{base}")
+    } else {
+        ", ".to_string()
+    };
+    let rendered: Vec<String> = new_mid
+        .iter()
+        .map(|v| json_span::render_value(v, &base, &unit))
+        .collect();
+    let mut new = rendered.join(&between);
+    if lead == "," {
+        new = format!("{between}{new}");
+    }
+    if trail == "," {
+        new.push_str(&between);
+    }
+    Ok(splice(text, Span { start, end }, &new))
+}
+
+/// Splits definition text at the `${name}` of known variables into string parts and the
+/// variables' expressions.
+fn split_parts(text: &str, vars: &[(String, Value)]) -> Vec<Value> {
+    let mut parts = Vec::new();
+    let mut buf = String::new();
+    let mut rest = text;
+    'outer: while let Some(i) = rest.find("${") {
+        for (name, expr) in vars {
+            let token = format!("${{{name}}}");
+            if rest[i..].starts_with(&token) {
+                buf.push_str(&rest[..i]);
+                if !buf.is_empty() {
+                    parts.push(Value::String(std::mem::take(&mut buf)));
+                }
+                parts.push(expr.clone());
+                rest = &rest[i + token.len()..];
+                continue 'outer;
+            }
+        }
+        buf.push_str(&rest[..i + 2]);
+        rest = &rest[i + 2..];
+    }
+    buf.push_str(rest);
+    if !buf.is_empty() {
+        parts.push(Value::String(buf));
+    }
+    parts
+}
+
+/// Edits a YAML template's `DefinitionString` written as a block scalar, directly
+/// (`DefinitionString: |`, `DefinitionString: !Sub |`) or under `Fn::Sub: |`.
+pub fn edit_yaml_template(
+    text: &str,
+    resource: &str,
+    states: &[StateReplacement],
+) -> Result<String, String> {
+    let mut doc = YamlDoc::parse(text);
+    let props = doc
+        .resource_properties(resource)
+        .ok_or_else(|| format!("resource {resource} has no Properties block"))?;
+    let ds = doc
+        .child(props, "DefinitionString")
+        .ok_or("no DefinitionString")?;
+    let header = if is_block_header(doc.line(ds)) {
+        ds
+    } else {
+        doc.child(ds, "Fn::Sub")
+            .filter(|&l| is_block_header(doc.line(l)))
+            .ok_or("DefinitionString is not a block scalar (`|`); edit it by hand")?
+    };
+    let (start, end) = doc.block(header);
+    let content: Vec<String> = (start..end).map(|i| doc.line(i).to_string()).collect();
+    let indent = content
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .ok_or("the DefinitionString block is empty")?;
+    let inner: String = content
+        .iter()
+        .map(|l| {
+            if l.trim().is_empty() {
+                l.trim_start_matches(' ')
+            } else {
+                &l[indent..]
+            }
+        })
+        .collect();
+    let edited = edits::edit_json_definition(&inner, states)?;
+    let pad = " ".repeat(indent);
+    let new_lines: Vec<String> = edited
+        .split_inclusive('\n')
+        .map(|l| {
+            if l.trim().is_empty() {
+                l.to_string()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
+        .collect();
+    doc.replace_lines(start, end, new_lines);
+    Ok(doc.text())
+}
+
+/// `key: |`, `key: |-`, `key: !Sub |` (a literal block scalar header).
+fn is_block_header(line: &str) -> bool {
+    let Some((_, value)) = line.split_once(':') else {
+        return false;
+    };
+    let v = value.split(" #").next().unwrap_or("").trim();
+    let v = v.strip_prefix("!Sub").map(str::trim).unwrap_or(v);
+    matches!(v, "|" | "|-" | "|+")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn task_replacement<'a>(old: &'a Value, new: &'a Value) -> Vec<StateReplacement<'a>> {
+        vec![StateReplacement {
+            pointer: "/States/A",
+            original: old,
+            rewritten: new,
+        }]
+    }
+
+    #[test]
+    fn sub_string_is_edited_inside_the_literal() {
+        let def = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\n      \"Type\": \"Task\",\n      \"Resource\": \"${Fn.Arn}\",\n      \"End\": true\n    }\n  }\n}";
+        let template = json!({"Resources": {"SM": {"Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {"DefinitionString": {"Fn::Sub": def}}}}});
+        let text = serde_json::to_string_pretty(&template).unwrap() + "\n";
+        let old = json!({"Type": "Task", "Resource": "${Fn.Arn}", "End": true});
+        let new = json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+            "Parameters": {"QueueUrl": "${Queue}"}, "End": true});
+        let out = edit_json_template(&text, "SM", &task_replacement(&old, &new), &[]).unwrap();
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let inner: Value = serde_json::from_str(
+            v["Resources"]["SM"]["Properties"]["DefinitionString"]["Fn::Sub"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(inner["States"]["A"], new);
+        // Only the line holding the string changed.
+        let changed: Vec<_> = text
+            .lines()
+            .zip(out.lines())
+            .filter(|(a, b)| a != b)
+            .collect();
+        assert_eq!(changed.len(), 1);
+        assert_eq!(text.lines().count(), out.lines().count());
+    }
+
+    #[test]
+    fn join_parts_are_split_again_around_references() {
+        let text = r#"{
+  "Resources": {
+    "SM": {
+      "Type": "AWS::StepFunctions::StateMachine",
+      "Properties": {
+        "DefinitionString": {
+          "Fn::Join": [
+            "",
+            [
+              "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Task\",\"Resource\":\"",
+              {
+                "Fn::GetAtt": [
+                  "Fn",
+                  "Arn"
+                ]
+              },
+              "\",\"End\":true}}}"
+            ]
+          ]
+        }
+      }
+    }
+  }
+}
+"#;
+        let old = json!({"Type": "Task", "Resource": "${Fn.Arn}", "End": true});
+        let new = json!({"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+            "Parameters": {"TableName": "${Table}", "Item": {"id": {"S.$": "$.id"}}}, "End": true});
+        let added = vec![("Table".to_string(), CfnRef::Ref("Table".into()))];
+        let out = edit_json_template(text, "SM", &task_replacement(&old, &new), &added).unwrap();
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let parts = v["Resources"]["SM"]["Properties"]["DefinitionString"]["Fn::Join"][1]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert!(parts.contains(&json!({"Ref": "Table"})), "{out}");
+        assert!(
+            !parts.iter().any(|p| p.get("Fn::GetAtt").is_some()),
+            "{out}"
+        );
+        // Discovery reads the new expression back to the new state.
+        let scope = Scope::new(Flavour::Cfn, "t.json".into());
+        let dt = definition::from_expression(
+            &v["Resources"]["SM"]["Properties"]["DefinitionString"],
+            &scope,
+        )
+        .unwrap();
+        let def: Value = serde_json::from_str(&dt.text).unwrap();
+        assert_eq!(def["States"]["A"], new);
+        // The lines before the parts are untouched.
+        let head = text.find("            [\n").unwrap();
+        assert_eq!(&out[..head], &text[..head]);
+    }
+
+    #[test]
+    fn yaml_sub_block_scalar_is_reindented() {
+        let text = "Resources:\n  SM:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      DefinitionString: !Sub |\n        {\n          \"StartAt\": \"A\",\n          \"States\": {\n            \"A\": {\n              \"Type\": \"Task\",\n              \"Resource\": \"${Fn.Arn}\",\n              \"End\": true\n            }\n          }\n        }\n      RoleArn: !GetAtt Role.Arn\n";
+        let old = json!({"Type": "Task", "Resource": "${Fn.Arn}", "End": true});
+        let new = json!({"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": true});
+        let out = edit_yaml_template(text, "SM", &task_replacement(&old, &new)).unwrap();
+        assert_eq!(
+            out,
+            text.replace("\"${Fn.Arn}\"", "\"arn:aws:states:::sns:publish\"")
+        );
+        let parsed = crate::discover::yaml::parse_yaml(Path::new("t.yaml"), &out).unwrap();
+        let ds = parsed["Resources"]["SM"]["Properties"]["DefinitionString"].clone();
+        let inner = ds
+            .get("Fn::Sub")
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_string();
+        let def: Value = serde_json::from_str(&inner).unwrap();
+        assert_eq!(def["States"]["A"], new);
+    }
+}

@@ -1,0 +1,588 @@
+//! The file edits of a plan: for each state machine with rewritten Tasks, the text of the file that
+//! holds its definition is edited in place (ASL file, template, serverless.yml, .tf file), and the
+//! template's substitutions and IAM entries follow. Which editor runs depends on where discovery
+//! found the definition ([`DefinitionOrigin`]).
+
+use super::bindings::CfnRef;
+use super::edits::{self, StateReplacement, TemplateChanges};
+use super::plan::{display, resolve_path};
+use super::refer::{self, RefStyle};
+use super::synth::Target;
+use super::{
+    added_states, definition_string, diff, hcl_edit, iam, iam_template, json_edit, yaml_state,
+    FileEdit, RewritePlan, RewrittenTask, TemplateIam,
+};
+use crate::discover::model::{DefinitionOrigin, Project, StateMachine};
+use indexmap::IndexMap;
+use std::path::{Path, PathBuf};
+
+/// What changes in one state machine.
+pub struct MachineEdit<'a> {
+    pub state_machine: usize,
+    /// Indices into `RewritePlan::tasks`.
+    pub tasks: &'a [usize],
+    /// Substitutions the new Tasks refer to (name → what it stands for).
+    pub added: &'a [(String, CfnRef)],
+    /// Resources the new Tasks call, for IAM.
+    pub targets: &'a [Target],
+}
+
+/// Files being edited: path → (original text, current text).
+pub type OpenFiles = IndexMap<PathBuf, (String, String)>;
+
+/// Edits every file the machines' changes touch and records the diffs in `out.edits`.
+pub fn edit_files(
+    project: &Project,
+    machines: &[MachineEdit],
+    unused: &[usize],
+    out: &mut RewritePlan,
+) {
+    let mut files: OpenFiles = IndexMap::new();
+    for m in machines {
+        let Some(sm) = project.state_machines.get(m.state_machine) else {
+            continue;
+        };
+        edit_machine(project, sm, m, unused, &mut files, out);
+    }
+    for (path, (old, new)) in files {
+        if old == new {
+            continue;
+        }
+        let rel = display(&project.root, &path);
+        let diff = diff::unified(&rel, &old, &new);
+        out.edits.push(FileEdit {
+            path,
+            new_text: new,
+            diff,
+        });
+    }
+}
+
+fn edit_machine(
+    project: &Project,
+    sm: &StateMachine,
+    m: &MachineEdit,
+    unused: &[usize],
+    files: &mut OpenFiles,
+    out: &mut RewritePlan,
+) {
+    let tasks: Vec<RewrittenTask> = m.tasks.iter().map(|&ti| out.tasks[ti].clone()).collect();
+    // States the rewrite adds (validation Choice/Fail) and the transitions that move to them.
+    let added = added_states::TextChanges::of(&sm.raw_definition, &tasks);
+    let states: Vec<StateReplacement> = tasks
+        .iter()
+        .map(|t| StateReplacement {
+            pointer: &t.pointer,
+            original: &t.original,
+            rewritten: &t.rewritten,
+        })
+        .chain(added.redirected.iter().map(|(p, o, n)| StateReplacement {
+            pointer: p,
+            original: o,
+            rewritten: n,
+        }))
+        .collect();
+    let no_added = |format: &str| -> Result<(), String> {
+        if added.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "the rewrite adds states (input validation) that are not inserted into {format} yet; apply them by hand"
+            ))
+        }
+    };
+    // Where the states' text lives: a file, and the YAML path to the definition inside it
+    // (empty for a standalone definition file).
+    let (definition_file, yaml_prefix, template): (Option<PathBuf>, Vec<String>, _) = match &sm
+        .origin
+    {
+        DefinitionOrigin::AslFile { path } => (Some(path.clone()), vec![], None),
+        DefinitionOrigin::SamDefinitionUri {
+            template,
+            resource,
+            path,
+        } => (
+            Some(path.clone()),
+            vec![],
+            Some((template.clone(), resource.clone())),
+        ),
+        DefinitionOrigin::TemplateInline { template, resource } => (
+            Some(template.clone()),
+            ["Resources", resource.as_str(), "Properties", "Definition"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            Some((template.clone(), resource.clone())),
+        ),
+        DefinitionOrigin::Serverless { path, name } => {
+            out.warnings.push(format!(
+                "{}: serverless-step-functions derives the state machine's IAM role from the definition when no `role` is set; otherwise add the IAM statements above to it",
+                sm.name
+            ));
+            (
+                Some(path.clone()),
+                [
+                    "stepFunctions",
+                    "stateMachines",
+                    name.as_str(),
+                    "definition",
+                ]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+                None,
+            )
+        }
+        DefinitionOrigin::Terraform {
+            path,
+            resource,
+            definition_file,
+        } => {
+            if let Err(e) = no_added("Terraform definitions") {
+                out.warnings.push(format!("{}: not edited: {e}", sm.name));
+                return;
+            }
+            edit_terraform(
+                project,
+                sm,
+                m,
+                unused,
+                path,
+                resource,
+                definition_file.as_deref(),
+                &states,
+                files,
+                out,
+            );
+            (None, vec![], None)
+        }
+        other => {
+            out.warnings.push(format!(
+                "{}: definitions kept in {} are not edited yet; apply the rewritten states by hand",
+                sm.name,
+                origin_kind(other)
+            ));
+            (None, vec![], None)
+        }
+    };
+    if let Some(path) = definition_file {
+        let abs = resolve_path(&project.root, &path);
+        let inline_resource = match &sm.origin {
+            DefinitionOrigin::TemplateInline { resource, .. } => Some(resource.as_str()),
+            _ => None,
+        };
+        let result = current_text(files, &abs).and_then(|text| {
+            let json = text.trim_start().starts_with('{');
+            match inline_resource {
+                // A JSON template: the Definition object or the DefinitionString.
+                Some(resource) if json => {
+                    no_added("JSON templates")?;
+                    return definition_string::edit_json_template(
+                        &text, resource, &states, m.added,
+                    );
+                }
+                // A YAML template with a DefinitionString block scalar.
+                Some(resource) if refer::style(sm) == RefStyle::SubVariables => {
+                    no_added("DefinitionString")?;
+                    return definition_string::edit_yaml_template(&text, resource, &states);
+                }
+                _ if json => {
+                    let text = edits::edit_json_definition(&text, &states)?;
+                    return added.apply_json(&text);
+                }
+                _ => {}
+            }
+            let mut text = text;
+            for s in &states {
+                let mut path = yaml_prefix.clone();
+                path.extend(
+                    s.pointer
+                        .trim_start_matches('/')
+                        .split('/')
+                        .map(|t| t.replace("~1", "/").replace("~0", "~")),
+                );
+                text = yaml_state::replace_state(&text, &path, s.original, s.rewritten)
+                    .map_err(|e| format!("{}: {e}", s.pointer))?;
+            }
+            added.apply_yaml(&text, &yaml_prefix)
+        });
+        match result {
+            Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
+            Err(e) => out
+                .warnings
+                .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
+        }
+    }
+    if let Some((template, resource)) = template {
+        let abs = resolve_path(&project.root, &template);
+        let json = current_text(files, &abs)
+            .map(|t| t.trim_start().starts_with('{'))
+            .unwrap_or(false);
+        let result = if json {
+            edit_json_template(project, sm, m, unused, &resource, &abs, files, out)
+        } else {
+            edit_yaml_template(project, sm, m, unused, &resource, &abs, files, out)
+        };
+        match result {
+            Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
+            Err(e) => out
+                .warnings
+                .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
+        }
+    }
+    if let DefinitionOrigin::Terraform { .. } = &sm.origin {
+        let retired = retired_functions(project, m, unused, &out.tasks);
+        out.iam_template.push(iam_template::terraform_summary(
+            project,
+            m.state_machine,
+            m.targets,
+            &retired,
+        ));
+    }
+}
+
+/// SAM/CloudFormation YAML: DefinitionSubstitutions and SAM Policies edited line by line; a
+/// CloudFormation role's statements are reported.
+#[allow(clippy::too_many_arguments)]
+fn edit_yaml_template(
+    project: &Project,
+    sm: &StateMachine,
+    m: &MachineEdit,
+    unused: &[usize],
+    resource: &str,
+    abs: &Path,
+    files: &mut OpenFiles,
+    out: &mut RewritePlan,
+) -> Result<String, String> {
+    let (add_policies, retired, removed_subs, sam) =
+        template_iam(project, m.state_machine, sm, m, unused, &out.tasks);
+    let substitutions: &[(String, CfnRef)] =
+        if refer::style(sm) == RefStyle::DefinitionSubstitutions {
+            m.added
+        } else {
+            &[]
+        };
+    let changes_t = TemplateChanges {
+        resource,
+        add_substitutions: substitutions,
+        remove_substitutions: &removed_subs,
+        add_policies: &add_policies,
+        retired_functions: &retired,
+    };
+    match sam {
+        Some(s) => out.iam_template.push(s),
+        None => {
+            if let Some(role) = &sm.role {
+                let add = iam::add_statements(m.targets);
+                let remove = iam::remove_statements(project, &retired_indices(project, &retired));
+                out.iam_template.push(iam_template::cfn_summary(
+                    m.state_machine,
+                    format!("policy statements of AWS::IAM::Role {role} (add them by hand)"),
+                    &add,
+                    &remove,
+                ));
+            }
+        }
+    }
+    let text = current_text(files, abs)?;
+    edits::edit_yaml_template(&text, &changes_t)
+}
+
+/// CloudFormation JSON: DefinitionSubstitutions members and the role's policy statements.
+#[allow(clippy::too_many_arguments)]
+fn edit_json_template(
+    project: &Project,
+    sm: &StateMachine,
+    m: &MachineEdit,
+    unused: &[usize],
+    resource: &str,
+    abs: &Path,
+    files: &mut OpenFiles,
+    out: &mut RewritePlan,
+) -> Result<String, String> {
+    let retired = retired_functions(project, m, unused, &out.tasks);
+    let mut text = current_text(files, abs)?;
+    let props = format!("/Resources/{resource}/Properties");
+    if refer::style(sm) == RefStyle::DefinitionSubstitutions {
+        let removed = unused_substitutions(sm, m, &retired, &out.tasks);
+        let entries: Vec<(String, serde_json::Value)> = m
+            .added
+            .iter()
+            .map(|(n, r)| (n.clone(), r.to_json()))
+            .collect();
+        let has_subs = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|d| {
+                d.pointer(&format!("{props}/DefinitionSubstitutions"))
+                    .cloned()
+            })
+            .is_some();
+        if !entries.is_empty() {
+            text = if has_subs {
+                json_edit::add_members(
+                    &text,
+                    &format!("{props}/DefinitionSubstitutions"),
+                    &entries,
+                )?
+            } else {
+                let map: serde_json::Map<String, serde_json::Value> = entries.into_iter().collect();
+                json_edit::add_members(
+                    &text,
+                    &props,
+                    &[(
+                        "DefinitionSubstitutions".into(),
+                        serde_json::Value::Object(map),
+                    )],
+                )?
+            };
+        }
+        if has_subs {
+            text = json_edit::remove_members(
+                &text,
+                &format!("{props}/DefinitionSubstitutions"),
+                &removed,
+            )?;
+        }
+    }
+    let add = iam::add_statements(m.targets);
+    let remove = iam::remove_statements(project, &retired_indices(project, &retired));
+    if sm.policies.is_some() {
+        out.warnings.push(format!(
+            "{}: SAM Policies in a JSON template are not edited; add the statements above by hand",
+            sm.name
+        ));
+    } else if let Some(role) = &sm.role {
+        let policy_name = format!("{}Integrations", sm.name);
+        match iam_template::edit_cfn_json_role(&text, role, &policy_name, &add, &retired) {
+            Ok((new, place)) => {
+                text = new;
+                out.iam_template.push(iam_template::cfn_summary(
+                    m.state_machine,
+                    place,
+                    &add,
+                    &remove,
+                ));
+            }
+            Err(e) => out.warnings.push(format!(
+                "{}: IAM not edited ({e}); add the statements above by hand",
+                sm.name
+            )),
+        }
+    }
+    Ok(text)
+}
+
+/// Terraform: the states inside `jsonencode(...)` in the .tf file, or the definition file of
+/// `templatefile`/`file` plus the template variables the new states need.
+#[allow(clippy::too_many_arguments)]
+fn edit_terraform(
+    project: &Project,
+    sm: &StateMachine,
+    m: &MachineEdit,
+    unused: &[usize],
+    tf: &Path,
+    address: &str,
+    definition_file: Option<&Path>,
+    states: &[StateReplacement],
+    files: &mut OpenFiles,
+    out: &mut RewritePlan,
+) {
+    let tf_abs = resolve_path(&project.root, tf);
+    let record = |files: &mut OpenFiles,
+                  abs: &Path,
+                  r: Result<String, String>,
+                  out: &mut RewritePlan| match r {
+        Ok(new) => files.get_mut(abs).expect("loaded").1 = new,
+        Err(e) => out
+            .warnings
+            .push(format!("{}: not edited: {e}", display(&project.root, abs))),
+    };
+    let Some(def_file) = definition_file else {
+        let hcl_states: Vec<hcl_edit::HclState> = states
+            .iter()
+            .map(|s| hcl_edit::HclState {
+                pointer: s.pointer,
+                original: s.original,
+                rewritten: s.rewritten,
+            })
+            .collect();
+        let r = current_text(files, &tf_abs)
+            .and_then(|t| hcl_edit::edit_jsonencode(&t, address, &hcl_states));
+        record(files, &tf_abs, r, out);
+        return;
+    };
+    let def_abs = resolve_path(&project.root, def_file);
+    let r = current_text(files, &def_abs).and_then(|t| {
+        if t.trim_start().starts_with('{') {
+            edits::edit_json_definition(&t, states)
+        } else {
+            Err("only JSON definition files are edited for Terraform".into())
+        }
+    });
+    let ok = r.is_ok();
+    record(files, &def_abs, r, out);
+    if !ok {
+        return;
+    }
+    // Template variables: the new ones, and those that named a retired function only.
+    let retired = retired_functions(project, m, unused, &out.tasks);
+    let new_text = files.get(&def_abs).map(|f| f.1.clone()).unwrap_or_default();
+    let remove: Vec<String> = sm
+        .substitutions
+        .iter()
+        .filter(|(name, v)| {
+            refer::normalize(CfnRef::parse(v), project)
+                .logical_id()
+                .is_some_and(|id| retired.iter().any(|r| r == id))
+                && !new_text.contains(&format!("${{{name}}}"))
+        })
+        .map(|(n, _)| n.clone())
+        .collect();
+    let add: Vec<(String, String)> = m
+        .added
+        .iter()
+        .filter_map(|(n, r)| refer::terraform_expression(r).map(|e| (n.clone(), e)))
+        .collect();
+    if add.is_empty() && remove.is_empty() {
+        return;
+    }
+    let r = current_text(files, &tf_abs).and_then(|t| {
+        let old = files.get(&def_abs).map(|f| f.0.clone()).unwrap_or_default();
+        if !add.is_empty() && (old.contains("%{") || (old.contains("${") && sm.substitutions.is_empty())) {
+            return Err(
+                "the definition file holds `${`/`%{` that templatefile would read as template sequences".into(),
+            );
+        }
+        hcl_edit::edit_template_vars(&t, address, &add, &remove)
+    });
+    record(files, &tf_abs, r, out);
+}
+
+fn retired_indices(project: &Project, ids: &[String]) -> Vec<usize> {
+    ids.iter()
+        .filter_map(|id| project.functions.iter().position(|f| &f.id == id))
+        .collect()
+}
+
+/// SAM Policies items to add, functions whose LambdaInvokePolicy goes, substitutions no longer
+/// used, and the summary for the report.
+fn template_iam(
+    project: &Project,
+    smi: usize,
+    sm: &StateMachine,
+    changes: &MachineEdit,
+    unused: &[usize],
+    tasks: &[RewrittenTask],
+) -> (
+    Vec<Vec<String>>,
+    Vec<String>,
+    Vec<String>,
+    Option<TemplateIam>,
+) {
+    let mut add: Vec<Vec<String>> = Vec::new();
+    let mut notes = Vec::new();
+    for t in changes.targets {
+        let item = match iam::sam_policy(t) {
+            Some((lines, extra)) => {
+                if let Some(e) = extra {
+                    notes.push(e);
+                }
+                Some(lines)
+            }
+            None => iam::sam_inline_statement(t),
+        };
+        if let Some(item) = item {
+            if !add.contains(&item) {
+                add.push(item);
+            }
+        }
+    }
+    let retired = retired_functions(project, changes, unused, tasks);
+    let removed_subs = unused_substitutions(sm, changes, &retired, tasks);
+    if sm.policies.is_none() {
+        return (vec![], vec![], removed_subs, None);
+    }
+    let summary = TemplateIam {
+        state_machine: smi,
+        location: format!("SAM Policies of {}", sm.name),
+        add: add
+            .iter()
+            .map(|lines| format!("- {}", lines.join(" ")))
+            .chain(notes.into_iter().map(|n| format!("# {n}")))
+            .collect(),
+        remove: retired
+            .iter()
+            .map(|f| format!("- LambdaInvokePolicy: FunctionName: !Ref {f}"))
+            .collect(),
+    };
+    (add, retired, removed_subs, Some(summary))
+}
+
+/// Ids of the functions this machine's rewritten Tasks called and no Task calls any more.
+pub fn retired_functions(
+    project: &Project,
+    changes: &MachineEdit,
+    unused: &[usize],
+    tasks: &[RewrittenTask],
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for &ti in changes.tasks {
+        let f = tasks[ti].function;
+        if unused.contains(&f) {
+            let id = project.functions[f].id.clone();
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+    }
+    out
+}
+
+/// A retired function's `${XFunctionArn}` substitution goes with it when nothing mentions it any more.
+pub fn unused_substitutions(
+    sm: &StateMachine,
+    changes: &MachineEdit,
+    retired: &[String],
+    tasks: &[RewrittenTask],
+) -> Vec<String> {
+    let rewritten_text: String = {
+        let mut def = sm.raw_definition.clone();
+        for &ti in changes.tasks {
+            if let Some(slot) = def.pointer_mut(&tasks[ti].pointer) {
+                *slot = tasks[ti].rewritten.clone();
+            }
+        }
+        def.to_string()
+    };
+    sm.substitutions
+        .iter()
+        .filter(|(name, v)| {
+            CfnRef::parse(v)
+                .logical_id()
+                .is_some_and(|id| retired.iter().any(|r| r == id))
+                && !rewritten_text.contains(&format!("${{{name}}}"))
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+fn origin_kind(origin: &DefinitionOrigin) -> &'static str {
+    match origin {
+        DefinitionOrigin::AslFile { .. } => "ASL files",
+        DefinitionOrigin::SamDefinitionUri { .. } => "SAM DefinitionUri",
+        DefinitionOrigin::TemplateInline { .. } => "inline template definitions",
+        DefinitionOrigin::Serverless { .. } => "serverless.yml",
+        DefinitionOrigin::Terraform { .. } => "Terraform",
+        DefinitionOrigin::CdkOut { .. } => "cdk.out (use the CDK construct instead)",
+    }
+}
+
+/// The current text of a file being edited (read on first use).
+pub fn current_text(files: &mut OpenFiles, path: &Path) -> Result<String, String> {
+    if let Some((_, cur)) = files.get(path) {
+        return Ok(cur.clone());
+    }
+    let text = crate::error::InputError::read_text(path).map_err(|e| e.message)?;
+    files.insert(path.to_path_buf(), (text.clone(), text.clone()));
+    Ok(text)
+}

@@ -1,0 +1,717 @@
+//! Minimal edits of Terraform files: the state objects inside `definition = jsonencode({...})`
+//! (HCL object syntax, written as `terraform fmt` writes it), and the variables map of
+//! `templatefile(path, {...})` (or `file(path)` turned into `templatefile` when the definition
+//! needs a variable). Only the spans that change are replaced.
+//! Syntax: https://developer.hashicorp.com/terraform/language/syntax/configuration and
+//! https://developer.hashicorp.com/terraform/language/functions/templatefile (`${`/`%{` in the file
+//! are template sequences).
+
+use super::json_span::Span;
+use serde_json::Value;
+
+/// A scanner over HCL text that skips strings, heredocs, comments and bracketed expressions.
+struct Scan<'a> {
+    s: &'a [u8],
+    text: &'a str,
+    i: usize,
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+impl<'a> Scan<'a> {
+    fn new(text: &'a str, i: usize) -> Self {
+        Scan {
+            s: text.as_bytes(),
+            text,
+            i,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    /// Skips spaces, comments and (when `newlines`) line ends.
+    fn ws(&mut self, newlines: bool) {
+        while let Some(c) = self.peek() {
+            match c {
+                b' ' | b'\t' | b'\r' => self.i += 1,
+                b'\n' if newlines => self.i += 1,
+                b'#' => self.skip_line(),
+                b'/' if self.s.get(self.i + 1) == Some(&b'/') => self.skip_line(),
+                b'/' if self.s.get(self.i + 1) == Some(&b'*') => {
+                    self.i = self.text[self.i + 2..]
+                        .find("*/")
+                        .map(|p| self.i + 2 + p + 2)
+                        .unwrap_or(self.s.len());
+                }
+                _ => break,
+            }
+        }
+    }
+
+    fn skip_line(&mut self) {
+        while let Some(c) = self.peek() {
+            if c == b'\n' {
+                break;
+            }
+            self.i += 1;
+        }
+    }
+
+    /// Skips a quoted string starting at `"`, with nested `${ }` / `%{ }` templates.
+    fn string(&mut self) -> Result<(), String> {
+        self.i += 1;
+        while let Some(c) = self.peek() {
+            match c {
+                b'\\' => self.i += 2,
+                b'"' => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                b'$' | b'%' if self.s.get(self.i + 1) == Some(&b'{') => {
+                    if self.s.get(self.i.wrapping_sub(1)) == Some(&c) {
+                        self.i += 2;
+                        continue;
+                    }
+                    self.i += 1;
+                    self.bracketed()?;
+                }
+                _ => self.i += 1,
+            }
+        }
+        Err("unterminated string".into())
+    }
+
+    /// Skips `<<EOF ... EOF` or `<<-EOF ... EOF`.
+    fn heredoc(&mut self) -> Result<(), String> {
+        let start = self.i + 2 + usize::from(self.s.get(self.i + 2) == Some(&b'-'));
+        let end = self.text[start..]
+            .find('\n')
+            .map(|p| start + p)
+            .ok_or("unterminated heredoc")?;
+        let marker = self.text[start..end].trim();
+        let mut pos = end + 1;
+        for line in self.text[end + 1..].split_inclusive('\n') {
+            pos += line.len();
+            if line.trim() == marker {
+                self.i = pos;
+                return Ok(());
+            }
+        }
+        Err("unterminated heredoc".into())
+    }
+
+    /// Skips a bracketed group starting at `(`, `[` or `{`.
+    fn bracketed(&mut self) -> Result<(), String> {
+        let mut depth = 0usize;
+        while let Some(c) = self.peek() {
+            match c {
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    self.i += 1;
+                }
+                b')' | b']' | b'}' => {
+                    depth = depth.saturating_sub(1);
+                    self.i += 1;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                b'"' => self.string()?,
+                b'<' if self.text[self.i..].starts_with("<<") => self.heredoc()?,
+                b'#' => self.skip_line(),
+                b'/' if matches!(self.s.get(self.i + 1), Some(b'/' | b'*')) => self.ws(false),
+                _ => self.i += 1,
+            }
+        }
+        Err("unbalanced brackets".into())
+    }
+
+    /// Skips one expression: up to a newline, `,` or a closing bracket at depth 0.
+    fn expression(&mut self) -> Result<Span, String> {
+        self.ws(false);
+        let start = self.i;
+        let mut end = self.i;
+        while let Some(c) = self.peek() {
+            match c {
+                b'\n' | b',' | b')' | b']' | b'}' => break,
+                b'#' => break,
+                b'/' if matches!(self.s.get(self.i + 1), Some(b'/' | b'*')) => break,
+                b'(' | b'[' | b'{' => {
+                    self.bracketed()?;
+                    end = self.i;
+                }
+                b'"' => {
+                    self.string()?;
+                    end = self.i;
+                }
+                b'<' if self.text[self.i..].starts_with("<<") => {
+                    self.heredoc()?;
+                    end = self.i;
+                }
+                b' ' | b'\t' | b'\r' => self.i += 1,
+                _ => {
+                    self.i += 1;
+                    end = self.i;
+                }
+            }
+        }
+        if end == start {
+            return Err(format!("expected an expression at byte {start}"));
+        }
+        Ok(Span { start, end })
+    }
+
+    /// A key: identifier or quoted string.
+    fn key(&mut self) -> Result<(String, Span), String> {
+        let start = self.i;
+        match self.peek() {
+            Some(b'"') => {
+                self.string()?;
+                let k: String = serde_json::from_str(&self.text[start..self.i])
+                    .map_err(|e| format!("bad key: {e}"))?;
+                Ok((k, Span { start, end: self.i }))
+            }
+            Some(c) if is_ident(c) => {
+                while self.peek().is_some_and(is_ident) {
+                    self.i += 1;
+                }
+                Ok((
+                    self.text[start..self.i].to_string(),
+                    Span { start, end: self.i },
+                ))
+            }
+            _ => Err(format!("expected a key at byte {start}")),
+        }
+    }
+}
+
+/// One attribute of an object or block body.
+#[derive(Debug, Clone)]
+pub struct Attr {
+    pub key: String,
+    pub key_span: Span,
+    pub value: Span,
+}
+
+/// The attributes of the object / block body whose `{` is at `open`; nested blocks are skipped.
+pub fn attributes(text: &str, open: usize) -> Result<Vec<Attr>, String> {
+    let mut sc = Scan::new(text, open + 1);
+    let mut out = Vec::new();
+    loop {
+        sc.ws(true);
+        match sc.peek() {
+            None => return Err("unclosed object".into()),
+            Some(b'}') => return Ok(out),
+            Some(b',') => {
+                sc.i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let (key, key_span) = sc.key()?;
+        sc.ws(false);
+        match sc.peek() {
+            Some(b'=') | Some(b':') => {
+                sc.i += 1;
+                let value = sc.expression()?;
+                out.push(Attr {
+                    key,
+                    key_span,
+                    value,
+                });
+            }
+            _ => {
+                // A nested block: labels, then `{ ... }`.
+                while let Some(c) = sc.peek() {
+                    if c == b'{' {
+                        break;
+                    }
+                    if c == b'"' {
+                        sc.string()?;
+                    } else {
+                        sc.i += 1;
+                    }
+                }
+                sc.bracketed()?;
+            }
+        }
+    }
+}
+
+/// The body `{` offset of `resource "<ty>" "<name>"`.
+pub fn find_resource(text: &str, ty: &str, name: &str) -> Result<usize, String> {
+    let mut sc = Scan::new(text, 0);
+    loop {
+        sc.ws(true);
+        if sc.peek().is_none() {
+            return Err(format!("resource \"{ty}\" \"{name}\" not found"));
+        }
+        let start = sc.i;
+        let mut labels = Vec::new();
+        let (kind, _) = sc.key()?;
+        loop {
+            sc.ws(false);
+            match sc.peek() {
+                Some(b'"') => {
+                    let s = sc.i;
+                    sc.string()?;
+                    labels.push(serde_json::from_str::<String>(&text[s..sc.i]).unwrap_or_default());
+                }
+                Some(c) if is_ident(c) => labels.push(sc.key()?.0),
+                _ => break,
+            }
+        }
+        match sc.peek() {
+            Some(b'{') => {
+                if kind == "resource" && labels == [ty, name] {
+                    return Ok(sc.i);
+                }
+                sc.bracketed()?;
+            }
+            Some(b'=') => {
+                sc.i += 1;
+                sc.expression()?;
+            }
+            _ => return Err(format!("unexpected text at byte {start}")),
+        }
+    }
+}
+
+/// A call `name(args...)` at `span`: its name and argument spans.
+pub fn call_args(text: &str, span: Span) -> Option<(String, Vec<Span>)> {
+    let src = &text[span.start..span.end];
+    let open = src.find('(')?;
+    let name = src[..open].trim().to_string();
+    let mut sc = Scan::new(text, span.start + open + 1);
+    let mut args = Vec::new();
+    loop {
+        sc.ws(true);
+        match sc.peek()? {
+            b')' => return Some((name, args)),
+            b',' => sc.i += 1,
+            _ => {
+                let mut e = sc.expression().ok()?;
+                // An argument may continue on the next line only inside brackets.
+                e.end = e.end.min(span.end);
+                args.push(e);
+            }
+        }
+    }
+}
+
+/// The span of the value at a JSON pointer inside the HCL object at `open`.
+pub fn find_pointer(text: &str, open: usize, pointer: &str) -> Result<Span, String> {
+    let mut at = open;
+    let mut span = Span {
+        start: open,
+        end: open,
+    };
+    for raw in pointer.trim_start_matches('/').split('/') {
+        let token = raw.replace("~1", "/").replace("~0", "~");
+        match text.as_bytes().get(at) {
+            Some(b'{') => {
+                let attrs = attributes(text, at)?;
+                span = attrs
+                    .iter()
+                    .find(|a| a.key == token)
+                    .map(|a| a.value)
+                    .ok_or_else(|| format!("no member {token}"))?;
+            }
+            Some(b'[') => {
+                let index: usize = token.parse().map_err(|_| format!("bad index {token}"))?;
+                let mut sc = Scan::new(text, at + 1);
+                let mut n = 0;
+                loop {
+                    sc.ws(true);
+                    match sc.peek() {
+                        Some(b']') | None => return Err(format!("no element {index}")),
+                        Some(b',') => {
+                            sc.i += 1;
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    let e = sc.expression()?;
+                    if n == index {
+                        span = e;
+                        break;
+                    }
+                    n += 1;
+                }
+            }
+            _ => return Err(format!("cannot descend into {token}")),
+        }
+        at = span.start;
+    }
+    Ok(span)
+}
+
+/// A traversal such as `aws_sqs_queue.q.url` or `var.x` (what may stand bare in HCL).
+fn is_traversal(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.').all(|p| {
+            !p.is_empty()
+                && p.bytes().all(|c| is_ident(c) || c == b'[' || c == b']')
+                && !p.as_bytes()[0].is_ascii_digit()
+        })
+}
+
+/// An HCL quoted string for `s`: `${traversal}` stays an interpolation, any other `${` / `%{` is
+/// escaped (`$${`, `%%{`).
+pub fn hcl_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("${") {
+            if let Some(close) = rest.find('}') {
+                if is_traversal(&rest[2..close]) {
+                    out.push_str(&rest[..=close]);
+                    rest = &rest[close + 1..];
+                    continue;
+                }
+            }
+            out.push_str("$${");
+            rest = &rest[2..];
+            continue;
+        }
+        if rest.starts_with("%{") {
+            out.push_str("%%{");
+            rest = &rest[2..];
+            continue;
+        }
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out.push('"');
+    out
+}
+
+fn hcl_key(k: &str) -> String {
+    let b = k.as_bytes();
+    if !b.is_empty()
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && b.iter().all(|&c| is_ident(c))
+    {
+        k.to_string()
+    } else {
+        serde_json::to_string(k).unwrap_or_default()
+    }
+}
+
+/// HCL for a JSON value (a string that is exactly `${traversal}` is written bare).
+pub fn render(value: &Value, indent: usize) -> String {
+    match value {
+        Value::String(s) => match s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+            Some(t) if is_traversal(t) => t.to_string(),
+            _ => hcl_string(s),
+        },
+        Value::Array(items) if items.is_empty() => "[]".into(),
+        Value::Array(items) => {
+            if items.iter().all(|v| !v.is_object() && !v.is_array()) {
+                let one: Vec<String> = items.iter().map(|v| render(v, indent)).collect();
+                let line = format!("[{}]", one.join(", "));
+                if line.len() <= 80 {
+                    return line;
+                }
+            }
+            let pad = " ".repeat(indent + 2);
+            let mut out = String::from("[\n");
+            for v in items {
+                out.push_str(&format!("{pad}{},\n", render(v, indent + 2)));
+            }
+            out.push_str(&" ".repeat(indent));
+            out.push(']');
+            out
+        }
+        Value::Object(m) if m.is_empty() => "{}".into(),
+        Value::Object(m) => {
+            let entries: Vec<(String, String)> = m
+                .iter()
+                .map(|(k, v)| (hcl_key(k), render(v, indent + 2)))
+                .collect();
+            object(&entries, indent)
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `{ key = value ... }` with the `=` of consecutive one-line attributes aligned, as
+/// `terraform fmt` writes them.
+pub fn object(entries: &[(String, String)], indent: usize) -> String {
+    let pad = " ".repeat(indent + 2);
+    let mut out = String::from("{\n");
+    let mut i = 0;
+    while i < entries.len() {
+        // A run of one-line values shares one alignment column.
+        let mut j = i;
+        while j < entries.len() && !entries[j].1.contains('\n') {
+            j += 1;
+        }
+        if j == i {
+            let (k, v) = &entries[i];
+            out.push_str(&format!("{pad}{k} = {v}\n"));
+            i += 1;
+            continue;
+        }
+        let width = entries[i..j]
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (k, v) in &entries[i..j] {
+            let gap = " ".repeat(width - k.chars().count());
+            out.push_str(&format!("{pad}{k}{gap} = {v}\n"));
+        }
+        i = j;
+    }
+    out.push_str(&" ".repeat(indent));
+    out.push('}');
+    out
+}
+
+fn column_of(text: &str, offset: usize) -> usize {
+    let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    text[line_start..offset].chars().count()
+}
+
+fn line_indent_at(text: &str, offset: usize) -> usize {
+    let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    text[line_start..].len() - text[line_start..].trim_start_matches(' ').len()
+}
+
+/// One state to replace inside a `jsonencode` definition.
+pub struct HclState<'a> {
+    pub pointer: &'a str,
+    pub original: &'a Value,
+    pub rewritten: &'a Value,
+}
+
+/// Replaces each state object in `resource "aws_sfn_state_machine" "<name>"`'s
+/// `definition = jsonencode({...})`. Members whose value did not change keep their text.
+pub fn edit_jsonencode(text: &str, address: &str, states: &[HclState]) -> Result<String, String> {
+    let (ty, name) = address.split_once('.').ok_or("not a resource address")?;
+    let body = find_resource(text, ty, name)?;
+    let def = attributes(text, body)?
+        .into_iter()
+        .find(|a| a.key == "definition")
+        .ok_or("no definition attribute")?;
+    let (fname, args) = call_args(text, def.value).ok_or("definition is not a function call")?;
+    if fname != "jsonencode" {
+        return Err(format!("definition is {fname}(...), not jsonencode"));
+    }
+    let obj = args.first().ok_or("jsonencode has no argument")?;
+    let mut replacements = Vec::new();
+    for s in states {
+        let span = find_pointer(text, obj.start, s.pointer)?;
+        if text.as_bytes()[span.start] != b'{' {
+            return Err(format!("{} is not an object", s.pointer));
+        }
+        let indent = line_indent_at(text, span.start);
+        let attrs = attributes(text, span.start)?;
+        let Value::Object(new_map) = s.rewritten else {
+            return Err("the new state is not an object".into());
+        };
+        let entries: Vec<(String, String)> = new_map
+            .iter()
+            .map(|(k, v)| {
+                let kept = (s.original.get(k) == Some(v))
+                    .then(|| attrs.iter().find(|a| &a.key == k))
+                    .flatten();
+                let value = match kept {
+                    // The original text, re-indented only if it spans lines at the same depth.
+                    Some(a) => text[a.value.start..a.value.end].to_string(),
+                    None => render(v, indent + 2),
+                };
+                let key = match kept {
+                    Some(a) => text[a.key_span.start..a.key_span.end].to_string(),
+                    None => hcl_key(k),
+                };
+                (key, value)
+            })
+            .collect();
+        let _ = column_of;
+        replacements.push((span, object(&entries, indent)));
+    }
+    replacements.sort_by_key(|(s, _)| std::cmp::Reverse(s.start));
+    let mut out = text.to_string();
+    for (span, new) in replacements {
+        out.replace_range(span.start..span.end, &new);
+    }
+    Ok(out)
+}
+
+/// Adds `name = expr` variables to (and removes `remove` from) the `templatefile(path, {...})` of
+/// the resource's definition; a `file(path)` becomes `templatefile(path, {...})` when variables are
+/// added. Returns the new text.
+pub fn edit_template_vars(
+    text: &str,
+    address: &str,
+    add: &[(String, String)],
+    remove: &[String],
+) -> Result<String, String> {
+    let (ty, name) = address.split_once('.').ok_or("not a resource address")?;
+    let body = find_resource(text, ty, name)?;
+    let def = attributes(text, body)?
+        .into_iter()
+        .find(|a| a.key == "definition")
+        .ok_or("no definition attribute")?;
+    let (fname, args) = call_args(text, def.value).ok_or("definition is not a function call")?;
+    let indent = line_indent_at(text, def.key_span.start);
+    match fname.as_str() {
+        "file" if add.is_empty() => Ok(text.to_string()),
+        "file" => {
+            let path = args.first().ok_or("file() has no argument")?;
+            let vars = object(add, indent);
+            let new = format!("templatefile({}, {vars})", &text[path.start..path.end]);
+            let mut out = text.to_string();
+            out.replace_range(def.value.start..def.value.end, &new);
+            Ok(out)
+        }
+        "templatefile" => {
+            let vars_span = args.get(1).ok_or("templatefile has no variables")?;
+            if text.as_bytes()[vars_span.start] != b'{' {
+                return Err("the templatefile variables are not an object literal".into());
+            }
+            let attrs = attributes(text, vars_span.start)?;
+            let mut entries: Vec<(String, String)> = attrs
+                .iter()
+                .filter(|a| !remove.contains(&a.key))
+                .map(|a| {
+                    (
+                        text[a.key_span.start..a.key_span.end].to_string(),
+                        text[a.value.start..a.value.end].to_string(),
+                    )
+                })
+                .collect();
+            for (k, v) in add {
+                if !attrs.iter().any(|a| &a.key == k) {
+                    entries.push((hcl_key(k), v.clone()));
+                }
+            }
+            let base = line_indent_at(text, vars_span.start);
+            let mut out = text.to_string();
+            out.replace_range(vars_span.start..vars_span.end, &object(&entries, base));
+            Ok(out)
+        }
+        other => Err(format!(
+            "definition is {other}(...), not templatefile or file"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const TF: &str = r#"resource "aws_sfn_state_machine" "m" {
+  name = "x" # comment { not a brace
+  definition = jsonencode({
+    StartAt = "A"
+    States = {
+      A = {
+        Type       = "Task"
+        Resource   = aws_lambda_function.f.arn
+        ResultPath = null
+        End        = true
+      }
+    }
+  })
+}
+
+resource "aws_sfn_state_machine" "t" {
+  definition = templatefile("${path.module}/t.asl.json", {
+    fn_arn = aws_lambda_function.f.arn
+  })
+}
+
+resource "aws_sfn_state_machine" "f" {
+  definition = file("f.asl.json")
+}
+"#;
+
+    #[test]
+    fn jsonencode_state_is_rewritten_in_object_syntax() {
+        let old = json!({"Type": "Task", "Resource": "${aws_lambda_function.f.arn}", "ResultPath": null, "End": true});
+        let new = json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+            "Parameters": {"QueueUrl": "${aws_sqs_queue.q.url}", "MessageBody.$": "States.JsonToString($)"},
+            "Retry": [{"ErrorEquals": ["SQS.RequestThrottledException"], "MaxAttempts": 2}],
+            "ResultPath": null, "End": true});
+        let out = edit_jsonencode(
+            TF,
+            "aws_sfn_state_machine.m",
+            &[HclState {
+                pointer: "/States/A",
+                original: &old,
+                rewritten: &new,
+            }],
+        )
+        .unwrap();
+        let expected = r#"      A = {
+        Type     = "Task"
+        Resource = "arn:aws:states:::sqs:sendMessage"
+        Parameters = {
+          QueueUrl        = aws_sqs_queue.q.url
+          "MessageBody.$" = "States.JsonToString($)"
+        }
+        Retry = [
+          {
+            ErrorEquals = ["SQS.RequestThrottledException"]
+            MaxAttempts = 2
+          },
+        ]
+        ResultPath = null
+        End        = true
+      }
+"#;
+        assert!(out.contains(expected), "{out}");
+        // Discovery's HCL reader reads the new state back.
+        let blocks = crate::discover::hcl::parse(std::path::Path::new("m.tf"), &out).unwrap();
+        let def = &blocks[0].body["definition"]["Fn::Call"]["args"][0];
+        assert_eq!(def["States"]["A"], new);
+        assert!(out.ends_with(
+            &TF[TF
+                .find("\nresource \"aws_sfn_state_machine\" \"t\"")
+                .unwrap()..]
+        ));
+    }
+
+    #[test]
+    fn template_variables_are_added_and_file_becomes_templatefile() {
+        let out = edit_template_vars(
+            TF,
+            "aws_sfn_state_machine.t",
+            &[("queue_url".into(), "aws_sqs_queue.q.url".into())],
+            &["fn_arn".into()],
+        )
+        .unwrap();
+        assert!(out.contains("templatefile(\"${path.module}/t.asl.json\", {\n    queue_url = aws_sqs_queue.q.url\n  })"), "{out}");
+        let out = edit_template_vars(
+            TF,
+            "aws_sfn_state_machine.f",
+            &[("queue_url".into(), "aws_sqs_queue.q.url".into())],
+            &[],
+        )
+        .unwrap();
+        assert!(out.contains("definition = templatefile(\"f.asl.json\", {\n    queue_url = aws_sqs_queue.q.url\n  })"), "{out}");
+        crate::discover::hcl::parse(std::path::Path::new("m.tf"), &out).unwrap();
+    }
+
+    #[test]
+    fn strings_escape_template_sequences() {
+        assert_eq!(hcl_string("a${b.c}d"), "\"a${b.c}d\"");
+        assert_eq!(hcl_string("${not a ref}"), "\"$${not a ref}\"");
+        assert_eq!(hcl_string("%{x}\"q\""), "\"%%{x}\\\"q\\\"\"");
+    }
+}

@@ -1,0 +1,257 @@
+//! The IAM change of a state machine written in its template's own vocabulary, beyond SAM policy
+//! templates: statements of the role's inline policy (`AWS::IAM::Role` `Policies`) or of an
+//! `AWS::IAM::Policy` attached to it in CloudFormation; `statement` blocks of an
+//! `aws_iam_policy_document` (or the `jsonencode` policy form) in Terraform.
+//! Policy grammar: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
+
+use super::json_edit;
+use super::refer;
+use super::synth::Target;
+use super::TemplateIam;
+use crate::discover::model::Project;
+use serde_json::{json, Value};
+
+/// Does this statement only grant invoking the retired functions (so it goes with them)?
+fn only_invokes(statement: &Value, retired: &[String]) -> bool {
+    let actions: Vec<&str> = match statement.get("Action") {
+        Some(Value::String(a)) => vec![a.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => return false,
+    };
+    if actions.is_empty() || actions.iter().any(|a| *a != "lambda:InvokeFunction") {
+        return false;
+    }
+    let resources: Vec<&Value> = match statement.get("Resource") {
+        Some(Value::Array(r)) => r.iter().collect(),
+        Some(r) => vec![r],
+        None => return false,
+    };
+    !resources.is_empty()
+        && resources.iter().all(|r| {
+            let text = r.to_string();
+            retired.iter().any(|f| {
+                text.contains(&format!("\"{f}\"")) || text.contains(&format!("${{{f}.Arn}}"))
+            })
+        })
+}
+
+/// Edits the role's policy in a CloudFormation JSON template: the statements are appended to the
+/// role's first inline policy, or to an `AWS::IAM::Policy` naming the role, or a new inline policy
+/// is added; statements that only invoke retired functions are removed. Returns the new text and
+/// where the change went.
+pub fn edit_cfn_json_role(
+    text: &str,
+    role: &str,
+    policy_name: &str,
+    add: &[Value],
+    retired: &[String],
+) -> Result<(String, String), String> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let resources = doc
+        .get("Resources")
+        .and_then(Value::as_object)
+        .ok_or("no Resources")?;
+    let role_props = format!("/Resources/{role}/Properties");
+    if resources.get(role).is_none() {
+        return Err(format!("the role {role} is not declared in this template"));
+    }
+    // Every policy document of the role: inline ones and attached AWS::IAM::Policy resources.
+    let mut documents: Vec<(String, String)> = Vec::new();
+    if let Some(policies) = doc
+        .pointer(&format!("{role_props}/Policies"))
+        .and_then(Value::as_array)
+    {
+        for (i, p) in policies.iter().enumerate() {
+            if p.pointer("/PolicyDocument/Statement")
+                .is_some_and(Value::is_array)
+            {
+                documents.push((
+                    format!("{role_props}/Policies/{i}/PolicyDocument/Statement"),
+                    format!("inline policy {} of AWS::IAM::Role {role}", p["PolicyName"]),
+                ));
+            }
+        }
+    }
+    for (id, r) in resources {
+        let attached = r.get("Type").and_then(Value::as_str) == Some("AWS::IAM::Policy")
+            && r.pointer("/Properties/Roles")
+                .and_then(Value::as_array)
+                .is_some_and(|roles| roles.contains(&json!({"Ref": role})));
+        if attached
+            && r.pointer("/Properties/PolicyDocument/Statement")
+                .is_some_and(Value::is_array)
+        {
+            documents.push((
+                format!("/Resources/{id}/Properties/PolicyDocument/Statement"),
+                format!("AWS::IAM::Policy {id}"),
+            ));
+        }
+    }
+    let mut text = text.to_string();
+    for (pointer, _) in &documents {
+        text = json_edit::remove_items(&text, pointer, &|s| only_invokes(s, retired))?;
+    }
+    if add.is_empty() {
+        return Ok((
+            text,
+            documents.first().map(|d| d.1.clone()).unwrap_or_default(),
+        ));
+    }
+    match documents.first() {
+        Some((pointer, place)) => Ok((json_edit::add_items(&text, pointer, add)?, place.clone())),
+        None => {
+            let policy = json!({
+                "PolicyName": policy_name,
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": add},
+            });
+            let has_policies = doc.pointer(&format!("{role_props}/Policies")).is_some();
+            let text = if has_policies {
+                json_edit::add_items(&text, &format!("{role_props}/Policies"), &[policy])?
+            } else {
+                json_edit::add_members(&text, &role_props, &[("Policies".into(), json!([policy]))])?
+            };
+            Ok((
+                text,
+                format!("new inline policy {policy_name} of AWS::IAM::Role {role}"),
+            ))
+        }
+    }
+}
+
+/// The report entry for a CloudFormation role: statements as they go into the policy document.
+pub fn cfn_summary(
+    state_machine: usize,
+    location: String,
+    add: &[Value],
+    remove: &[Value],
+) -> TemplateIam {
+    let line = |v: &Value| serde_json::to_string(v).unwrap_or_default();
+    TemplateIam {
+        state_machine,
+        location,
+        add: add.iter().map(line).collect(),
+        remove: remove.iter().map(line).collect(),
+    }
+}
+
+/// A Terraform resource expression for a target ARN (`aws_sqs_queue.q.arn`), else a quoted literal.
+fn terraform_resource(arn: &Value) -> String {
+    let r = super::bindings::CfnRef::parse(arn);
+    match (&r, arn) {
+        (super::bindings::CfnRef::GetAtt(_, _), _) => {
+            refer::terraform_expression(&r).unwrap_or_else(|| arn.to_string())
+        }
+        (_, Value::String(s)) => serde_json::to_string(s).unwrap_or_default(),
+        _ => arn.to_string(),
+    }
+}
+
+/// `statement` blocks for a Terraform `aws_iam_policy_document`, one per resource.
+pub fn terraform_statements(targets: &[Target]) -> Vec<String> {
+    let mut by_resource: Vec<(String, Vec<String>)> = Vec::new();
+    for t in targets {
+        let res = terraform_resource(&t.arn);
+        match by_resource.iter_mut().find(|(r, _)| *r == res) {
+            Some((_, actions)) => {
+                if !actions.contains(&t.action) {
+                    actions.push(t.action.clone());
+                }
+            }
+            None => by_resource.push((res, vec![t.action.clone()])),
+        }
+    }
+    by_resource
+        .into_iter()
+        .map(|(res, mut actions)| {
+            actions.sort();
+            let actions = actions
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("statement {{\n  actions   = [{actions}]\n  resources = [{res}]\n}}")
+        })
+        .collect()
+}
+
+/// The Terraform report entry: statement blocks to add, invoke statements to remove.
+pub fn terraform_summary(
+    project: &Project,
+    state_machine: usize,
+    targets: &[Target],
+    retired: &[String],
+) -> TemplateIam {
+    let sm = &project.state_machines[state_machine];
+    let role = sm
+        .role
+        .clone()
+        .unwrap_or_else(|| "the state machine's role".into());
+    TemplateIam {
+        state_machine,
+        location: format!("aws_iam_policy_document of {role} (Terraform)"),
+        add: terraform_statements(targets),
+        remove: retired
+            .iter()
+            .map(|f| {
+                format!(
+                    "statement {{\n  actions   = [\"lambda:InvokeFunction\"]\n  resources = [{f}.arn, \"${{{f}.arn}}:*\"]\n}}"
+                )
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEMPLATE: &str = "{\n  \"Resources\": {\n    \"Role\": {\n      \"Type\": \"AWS::IAM::Role\",\n      \"Properties\": {\n        \"AssumeRolePolicyDocument\": {}\n      }\n    }\n  }\n}\n";
+
+    #[test]
+    fn a_role_without_policies_gets_an_inline_policy() {
+        let add = vec![
+            json!({"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [{"Fn::GetAtt": ["Q", "Arn"]}]}),
+        ];
+        let (out, place) = edit_cfn_json_role(TEMPLATE, "Role", "Integrations", &add, &[]).unwrap();
+        assert!(place.contains("new inline policy Integrations"));
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            v.pointer("/Resources/Role/Properties/Policies/0/PolicyDocument/Statement")
+                .unwrap(),
+            &json!(add)
+        );
+        // Second round: the statement goes into that policy; an invoke statement of a retired
+        // function is removed, one that also names a kept function stays.
+        let invoke_old = json!({"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": {"Fn::GetAtt": ["Old", "Arn"]}});
+        let invoke_mixed = json!({"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": [{"Fn::GetAtt": ["Old", "Arn"]}, {"Fn::GetAtt": ["Kept", "Arn"]}]});
+        let out = json_edit::add_items(
+            &out,
+            "/Resources/Role/Properties/Policies/0/PolicyDocument/Statement",
+            &[invoke_old, invoke_mixed.clone()],
+        )
+        .unwrap();
+        let more =
+            vec![json!({"Effect": "Allow", "Action": ["sns:Publish"], "Resource": [{"Ref": "T"}]})];
+        let (out, place) =
+            edit_cfn_json_role(&out, "Role", "Integrations", &more, &["Old".into()]).unwrap();
+        assert!(place.contains("inline policy \"Integrations\""), "{place}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let st = v
+            .pointer("/Resources/Role/Properties/Policies/0/PolicyDocument/Statement")
+            .unwrap();
+        assert_eq!(st, &json!([add[0], invoke_mixed, more[0]]));
+    }
+
+    #[test]
+    fn terraform_statements_use_resource_expressions() {
+        let t = Target {
+            action: "sqs:SendMessage".into(),
+            arn: json!({"Fn::GetAtt": ["aws_sqs_queue.restock", "arn"]}),
+            logical_id: Some("aws_sqs_queue.restock".into()),
+        };
+        assert_eq!(
+            terraform_statements(&[t]),
+            vec!["statement {\n  actions   = [\"sqs:SendMessage\"]\n  resources = [aws_sqs_queue.restock.arn]\n}"]
+        );
+    }
+}
