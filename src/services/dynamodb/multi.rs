@@ -20,8 +20,9 @@
 //! (a real response quoted in erlcloud/erlcloud#607 and aws/aws-sdk-net#1292); "Transaction request
 //! cannot include multiple operations on one item", "TransactItems can only contain one of Check,
 //! Put, Update or Delete", "Too many items requested for the BatchWriteItem call" and "Provided list
-//! of item keys contains duplicates" (ValidationException, as AWS answers them in moto's tests of
-//! AWS behaviour, getmoto/moto tests/test_dynamodb). The Java v2 SDK models
+//! of item keys contains duplicates" (ValidationException; the texts that emulators checked against
+//! live DynamoDB assert: moto's test_dynamodb_exceptions.py, dynalite's batch tests, and a published
+//! probe of DynamoDB's batch limits). The Java v2 SDK models
 //! TransactionCanceledException, so the aws-sdk Task fails with `DynamoDb.TransactionCanceledException`.
 
 use super::*;
