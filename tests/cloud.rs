@@ -895,3 +895,214 @@ fn replay_text_names_the_task_and_the_difference() {
         1
     );
 }
+
+// ---- verify --remote: TestState (request and response syntax of
+// https://docs.aws.amazon.com/step-functions/latest/apireference/API_TestState.html).
+
+/// Step Functions' answer for the rewritten NotifyWarehouse state (an `sqs:sendMessage` Task with
+/// `ResultSelector {"messageId.$": "$.MessageId"}` and `ResultPath "$.warehouse"`), worked out by
+/// hand from the request: the mocked SendMessage result goes through ResultSelector and ResultPath.
+fn notify_warehouse_test_state(body: &Value) -> (u16, Value) {
+    let definition: Value = serde_json::from_str(body["definition"].as_str().unwrap()).unwrap();
+    let state = &definition["States"][body["stateName"].as_str().unwrap()];
+    if body["stateName"] != "NotifyWarehouse" {
+        return (
+            400,
+            json!({"__type": "ValidationException", "message": "this fake only knows NotifyWarehouse"}),
+        );
+    }
+    let input_text = body["input"].as_str().unwrap();
+    let input: Value = serde_json::from_str(input_text).unwrap();
+    let result: Value = serde_json::from_str(body["mock"]["result"].as_str().unwrap()).unwrap();
+    let selected = json!({"messageId": result["MessageId"]});
+    let output = merge(&input, json!({"warehouse": selected}));
+    let parameters =
+        json!({"QueueUrl": state["Parameters"]["QueueUrl"], "MessageBody": input_text});
+    (
+        200,
+        json!({"status": "SUCCEEDED", "output": output.to_string(), "nextState": state["Next"],
+               "inspectionData": {"input": input_text, "afterInputPath": input_text,
+                                  "afterParameters": parameters.to_string(),
+                                  "result": body["mock"]["result"],
+                                  "afterResultSelector": selected.to_string(),
+                                  "afterResultPath": output.to_string()}}),
+    )
+}
+
+fn remote_cmd(fake: &FakeSfn) -> std::process::Output {
+    lambdaless()
+        .args([
+            "verify",
+            "fixtures/order-service",
+            "--only",
+            "NotifyWarehouse",
+        ])
+        .args(["--samples", "5", "--no-faults", "--remote"])
+        .args(["--endpoint-url", &fake.url])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn remote_test_state_agrees_with_the_local_interpreter() {
+    let fake = FakeSfn::start(|op, body| match op {
+        "TestState" => notify_warehouse_test_state(body),
+        _ => (400, json!({"__type": "UnknownOperationException"})),
+    });
+    let out = remote_cmd(&fake);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("3/3 case(s) agree with the local interpreter"),
+        "{text}{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}{stderr}");
+    // One call per sample input reaching the state (order-missing-id stops at the Choice),
+    // each mocked at DEBUG level, without a role.
+    let calls = fake.calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 3);
+    for (op, body) in &calls {
+        assert_eq!(op, "TestState");
+        assert_eq!(body["stateName"], "NotifyWarehouse");
+        assert_eq!(body["inspectionLevel"], "DEBUG");
+        assert!(body.get("roleArn").is_none(), "{body}");
+        let mock: Value = serde_json::from_str(body["mock"]["result"].as_str().unwrap()).unwrap();
+        assert!(mock["MessageId"].is_string(), "{body}");
+        let def: Value = serde_json::from_str(body["definition"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            def["States"]["NotifyWarehouse"]["Resource"],
+            "arn:aws:states:::sqs:sendMessage"
+        );
+    }
+}
+
+#[test]
+fn remote_test_state_differences_fail_verify() {
+    // This Step Functions ignores ResultPath: the output is the selected result alone.
+    let fake = FakeSfn::start(|op, body| {
+        let (status, mut answer) = notify_warehouse_test_state(body);
+        if op == "TestState" && status == 200 {
+            let result: Value =
+                serde_json::from_str(body["mock"]["result"].as_str().unwrap()).unwrap();
+            answer["output"] = json!(json!({"messageId": result["MessageId"]}).to_string());
+        }
+        (status, answer)
+    });
+    let out = remote_cmd(&fake);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("0/3 case(s) agree"), "{text}");
+    assert!(
+        text.contains("OrderWorkflow / NotifyWarehouse on sample order-basic.json: differs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("output.orderId: Step Functions \"(absent)\", lambdaless \"ord-1001\""),
+        "{text}"
+    );
+}
+
+// ---- read-only guarantee
+
+/// An account that answers every operation the commands use.
+fn whole_account(op: &str, body: &Value) -> (u16, Value) {
+    match op {
+        "ValidateStateMachineDefinition" => (200, json!({"result": "OK", "diagnostics": []})),
+        "TestState" => notify_warehouse_test_state(body),
+        _ => executions(op, body),
+    }
+}
+
+#[test]
+fn every_command_only_reads_validates_or_tests_with_mocks() {
+    let fake = FakeSfn::start(whole_account);
+    let dir = order_service_copy();
+    let runs: Vec<Vec<String>> = vec![
+        vec!["audit", "--aws", "--source", "fixtures/order-service"],
+        vec!["rewrite", "fixtures/order-service", "--validate-remote"],
+        vec![
+            "verify",
+            "fixtures/order-service",
+            "--samples",
+            "2",
+            "--no-faults",
+            "--remote",
+            "--replay-executions",
+            "3",
+            "--state-machine",
+        ],
+    ]
+    .into_iter()
+    .map(|v| v.into_iter().map(String::from).collect())
+    .collect();
+    for mut args in runs {
+        if args.last().map(String::as_str) == Some("--state-machine") {
+            args.push(machine_arn("order-workflow"));
+        }
+        let out = lambdaless()
+            .args(&args)
+            .args(["--endpoint-url", &fake.url])
+            .output()
+            .unwrap();
+        assert_ne!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // --write with validation: the files change, the account does not.
+    let out = lambdaless()
+        .arg("rewrite")
+        .arg(dir.path())
+        .args([
+            "--write",
+            "--force",
+            "--validate-remote",
+            "--endpoint-url",
+            &fake.url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let calls = fake.calls.lock().unwrap().clone();
+    let read_only = |op: &str| {
+        ["List", "Describe", "Get"]
+            .iter()
+            .any(|p| op.starts_with(p))
+            || op == "ValidateStateMachineDefinition"
+            || op == "TestState"
+    };
+    for (op, _) in &calls {
+        assert!(read_only(op), "{op} is not read-only");
+    }
+    let mut seen: Vec<&str> = calls.iter().map(|c| c.0.as_str()).collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(
+        seen,
+        [
+            "DescribeStateMachine",
+            "GetExecutionHistory",
+            "ListExecutions",
+            "ListStateMachines",
+            "TestState",
+            "ValidateStateMachineDefinition"
+        ]
+    );
+    // TestState never runs a real integration: every request carries a mock and no role.
+    for (op, body) in &calls {
+        if op == "TestState" {
+            assert!(
+                body["mock"].is_object() && body.get("roleArn").is_none(),
+                "{body}"
+            );
+        }
+    }
+}

@@ -99,3 +99,41 @@ where
         _ => anyhow::anyhow!("`{iam_action}` failed: {code}: {message}"),
     }
 }
+
+/// Should TestState skip its `sync-` host prefix? Yes when the endpoint is overridden (the URL
+/// names the host to call) or `AWS_DISABLE_HOST_PREFIX_INJECTION` is true: the SDKs' standard
+/// setting for custom endpoints such as VPC endpoints and local testing tools, which the Rust SDK
+/// does not read itself (https://docs.aws.amazon.com/sdkref/latest/guide/feature-host-prefix.html).
+pub fn skip_host_prefix(conn: &Connection) -> bool {
+    let env_true = |k: &str| {
+        std::env::var(k)
+            .map(|v| v.trim().eq_ignore_ascii_case("true"))
+            .unwrap_or(false)
+    };
+    let env_set = |k: &str| std::env::var(k).map(|v| !v.is_empty()).unwrap_or(false);
+    conn.endpoint_url.is_some()
+        || env_set("AWS_ENDPOINT_URL_SFN")
+        || env_set("AWS_ENDPOINT_URL")
+        || env_true("AWS_DISABLE_HOST_PREFIX_INJECTION")
+}
+
+/// Removes the operation's host prefix before the endpoint is applied.
+#[derive(Debug)]
+pub struct NoHostPrefix;
+
+impl aws_sdk_sfn::config::Intercept for NoHostPrefix {
+    fn name(&self) -> &'static str {
+        "NoHostPrefix"
+    }
+
+    fn modify_before_retry_loop(
+        &self,
+        _context: &mut aws_sdk_sfn::config::interceptors::BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &aws_sdk_sfn::config::RuntimeComponents,
+        cfg: &mut aws_sdk_sfn::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        cfg.interceptor_state()
+            .unset::<aws_smithy_runtime_api::client::endpoint::EndpointPrefix>();
+        Ok(())
+    }
+}

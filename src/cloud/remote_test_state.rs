@@ -66,6 +66,10 @@ impl RemoteTestReport {
 
     pub fn text(&self) -> String {
         let mut s = String::new();
+        if self.cases.is_empty() {
+            return "TestState: no verification input reaches a rewritten Task state; nothing was sent\n"
+                .to_string();
+        }
         let same = self
             .cases
             .iter()
@@ -216,6 +220,7 @@ pub async fn run_cases(
     project: &Project,
     plan: &RewritePlan,
     cases: &[Planned],
+    skip_host_prefix: bool,
 ) -> anyhow::Result<RemoteTestReport> {
     let mut report = RemoteTestReport::default();
     for case in cases {
@@ -240,15 +245,22 @@ pub async fn run_cases(
         // NONE: the mock is compared, not validated (the simulated services own result shapes).
         .field_validation_mode(MockResponseValidationMode::None)
         .build();
-        let sent = client
+        let call = client
             .test_state()
             .definition(definition.to_string())
             .state_name(&case.state)
             .input(case.state_input.to_string())
             .inspection_level(InspectionLevel::Debug)
-            .mock(mock)
-            .send()
-            .await;
+            .mock(mock);
+        // TestState is served on the `sync-states` host: the SDK prefixes the endpoint.
+        let sent = if skip_host_prefix {
+            call.customize()
+                .interceptor(super::client::NoHostPrefix)
+                .send()
+                .await
+        } else {
+            call.send().await
+        };
         let machine = project
             .state_machines
             .get(case.machine)

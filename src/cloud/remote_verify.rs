@@ -111,7 +111,8 @@ pub fn prepare(
         let cases = remote_test_state::plan_cases(project, plan, opts, &inputs);
         let report = runtime()?.block_on(async {
             let client = connect(&args.connection).await?;
-            remote_test_state::run_cases(&client, project, plan, &cases).await
+            let skip = super::client::skip_host_prefix(&args.connection);
+            remote_test_state::run_cases(&client, project, plan, &cases, skip).await
         })?;
         results.test_state = Some(report);
     }

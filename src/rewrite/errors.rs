@@ -101,6 +101,22 @@ fn sdk_retries(flavor: SdkFlavor, service: &str) -> u64 {
     }
 }
 
+/// Does the handler's SDK retry this integration error (`DynamoDB.RequestLimitExceededException`)
+/// on its own? boto3's default legacy mode retries only its throttling codes (botocore
+/// `_retry.json`: Throttling, ThrottlingException, ThrottledException, RequestThrottledException,
+/// ProvisionedThroughputExceededException, SQS RequestThrottled) and HTTP 5xx, so not
+/// RequestLimitExceeded, which the JavaScript SDKs' standard mode does retry
+/// (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
+pub fn sdk_retried(flavor: SdkFlavor, name: &str) -> bool {
+    let code = name.rsplit('.').next().unwrap_or(name);
+    match flavor {
+        SdkFlavor::Boto3Client | SdkFlavor::Boto3Resource => {
+            code != "RequestLimitExceededException"
+        }
+        _ => true,
+    }
+}
+
 /// Makes sure the throttling/5xx errors the handler's SDK retried silently are retried by the
 /// Task (aws-facts §3.4, §8.6): unless a retrier already matches them, one is put first.
 pub fn ensure_sdk_retry(

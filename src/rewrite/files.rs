@@ -9,8 +9,8 @@ use super::plan::{display, resolve_path};
 use super::refer::{self, RefStyle};
 use super::synth::Target;
 use super::{
-    definition_string, diff, hcl_edit, iam, iam_template, json_edit, yaml_state, FileEdit,
-    RewritePlan, RewrittenTask, TemplateIam,
+    added_states, definition_string, diff, hcl_edit, iam, iam_template, json_edit, yaml_state,
+    FileEdit, RewritePlan, RewrittenTask, TemplateIam,
 };
 use crate::discover::model::{DefinitionOrigin, Project, StateMachine};
 use indexmap::IndexMap;
@@ -67,6 +67,8 @@ fn edit_machine(
     out: &mut RewritePlan,
 ) {
     let tasks: Vec<RewrittenTask> = m.tasks.iter().map(|&ti| out.tasks[ti].clone()).collect();
+    // States the rewrite adds (validation Choice/Fail) and the transitions that move to them.
+    let added = added_states::TextChanges::of(&sm.raw_definition, &tasks);
     let states: Vec<StateReplacement> = tasks
         .iter()
         .map(|t| StateReplacement {
@@ -74,7 +76,21 @@ fn edit_machine(
             original: &t.original,
             rewritten: &t.rewritten,
         })
+        .chain(added.redirected.iter().map(|(p, o, n)| StateReplacement {
+            pointer: p,
+            original: o,
+            rewritten: n,
+        }))
         .collect();
+    let no_added = |format: &str| -> Result<(), String> {
+        if added.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "the rewrite adds states (input validation) that are not inserted into {format} yet; apply them by hand"
+            ))
+        }
+    };
     // Where the states' text lives: a file, and the YAML path to the definition inside it
     // (empty for a standalone definition file).
     let (definition_file, yaml_prefix, template): (Option<PathBuf>, Vec<String>, _) = match &sm
@@ -122,6 +138,10 @@ fn edit_machine(
             resource,
             definition_file,
         } => {
+            if let Err(e) = no_added("Terraform definitions") {
+                out.warnings.push(format!("{}: not edited: {e}", sm.name));
+                return;
+            }
             edit_terraform(
                 project,
                 sm,
@@ -156,13 +176,20 @@ fn edit_machine(
             match inline_resource {
                 // A JSON template: the Definition object or the DefinitionString.
                 Some(resource) if json => {
-                    return definition_string::edit_json_template(&text, resource, &states, m.added)
+                    no_added("JSON templates")?;
+                    return definition_string::edit_json_template(
+                        &text, resource, &states, m.added,
+                    );
                 }
                 // A YAML template with a DefinitionString block scalar.
                 Some(resource) if refer::style(sm) == RefStyle::SubVariables => {
-                    return definition_string::edit_yaml_template(&text, resource, &states)
+                    no_added("DefinitionString")?;
+                    return definition_string::edit_yaml_template(&text, resource, &states);
                 }
-                _ if json => return edits::edit_json_definition(&text, &states),
+                _ if json => {
+                    let text = edits::edit_json_definition(&text, &states)?;
+                    return added.apply_json(&text);
+                }
                 _ => {}
             }
             let mut text = text;
@@ -177,7 +204,7 @@ fn edit_machine(
                 text = yaml_state::replace_state(&text, &path, s.original, s.rewritten)
                     .map_err(|e| format!("{}: {e}", s.pointer))?;
             }
-            Ok(text)
+            added.apply_yaml(&text, &yaml_prefix)
         });
         match result {
             Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,

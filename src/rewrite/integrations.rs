@@ -125,6 +125,23 @@ pub fn for_call(call: &SdkCall, param_names: &[String]) -> Result<Integration, S
             });
         }
     }
+    Ok(aws_sdk_of(&rule, unsupported))
+}
+
+/// The aws-sdk integration of a call the catalogue knows, even when an optimized one exists:
+/// for handlers that read what the optimized integration turns into a failure
+/// (events:putEvents fails the Task when FailedEntryCount > 0, aws-facts §8.4).
+pub fn aws_sdk_for_call(call: &SdkCall) -> Option<Integration> {
+    let rule = crate::rules::Catalogue::builtin().lookup(&call.service, &call.action)?;
+    if rule.unsupported {
+        return None;
+    }
+    let mut i = aws_sdk_of(&rule, vec![]);
+    i.fallback_reason = None;
+    Some(i)
+}
+
+fn aws_sdk_of(rule: &crate::rules::Rule, unsupported: Vec<&str>) -> Integration {
     let fallback_reason = if rule.optimized && !unsupported.is_empty() {
         Some(format!(
             "the optimized {} integration does not take {}; using {}",
@@ -140,7 +157,7 @@ pub fn for_call(call: &SdkCall, param_names: &[String]) -> Result<Integration, S
     } else {
         None
     };
-    Ok(Integration {
+    Integration {
         resource: rule.aws_sdk_integration.clone(),
         optimized: false,
         error_prefix: rule.aws_sdk_error_prefix.clone(),
@@ -150,7 +167,7 @@ pub fn for_call(call: &SdkCall, param_names: &[String]) -> Result<Integration, S
         json_object_params: vec![],
         iam_actions: rule.iam_actions.clone(),
         fallback_reason,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Rewriting: synthesizes direct-integration Task states from the handler model, the IAM changes,
 //! and minimal textual edits of the files that hold the definitions.
 
+pub mod added_states;
 pub mod apply;
 pub mod asl_value;
 pub mod bindings;
@@ -22,6 +23,7 @@ mod plan;
 pub mod refer;
 pub mod results;
 pub mod synth;
+pub mod validation;
 pub mod yaml_edit;
 pub mod yaml_state;
 
@@ -48,6 +50,14 @@ pub struct RewrittenTask {
     pub model: HandlerModel,
     /// Assumptions a reviewer should check (types assumed, byte-level differences accepted).
     pub notes: Vec<String>,
+    /// States the rewrite adds next to the Task, in the same `States` object (the validation
+    /// Choice and its Fail states), as written in the file; empty for most rewrites.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added_states: Vec<(String, Value)>,
+    /// The added state that now receives every transition into the Task (StartAt, Next, Default,
+    /// Catch Next), when not the Task itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
 }
 
 /// A file edit: the whole new text, and the unified diff against the old.
@@ -98,5 +108,7 @@ pub struct TemplateIam {
     pub remove: Vec<String>,
 }
 
+#[cfg(test)]
+mod fixture_tests;
 #[cfg(test)]
 mod order_service_tests;

@@ -543,9 +543,10 @@ fn only_and_exclude_select_tasks() {
 }
 
 #[test]
-fn a_handler_that_returns_nothing_into_a_kept_result_is_not_rewritten() {
+fn a_handler_that_returns_nothing_into_a_kept_result_gets_null_through_the_output_path() {
     let mut p = project();
-    // Make SaveOrder keep its result: the original stored a null Payload at $.saved.
+    // Make SaveOrder keep its result: the original stored a null Payload at $.saved and the
+    // OutputPath made that null the state's output.
     let state = p.state_machines[0]
         .raw_definition
         .pointer_mut("/States/SaveOrder")
@@ -553,16 +554,11 @@ fn a_handler_that_returns_nothing_into_a_kept_result_is_not_rewritten() {
     state["ResultPath"] = json!("$.saved");
     state["OutputPath"] = json!("$.saved.Payload");
     let plan = plan(&p, &models(), &RewriteOptions::default());
-    let skipped = plan
-        .skipped
-        .iter()
-        .find(|s| s.state == "SaveOrder")
-        .unwrap();
-    assert!(
-        skipped.reason.contains("returns nothing"),
-        "{}",
-        skipped.reason
-    );
+    let t = task(&plan, "SaveOrder");
+    // A ResultSelector builds only objects: null goes into `value`, the OutputPath reads it.
+    assert_eq!(t.rewritten["ResultSelector"], json!({"value": null}));
+    assert_eq!(t.rewritten["ResultPath"], json!("$.saved"));
+    assert_eq!(t.rewritten["OutputPath"], json!("$.saved.value"));
 }
 
 /// The real pipeline (discovery + handler analysis) gives the same plan as the hand-built models:

@@ -4,7 +4,7 @@
 
 use super::bindings::{self, CfnRef};
 use super::synth::{self, SynthInputs, Target};
-use super::{files, iam, RewritePlan, RewrittenTask, SkippedTask};
+use super::{added_states, files, iam, RewritePlan, RewrittenTask, SkippedTask};
 use crate::analysis::model::HandlerModel;
 use crate::discover::model::Project;
 use indexmap::IndexMap;
@@ -124,6 +124,8 @@ pub fn plan(
                     rewritten: s.rewritten,
                     model: model.clone(),
                     notes: s.notes,
+                    added_states: s.added_states,
+                    entry: s.entry,
                 });
             }
             Err(reason) => out.skipped.push(skip(reason)),
@@ -155,6 +157,29 @@ pub fn plan(
     out.iam_add = iam::add_statements(&all_targets);
     out.iam_remove = iam::remove_statements(project, &unused);
 
+    // A rewritten Task that transitions into another one that gained an entry state now goes there.
+    for changes in machines.values() {
+        for &ti in &changes.tasks {
+            let Some(entry) = out.tasks[ti].entry.clone() else {
+                continue;
+            };
+            let Some((from_scope, _, target)) = added_states::scope(&out.tasks[ti].pointer) else {
+                continue;
+            };
+            for &ui in &changes.tasks {
+                let same_scope = added_states::scope(&out.tasks[ui].pointer)
+                    .is_some_and(|(scope, _, _)| scope == from_scope);
+                if ui == ti || !same_scope {
+                    continue;
+                }
+                if let Some(new) = added_states::redirect(&out.tasks[ui].rewritten, &target, &entry)
+                {
+                    out.tasks[ui].rewritten = new;
+                }
+            }
+        }
+    }
+
     // Rewritten definitions with substitutions applied (what verify runs).
     for (&smi, changes) in &machines {
         let sm = &project.state_machines[smi];
@@ -170,6 +195,9 @@ pub fn plan(
             if let Some(slot) = definition.pointer_mut(&task.pointer) {
                 *slot = resolved;
             }
+        }
+        for &ti in &changes.tasks {
+            added_states::apply(&mut definition, &out.tasks[ti], None);
         }
         out.definitions.push((smi, definition));
     }

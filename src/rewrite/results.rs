@@ -8,6 +8,9 @@ use crate::analysis::model::PathSeg;
 use crate::discover::model::InvocationStyle;
 use serde_json::{Map, Value};
 
+/// The ResultSelector field that carries a return value that is not an object.
+const WRAPPED: &str = "value";
+
 /// What to do with a field of the original state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Field {
@@ -91,6 +94,41 @@ pub fn compose(
                 })
         }
     };
+
+    // Where the final OutputPath reads the handler's value: after the unwrapping above, or, for a
+    // bare function ARN whose result replaces the input, the state's own OutputPath.
+    let read_at = match (&unwrap, style) {
+        (Some(op), _) => Some(op.clone()),
+        (None, InvocationStyle::BareArn) if result_path == "$" => {
+            Some(output_path.unwrap_or("$").to_string())
+        }
+        _ => None,
+    };
+    if let (Some(op), false) = (&read_at, matches!(payload, Asl::Object(_) | Asl::Absent)) {
+        if !matches!(&payload, Asl::Dynamic(p) if p == "$") {
+            // A ResultSelector builds only objects: the value goes into one field, and the
+            // OutputPath reaches into it (`{"value": null}` + `$.value` gives null).
+            let (head, rest) = if result_path == "$" {
+                ("$".to_string(), op.strip_prefix('$').unwrap_or(""))
+            } else {
+                (
+                    result_path.clone(),
+                    op.strip_prefix(result_path.as_str()).unwrap_or(""),
+                )
+            };
+            let mut selector = Map::new();
+            payload.write_field(&mut selector, WRAPPED)?;
+            notes.push(format!(
+                "the handler's return value is not an object: the ResultSelector puts it in `{WRAPPED}` and the OutputPath selects it"
+            ));
+            return Ok(ResultFields {
+                result_selector: Field::Set(Value::Object(selector)),
+                result_path: Field::Keep,
+                output_path: Field::Set(Value::String(format!("{head}.{WRAPPED}{rest}"))),
+                notes,
+            });
+        }
+    }
 
     let (target, output_path) = match unwrap {
         Some(new_op) => {

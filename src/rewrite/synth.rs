@@ -7,6 +7,7 @@ use super::errors;
 use super::expr::{ExprCtx, ResultAccess};
 use super::integrations::{self, Integration};
 use super::results::{self, Field};
+use super::validation;
 use crate::analysis::model::{HandlerModel, ObjectEntry, SdkFlavor, ValueExpr};
 use crate::discover::model::{InvocationStyle, Project, TaskLink};
 use indexmap::IndexMap;
@@ -23,6 +24,9 @@ pub struct Synthesized {
     pub targets: Vec<Target>,
     /// New DefinitionSubstitutions entries the state needs (name → reference).
     pub substitutions: Vec<(String, CfnRef)>,
+    /// States added next to the Task, and the one transitions into the Task now go to.
+    pub added_states: Vec<(String, Value)>,
+    pub entry: Option<String>,
 }
 
 /// A resource the new Task calls, for IAM.
@@ -90,16 +94,37 @@ pub fn synthesize(
             model.calls.len()
         ));
     };
-    let deliberate = errors::deliberate_throws(model);
-    if !deliberate.is_empty() {
-        return Err(format!(
-            "the handler throws {} on purpose; turning validation into Choice/Fail states is not built yet",
-            deliberate.join(", ")
-        ));
-    }
-
     let event = event_view(state, link.style)?;
     let mut notes = Vec::new();
+
+    // Validation throws become a Choice in front of the Task.
+    let deliberate: Vec<&crate::analysis::model::Throw> = model
+        .throws
+        .iter()
+        .filter(|t| errors::deliberate_throws(model).contains(&t.error))
+        .collect();
+    let validation = if deliberate.is_empty() {
+        None
+    } else {
+        let taken: Vec<String> = link
+            .pointer
+            .rsplit_once('/')
+            .and_then(|(states, _)| sm.raw_definition.pointer(states))
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        let v = validation::states_for(
+            &link.state,
+            state,
+            &event,
+            &deliberate,
+            model.language,
+            &taken,
+        )
+        .map_err(|e| format!("the handler throws on purpose: {e}"))?;
+        notes.extend(v.notes.iter().cloned());
+        Some(v)
+    };
 
     // Environment variables → how the new definition writes them, in the vocabulary of the file
     // that holds it (DefinitionSubstitutions, Fn::Sub variables, intrinsics, Terraform expressions
@@ -161,7 +186,23 @@ pub fn synthesize(
         }
     }
     let names: Vec<String> = top.iter().map(|(k, _)| k.clone()).collect();
-    let integ = integrations::for_call(call, &names)?;
+    let mut integ = integrations::for_call(call, &names)?;
+    if integ.resource.ends_with(":::events:putEvents")
+        && !is_discarded(state)
+        && reads_failed_entries(model)
+    {
+        if let Some(i) = integrations::aws_sdk_for_call(call) {
+            notes.push(format!(
+                "the handler reads FailedEntryCount/Entries, which {} turns into an EventBridge.FailedEntry failure (aws-facts §8.4); {} returns them as the SDK did",
+                integ.resource, i.resource
+            ));
+            integ = i;
+        }
+    }
+    // Only what the handler's SDK retried on its own gets a Retry.
+    integ
+        .transient_errors
+        .retain(|name| errors::sdk_retried(call.flavor, name));
     if let Some(why) = &integ.fallback_reason {
         notes.push(why.clone());
     }
@@ -390,7 +431,31 @@ pub fn synthesize(
         integration: integ,
         targets,
         substitutions,
+        added_states: validation
+            .as_ref()
+            .map(|v| v.states.clone())
+            .unwrap_or_default(),
+        entry: validation.map(|v| v.entry),
     })
+}
+
+/// Does the handler's return value read PutEvents' failure report (or the whole response)?
+fn reads_failed_entries(model: &HandlerModel) -> bool {
+    let mut found = false;
+    if let Some(r) = &model.returns {
+        walk(r, &mut |e| {
+            if let ValueExpr::SdkResult { path, .. } = e {
+                found |= match path.first() {
+                    None => true,
+                    Some(crate::analysis::model::PathSeg::Field(f)) => {
+                        f == "FailedEntryCount" || f == "Entries"
+                    }
+                    _ => false,
+                };
+            }
+        });
+    }
+    found
 }
 
 /// Keeps an added `Retry` before `Catch`/`Next`, but never before an existing `Retry`.

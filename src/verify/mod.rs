@@ -381,6 +381,9 @@ pub fn apply_tasks(original: &Value, tasks: &[&RewrittenTask], full: Option<&Val
         if let Some(slot) = def.pointer_mut(&t.pointer) {
             *slot = state;
         }
+        // The states the rewrite added next to the Task (validation Choice/Fail), and the
+        // transitions into the Task moved to its new entry state.
+        crate::rewrite::added_states::apply(&mut def, t, full);
     }
     if let (Some(full), Some(states)) = (
         full.and_then(|f| f.get("States"))
@@ -435,6 +438,21 @@ struct Pair<'a> {
     models: HashMap<String, (&'a HandlerModel, bool)>,
     context: &'a ExecutionContext,
     mocks: &'a HashMap<String, LambdaMock>,
+    /// States a rewrite added (validation Choice/Fail) → the Task they belong to: the rewritten
+    /// run's path counts them as that Task.
+    added: HashMap<String, String>,
+}
+
+/// Added state → its Task, for every rewritten Task.
+fn added_states_of(tasks: &[&RewrittenTask]) -> HashMap<String, String> {
+    tasks
+        .iter()
+        .flat_map(|t| {
+            t.added_states
+                .iter()
+                .map(|(n, _)| (n.clone(), t.state.clone()))
+        })
+        .collect()
 }
 
 impl Pair<'_> {
@@ -448,7 +466,7 @@ impl Pair<'_> {
             self.context,
             self.mocks,
         );
-        let b = run_once(
+        let mut b = run_once(
             self.project,
             &self.rewritten,
             input,
@@ -457,6 +475,16 @@ impl Pair<'_> {
             self.context,
             self.mocks,
         );
+        if !self.added.is_empty() {
+            let mut path: Vec<String> = Vec::new();
+            for s in std::mem::take(&mut b.path) {
+                let s = self.added.get(&s).cloned().unwrap_or(s);
+                if path.last() != Some(&s) {
+                    path.push(s);
+                }
+            }
+            b.path = path;
+        }
         let ctx = Context {
             fault,
             appended_resources: vec![
@@ -663,6 +691,7 @@ fn prove_machine(
                 models: models.clone(),
                 context: &opts.context,
                 mocks: &opts.lambda_mocks,
+                added: added_states_of(tasks),
             },
             (Err(e), _) => {
                 tally.report.verdict = Verdict::Inconclusive;
@@ -739,6 +768,7 @@ fn prove_machine(
                 models: models.clone(),
                 context: &opts.context,
                 mocks: &opts.lambda_mocks,
+                added: added_states_of(tasks),
             };
             let generated = inputs::generate(
                 &sample_values,

@@ -316,6 +316,8 @@ pub fn plan_with(project: &Project, states: &[(&str, Value)]) -> RewritePlan {
             rewritten: new_state.clone(),
             model,
             notes: vec![],
+            added_states: vec![],
+            entry: None,
         });
     }
     RewritePlan {

@@ -1,0 +1,316 @@
+//! Validation throws (`if (!event.orderId) throw new Error("orderId is required")`) become a
+//! Choice state in front of the new Task: each guarded throw is a Choice rule leading to a Fail
+//! state with the same error name and the message as Cause, or, when the Task's Catch caught the
+//! Lambda's error, to a Pass state that stores `{Error, Cause}` where the catcher did and goes on
+//! to the catcher's Next. The Choice's Default is the Task.
+//!
+//! Choice semantics (https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html): a
+//! comparison on a value of another type is false; a Variable that selects nothing is a runtime
+//! error except for IsPresent, so presence is tested first.
+
+use super::asl_value::{self, Asl};
+use crate::analysis::model::{Condition, Language, Throw, ValueExpr};
+use serde_json::{json, Map, Value};
+
+/// The states that check the input before the Task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validation {
+    /// The Choice first, then its targets, in the order they are written.
+    pub states: Vec<(String, Value)>,
+    /// The Choice: what every transition into the Task now goes to.
+    pub entry: String,
+    pub notes: Vec<String>,
+}
+
+/// Builds the Choice and its targets. `event` is the handler's event as the Task composed it
+/// (paths over the Task's effective input); `taken` are the state names already in use.
+pub fn states_for(
+    task_name: &str,
+    task: &Map<String, Value>,
+    event: &Asl,
+    throws: &[&Throw],
+    language: Language,
+    taken: &[String],
+) -> Result<Validation, String> {
+    let input_path = match task.get("InputPath") {
+        None => "$".to_string(),
+        Some(Value::String(p)) if asl_value::is_reference_path(p) && !p.starts_with("$$") => {
+            p.clone()
+        }
+        Some(other) => {
+            return Err(format!(
+                "the Task's InputPath {other} leaves the validation nothing to test"
+            ))
+        }
+    };
+    let mut names: Vec<String> = taken.to_vec();
+    let mut fresh = |wanted: String| {
+        let mut name = wanted.clone();
+        let mut n = 2;
+        while names.contains(&name) {
+            name = format!("{wanted} {n}");
+            n += 1;
+        }
+        names.push(name.clone());
+        name
+    };
+    let entry = fresh(format!("Validate {task_name}"));
+    let mut choices = Vec::new();
+    let mut targets: Vec<(String, Value)> = Vec::new();
+    let mut notes = Vec::new();
+    for t in throws {
+        let cond = t
+            .condition
+            .as_ref()
+            .ok_or_else(|| format!("the handler always throws {}", t.error))?;
+        let cause = match &t.message {
+            Some(ValueExpr::Literal {
+                value: Value::String(s),
+            }) => s.clone(),
+            None => String::new(),
+            Some(_) => {
+                return Err(format!(
+                    "the message of {} is built at run time (not written as a Fail Cause yet)",
+                    t.error
+                ))
+            }
+        };
+        let ctx = RuleCtx {
+            event,
+            input_path: &input_path,
+            language,
+        };
+        let rules = match ctx.any_of(cond)? {
+            Static::Always => {
+                return Err(format!(
+                    "the handler always throws {} for the payload this Task sends",
+                    t.error
+                ))
+            }
+            Static::Never => continue,
+            Static::Rules(r) => r,
+        };
+        let target = match catcher_for(task, &t.error) {
+            Some(c) => {
+                let name = fresh(format!("{task_name} {} caught", t.error));
+                let mut pass = Map::new();
+                pass.insert("Type".into(), json!("Pass"));
+                pass.insert(
+                    "Parameters".into(),
+                    json!({ "Error": t.error, "Cause": cause }),
+                );
+                if let Some(rp) = c.get("ResultPath") {
+                    pass.insert("ResultPath".into(), rp.clone());
+                }
+                pass.insert("Next".into(), c.get("Next").cloned().unwrap_or(Value::Null));
+                notes.push(format!(
+                    "{}: the Task's Catch took the Lambda's {}; {name} stores the same Error with the message as Cause (the Lambda's Cause was its runtime's error JSON) and goes on to {}",
+                    t.error,
+                    t.error,
+                    c.get("Next").and_then(Value::as_str).unwrap_or("?")
+                ));
+                (name, Value::Object(pass))
+            }
+            None => {
+                let name = fresh(format!("{task_name} {}", t.error));
+                (
+                    name,
+                    json!({ "Type": "Fail", "Error": t.error, "Cause": cause }),
+                )
+            }
+        };
+        for r in rules {
+            let mut rule = r.as_object().cloned().unwrap_or_default();
+            rule.insert("Next".into(), Value::String(target.0.clone()));
+            choices.push(Value::Object(rule));
+        }
+        targets.push(target);
+    }
+    if choices.is_empty() {
+        return Err("no validation is left to check".into());
+    }
+    notes.push(format!(
+        "{entry} checks the input as the handler did before calling; a failed check ends in the same error name, with the message as Cause instead of the Lambda runtime's error JSON"
+    ));
+    if language == Language::Python {
+        notes.push(
+            "Python also treats an empty list or object as false; no Choice rule tells an empty one from a full one, so they pass the check"
+                .into(),
+        );
+    }
+    let mut states = vec![(
+        entry.clone(),
+        json!({ "Type": "Choice", "Choices": choices, "Default": task_name }),
+    )];
+    states.extend(targets);
+    Ok(Validation {
+        states,
+        entry,
+        notes,
+    })
+}
+
+/// The first catcher of the Task that matches `error`.
+fn catcher_for<'a>(task: &'a Map<String, Value>, error: &str) -> Option<&'a Map<String, Value>> {
+    task.get("Catch")?.as_array()?.iter().find_map(|c| {
+        let obj = c.as_object()?;
+        let names = obj.get("ErrorEquals")?.as_array()?;
+        names
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|n| n == error || n == "States.ALL" || n == "States.TaskFailed")
+            .then_some(obj)
+    })
+}
+
+enum Static {
+    Always,
+    Never,
+    /// Any of these rules being true means the handler throws.
+    Rules(Vec<Value>),
+}
+
+struct RuleCtx<'a> {
+    event: &'a Asl,
+    input_path: &'a str,
+    language: Language,
+}
+
+/// What a value of the event is at the Choice: a path over the state input, or known statically.
+enum Operand {
+    Path(String),
+    Known(Option<Value>),
+}
+
+impl RuleCtx<'_> {
+    fn operand(&self, value: &ValueExpr) -> Result<Operand, String> {
+        let ValueExpr::Event { path } = value else {
+            return Err("the validation tests something other than the event".into());
+        };
+        match self.event.select(path)? {
+            Asl::Dynamic(p) if asl_value::is_reference_path(&p) && !p.starts_with("$$") => {
+                Ok(Operand::Path(format!("{}{}", self.input_path, &p[1..])))
+            }
+            Asl::Literal(v) => Ok(Operand::Known(Some(v))),
+            Asl::Absent => Ok(Operand::Known(None)),
+            _ => Err("the validation tests a value the Task computes (not a plain path)".into()),
+        }
+    }
+
+    /// The rules, any of which true means the condition holds (Choice entries are tried in
+    /// order, so a presence test can go first).
+    fn any_of(&self, cond: &Condition) -> Result<Static, String> {
+        match cond {
+            Condition::Or { conditions } => {
+                let mut rules = Vec::new();
+                for c in conditions {
+                    match self.any_of(c)? {
+                        Static::Always => return Ok(Static::Always),
+                        Static::Never => {}
+                        Static::Rules(r) => rules.extend(r),
+                    }
+                }
+                Ok(if rules.is_empty() {
+                    Static::Never
+                } else {
+                    Static::Rules(rules)
+                })
+            }
+            Condition::Falsy { value } => match self.operand(value)? {
+                Operand::Known(v) => Ok(static_of(v.as_ref().is_none_or(|v| self.falsy(v)))),
+                Operand::Path(p) => Ok(Static::Rules(vec![
+                    not_present(&p),
+                    json!({ "Or": self.falsy_rules(&p) }),
+                ])),
+            },
+            other => Ok(match self.single(other)? {
+                Some(rule) => Static::Rules(vec![rule]),
+                None => Static::Never,
+            }),
+        }
+    }
+
+    /// One rule for the condition (short-circuit And/Or keep the presence test first); None when
+    /// it is statically false; an error when statically true is not expressible here.
+    fn single(&self, cond: &Condition) -> Result<Option<Value>, String> {
+        Ok(Some(match cond {
+            Condition::Missing { value } => match self.operand(value)? {
+                Operand::Known(v) => return static_rule(v.is_none()),
+                Operand::Path(p) => not_present(&p),
+            },
+            Condition::Falsy { value } => match self.operand(value)? {
+                Operand::Known(v) => return static_rule(v.as_ref().is_none_or(|v| self.falsy(v))),
+                Operand::Path(p) => json!({ "Or": [
+                    not_present(&p),
+                    { "And": [ { "Variable": p, "IsPresent": true }, { "Or": self.falsy_rules(&p) } ] }
+                ]}),
+            },
+            Condition::Not { condition } => match self.single(condition)? {
+                Some(r) => json!({ "Not": r }),
+                None => return Err("the check is always true".into()),
+            },
+            Condition::And { conditions } | Condition::Or { conditions } => {
+                let mut rules = Vec::new();
+                for c in conditions {
+                    match self.single(c)? {
+                        Some(r) => rules.push(r),
+                        None if matches!(cond, Condition::And { .. }) => return Ok(None),
+                        None => {}
+                    }
+                }
+                if rules.is_empty() {
+                    return Ok(None);
+                }
+                if matches!(cond, Condition::And { .. }) {
+                    json!({ "And": rules })
+                } else {
+                    json!({ "Or": rules })
+                }
+            }
+            Condition::Other { source } => {
+                return Err(format!("`{source}` is not expressible as a Choice rule"))
+            }
+        }))
+    }
+
+    /// JavaScript `!v` / Python `not v` for a present value.
+    fn falsy_rules(&self, p: &str) -> Vec<Value> {
+        vec![
+            json!({ "Variable": p, "IsNull": true }),
+            json!({ "Variable": p, "BooleanEquals": false }),
+            json!({ "Variable": p, "NumericEquals": 0 }),
+            json!({ "Variable": p, "StringEquals": "" }),
+        ]
+    }
+
+    fn falsy(&self, v: &Value) -> bool {
+        match v {
+            Value::Null => true,
+            Value::Bool(b) => !b,
+            Value::Number(n) => n.as_f64() == Some(0.0),
+            Value::String(s) => s.is_empty(),
+            Value::Array(a) => self.language == Language::Python && a.is_empty(),
+            Value::Object(o) => self.language == Language::Python && o.is_empty(),
+        }
+    }
+}
+
+fn not_present(p: &str) -> Value {
+    json!({ "Not": { "Variable": p, "IsPresent": true } })
+}
+
+fn static_of(b: bool) -> Static {
+    if b {
+        Static::Always
+    } else {
+        Static::Never
+    }
+}
+
+fn static_rule(b: bool) -> Result<Option<Value>, String> {
+    if b {
+        Err("the check is always true for the payload this Task sends".into())
+    } else {
+        Ok(None)
+    }
+}
