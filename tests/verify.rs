@@ -389,3 +389,27 @@ fn rewrite_write_gate_agrees_with_verify_cli() {
         .collect();
     assert_eq!(states, ["PriceOrder"]);
 }
+
+/// Comparisons run on several threads; the report must not depend on how many (the first
+/// counterexample and every count are those of the sequential loop).
+#[test]
+fn the_report_does_not_depend_on_the_number_of_threads() {
+    let project = project();
+    let (state, wrong) = mutated("SaveOrder", |s| {
+        s.as_object_mut().unwrap().remove("Retry");
+    });
+    for (wrong_rewrite, plan) in [
+        (false, plan_with(&project, &rewritten_states())),
+        (true, plan_with(&project, &[(state.as_str(), wrong)])),
+    ] {
+        let mut reports = Vec::new();
+        for threads in [1, 3] {
+            let mut opts = options(60);
+            opts.threads = threads;
+            let r = prove(&project, &plan, &opts).unwrap();
+            reports.push(serde_json::to_string(&r).unwrap());
+        }
+        assert_eq!(reports[0], reports[1]);
+        assert_eq!(reports[0].contains("\"not-equivalent\""), wrong_rewrite);
+    }
+}

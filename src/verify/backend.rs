@@ -15,6 +15,7 @@ use crate::services::world::CallContext;
 use crate::services::{ServiceBackend, TaskCall, TaskOutcome, TaskResponse};
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// An API error as the SDK inside a Lambda sees it.
@@ -149,7 +150,7 @@ pub struct Inconclusive {
 pub struct RunBackend<'a> {
     services: &'a mut dyn Simulation,
     /// state name → handler model and whether to simulate it exactly (else return-only mock).
-    simulated: HashMap<String, (&'a HandlerModel, bool)>,
+    simulated: Cow<'a, HashMap<String, (&'a HandlerModel, bool)>>,
     mock: &'a mut dyn ServiceBackend,
     faults: FaultState,
     pub log: Vec<CallRecord>,
@@ -161,6 +162,16 @@ impl<'a> RunBackend<'a> {
     pub fn new(
         services: &'a mut dyn Simulation,
         simulated: HashMap<String, (&'a HandlerModel, bool)>,
+        mock: &'a mut dyn ServiceBackend,
+        faults: FaultState,
+    ) -> Self {
+        Self::borrowing(services, Cow::Owned(simulated), mock, faults)
+    }
+
+    /// `new` with the handler models borrowed (no copy per run).
+    pub fn borrowing(
+        services: &'a mut dyn Simulation,
+        simulated: Cow<'a, HashMap<String, (&'a HandlerModel, bool)>>,
         mock: &'a mut dyn ServiceBackend,
         faults: FaultState,
     ) -> Self {
@@ -411,14 +422,21 @@ pub enum LambdaMock {
 }
 
 /// Answers the Lambda Tasks that are not rewritten, by state name (identity by default).
-#[derive(Debug, Default)]
-pub struct MockLambdas {
-    pub by_state: HashMap<String, LambdaMock>,
+#[derive(Debug)]
+pub struct MockLambdas<'m> {
+    pub by_state: Cow<'m, HashMap<String, LambdaMock>>,
     requests: u64,
 }
 
-impl MockLambdas {
+impl MockLambdas<'static> {
     pub fn new(by_state: HashMap<String, LambdaMock>) -> Self {
+        MockLambdas::borrowing(Cow::Owned(by_state))
+    }
+}
+
+impl<'m> MockLambdas<'m> {
+    /// `new` with the mocks borrowed (no copy per run).
+    pub fn borrowing(by_state: Cow<'m, HashMap<String, LambdaMock>>) -> Self {
         MockLambdas {
             by_state,
             requests: 0,
@@ -426,7 +444,7 @@ impl MockLambdas {
     }
 }
 
-impl ServiceBackend for MockLambdas {
+impl ServiceBackend for MockLambdas<'_> {
     fn call(&mut self, call: &TaskCall) -> TaskResponse {
         self.requests += 1;
         let invoke = call.resource.starts_with("arn:aws:states:::lambda:invoke");

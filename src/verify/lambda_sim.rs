@@ -11,6 +11,7 @@ use crate::analysis::model::{
 };
 use indexmap::IndexMap;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 
 /// One API request made by the simulated handler, in API shape (typed DynamoDB attributes,
 /// PascalCase members), as the service receives it.
@@ -623,24 +624,25 @@ impl<'a> Simulator<'a> {
     /// Follows an access path with the language's rules. With `soft`, a missing last key yields
     /// `Undefined` instead of Python's KeyError (the `.get` / `in` forms).
     fn walk(&self, root: &Val, path: &[PathSeg], soft: bool) -> Result<Val, Fail> {
-        let mut cur = root.clone();
+        // Borrow down the path and copy only the value reached (events can be large).
+        let mut cur = Cow::Borrowed(root);
         for (i, seg) in path.iter().enumerate() {
             let last = i + 1 == path.len();
             cur = match self.rt {
-                Runtime::Node => js_get(&cur, seg)?,
-                Runtime::Python => match py_get(&cur, seg) {
+                Runtime::Node => js_get(cur, seg)?,
+                Runtime::Python => match py_get(cur, seg) {
                     Err(Thrown { error_type, .. })
                         if soft
                             && last
                             && (error_type == "KeyError" || error_type == "IndexError") =>
                     {
-                        Val::Undefined
+                        Cow::Owned(Val::Undefined)
                     }
                     other => other?,
                 },
             };
         }
-        Ok(cur)
+        Ok(cur.into_owned())
     }
 }
 
@@ -652,11 +654,19 @@ fn seg_text(seg: &PathSeg) -> String {
 }
 
 /// JavaScript property access `v.f` / `v[i]`.
-fn js_get(v: &Val, seg: &PathSeg) -> Result<Val, Thrown> {
+fn js_get<'v>(v: Cow<'v, Val>, seg: &PathSeg) -> Result<Cow<'v, Val>, Thrown> {
     let key = seg_text(seg);
-    Ok(match v {
+    let child = |v: Cow<'v, Val>, pick: &dyn Fn(&Val) -> Option<&Val>| -> Cow<'v, Val> {
+        match v {
+            Cow::Borrowed(b) => pick(b)
+                .map(Cow::Borrowed)
+                .unwrap_or(Cow::Owned(Val::Undefined)),
+            Cow::Owned(o) => Cow::Owned(pick(&o).cloned().unwrap_or(Val::Undefined)),
+        }
+    };
+    Ok(match v.as_ref() {
         Val::Undefined | Val::Null => {
-            let what = if v.is_undefined() {
+            let what = if v.as_ref().is_undefined() {
                 "undefined"
             } else {
                 "null"
@@ -666,62 +676,73 @@ fn js_get(v: &Val, seg: &PathSeg) -> Result<Val, Thrown> {
                 format!("Cannot read properties of {what} (reading '{key}')"),
             ));
         }
-        Val::Obj(map) => map.get(&key).cloned().unwrap_or(Val::Undefined),
+        Val::Obj(_) => child(v, &|x| match x {
+            Val::Obj(map) => map.get(&key),
+            _ => None,
+        }),
         Val::Arr(items) => {
             if key == "length" {
-                Val::Num(Num::Float(items.len() as f64))
+                Cow::Owned(Val::Num(Num::Float(items.len() as f64)))
             } else {
-                key.parse::<usize>()
-                    .ok()
-                    .filter(|_| !key.starts_with('+'))
-                    .and_then(|i| items.get(i).cloned())
-                    .unwrap_or(Val::Undefined)
+                let index = key.parse::<usize>().ok().filter(|_| !key.starts_with('+'));
+                child(v, &|x| match (x, index) {
+                    (Val::Arr(items), Some(i)) => items.get(i),
+                    _ => None,
+                })
             }
         }
         Val::Str(s) => {
             let units: Vec<u16> = s.encode_utf16().collect();
-            if key == "length" {
+            Cow::Owned(if key == "length" {
                 Val::Num(Num::Float(units.len() as f64))
             } else {
                 match key.parse::<usize>().ok().and_then(|i| units.get(i)) {
                     Some(u) => Val::Str(String::from_utf16_lossy(&[*u])),
                     None => Val::Undefined,
                 }
-            }
+            })
         }
-        Val::Bool(_) | Val::Num(_) => Val::Undefined,
+        Val::Bool(_) | Val::Num(_) => Cow::Owned(Val::Undefined),
     })
 }
 
 /// Python subscription `v["f"]` / `v[i]`.
-fn py_get(v: &Val, seg: &PathSeg) -> Result<Val, Thrown> {
+fn py_get<'v>(v: Cow<'v, Val>, seg: &PathSeg) -> Result<Cow<'v, Val>, Thrown> {
+    if let (Val::Str(s), PathSeg::Index(i)) = (v.as_ref(), seg) {
+        let chars: Vec<char> = s.chars().collect();
+        let idx = if *i < 0 { chars.len() as i64 + i } else { *i };
+        return usize::try_from(idx)
+            .ok()
+            .and_then(|i| chars.get(i))
+            .map(|c| Cow::Owned(Val::Str(c.to_string())))
+            .ok_or_else(|| Thrown::new("IndexError", "string index out of range"));
+    }
+    // A child of a borrowed value stays borrowed; of a computed one, is copied.
+    match v {
+        Cow::Borrowed(b) => py_child(b, seg).map(Cow::Borrowed),
+        Cow::Owned(o) => py_child(&o, seg).map(|c| Cow::Owned(c.clone())),
+    }
+}
+
+/// The element `v[seg]` refers to, or the exception Python raises (strings: see `py_get`).
+fn py_child<'v>(v: &'v Val, seg: &PathSeg) -> Result<&'v Val, Thrown> {
     let rt = Runtime::Python;
     match (v, seg) {
         (Val::Obj(map), PathSeg::Field(f)) => map
             .get(f)
-            .cloned()
             .ok_or_else(|| Thrown::new("KeyError", format!("'{f}'"))),
         (Val::Obj(_), PathSeg::Index(i)) => Err(Thrown::new("KeyError", i.to_string())),
         (Val::Arr(items), PathSeg::Index(i)) => {
             let idx = if *i < 0 { items.len() as i64 + i } else { *i };
             usize::try_from(idx)
                 .ok()
-                .and_then(|i| items.get(i).cloned())
+                .and_then(|i| items.get(i))
                 .ok_or_else(|| Thrown::new("IndexError", "list index out of range"))
         }
         (Val::Arr(_), PathSeg::Field(_)) => Err(Thrown::new(
             "TypeError",
             "list indices must be integers or slices, not str",
         )),
-        (Val::Str(s), PathSeg::Index(i)) => {
-            let chars: Vec<char> = s.chars().collect();
-            let idx = if *i < 0 { chars.len() as i64 + i } else { *i };
-            usize::try_from(idx)
-                .ok()
-                .and_then(|i| chars.get(i))
-                .map(|c| Val::Str(c.to_string()))
-                .ok_or_else(|| Thrown::new("IndexError", "string index out of range"))
-        }
         (Val::Str(_), PathSeg::Field(_)) => Err(Thrown::new(
             "TypeError",
             "string indices must be integers, not 'str'",

@@ -14,6 +14,7 @@ pub mod inputs;
 pub mod lambda_sim;
 pub mod lang;
 pub mod marshal;
+pub mod parallel;
 pub mod report;
 pub mod world;
 
@@ -22,12 +23,15 @@ use crate::discover::model::Project;
 use crate::error::InputError;
 use crate::interp::{ExecutionContext, StateMachine};
 use crate::rewrite::{RewritePlan, RewrittenTask};
+use crate::services::simulated::SimulatedServices;
+use crate::services::world::World;
 use backend::{LambdaMock, MockLambdas, RunBackend};
 use compare::{Context, Delta, Kind, RunOutcome};
 use faults::{Fault, FaultState};
 use inputs::{Input, Shape};
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -45,6 +49,8 @@ pub struct VerifyOptions {
     pub machine_inputs: Vec<(usize, Input)>,
     /// Inject the service faults of each rewritten Task.
     pub faults: bool,
+    /// Threads that run comparisons (0: one per core). The report does not depend on it.
+    pub threads: usize,
     /// Count differences on inputs outside the samples' types as counterexamples too.
     pub strict_types: bool,
     pub context: ExecutionContext,
@@ -65,6 +71,7 @@ impl Default for VerifyOptions {
             input_files: Vec::new(),
             machine_inputs: Vec::new(),
             faults: true,
+            threads: 0,
             strict_types: false,
             context: ExecutionContext::default(),
             lambda_mocks: HashMap::new(),
@@ -409,11 +416,26 @@ pub fn run_once(
     context: &ExecutionContext,
     mocks: &HashMap<String, LambdaMock>,
 ) -> RunOutcome {
-    let mut services = world::services(project, WORLD_SEED);
-    let mut mock = MockLambdas::new(mocks.clone());
-    let mut be = RunBackend::new(
+    let world = world::from_project(project, WORLD_SEED);
+    run_in(&world, machine, input, models, fault, context, mocks)
+}
+
+/// Runs one execution of `machine` on `input` in a copy of `world` (the world is built once per
+/// comparison and copied per run: cheaper than reading the project's resources again).
+fn run_in(
+    world: &World,
+    machine: &StateMachine,
+    input: &Value,
+    models: &HashMap<String, (&HandlerModel, bool)>,
+    fault: Option<Fault>,
+    context: &ExecutionContext,
+    mocks: &HashMap<String, LambdaMock>,
+) -> RunOutcome {
+    let mut services = SimulatedServices::new(world.clone());
+    let mut mock = MockLambdas::borrowing(Cow::Borrowed(mocks));
+    let mut be = RunBackend::borrowing(
         &mut services,
-        models.clone(),
+        Cow::Borrowed(models),
         &mut mock,
         FaultState::new(fault),
     );
@@ -432,7 +454,8 @@ const WORLD_SEED: u64 = 1;
 
 /// Two parsed machines compared on inputs and faults.
 struct Pair<'a> {
-    project: &'a Project,
+    /// The project's resources, built once; every run starts from a copy.
+    world: World,
     original: StateMachine,
     rewritten: StateMachine,
     models: HashMap<String, (&'a HandlerModel, bool)>,
@@ -457,8 +480,8 @@ fn added_states_of(tasks: &[&RewrittenTask]) -> HashMap<String, String> {
 
 impl Pair<'_> {
     fn run(&self, input: &Value, fault: Option<&Fault>) -> (RunOutcome, RunOutcome, Vec<Delta>) {
-        let a = run_once(
-            self.project,
+        let a = run_in(
+            &self.world,
             &self.original,
             input,
             &self.models,
@@ -466,8 +489,8 @@ impl Pair<'_> {
             self.context,
             self.mocks,
         );
-        let mut b = run_once(
-            self.project,
+        let mut b = run_in(
+            &self.world,
             &self.rewritten,
             input,
             &self.models,
@@ -610,18 +633,37 @@ fn minimize(
     }
 }
 
-/// Checks one input (and fault); records a counterexample or findings. Returns the states the
-/// original run visited (for the reachability check).
-fn check(
+/// What one comparison found, without the runs themselves (they are run again, shrunk, for a
+/// counterexample).
+struct Checked {
+    deltas: Vec<Delta>,
+    /// The states the original run visited (for the reachability check).
+    visited: Vec<String>,
+    inconclusive: Option<backend::Inconclusive>,
+}
+
+/// Runs both versions on one input (and fault) and compares them.
+fn evaluate(pair: &Pair, input: &Value, fault: Option<&Fault>) -> Checked {
+    let (a, b, deltas) = pair.run(input, fault);
+    Checked {
+        deltas,
+        visited: a.path,
+        inconclusive: a.inconclusive.or(b.inconclusive),
+    }
+}
+
+/// Records one comparison: a counterexample or findings. Returns the states the original run
+/// visited.
+fn absorb(
     tally: &mut Tally,
     pair: &Pair,
     shape: &Shape,
     input: &Input,
     fault: Option<&Fault>,
     strict: bool,
+    checked: Checked,
 ) -> Vec<String> {
-    let (a, b, deltas) = pair.run(&input.value, fault);
-    if let Some(inc) = a.inconclusive.as_ref().or(b.inconclusive.as_ref()) {
+    if let Some(inc) = checked.inconclusive {
         tally.report.verdict = Verdict::Inconclusive;
         tally.report.reason = Some(format!(
             "cannot simulate the Lambda of state {}: {}",
@@ -629,7 +671,7 @@ fn check(
         ));
         return Vec::new();
     }
-    let visited = a.path.clone();
+    let deltas = checked.deltas;
     let first = deltas.iter().find(|d| d.kind == Kind::Difference).cloned();
     match first {
         None => tally.note(&deltas),
@@ -645,7 +687,7 @@ fn check(
             }
         }
     }
-    visited
+    checked.visited
 }
 
 fn resource_of(state: &Value) -> String {
@@ -678,6 +720,10 @@ fn prove_machine(
     let shape = Shape::infer(samples.iter().map(|s| &s.value));
     let sample_values: Vec<Value> = samples.iter().map(|s| s.value.clone()).collect();
     let parse = |def: &Value| StateMachine::parse(def);
+    let threads = match opts.threads {
+        0 => parallel::threads(),
+        n => n,
+    };
     let mut task_reports = Vec::new();
     for (i, task) in tasks.iter().enumerate() {
         let integration = resource_of(&task.rewritten);
@@ -685,7 +731,7 @@ fn prove_machine(
         let hybrid = apply_tasks(original, &[*task], Some(rewritten));
         let pair = match (parse(original), parse(&hybrid)) {
             (Ok(o), Ok(h)) => Pair {
-                project,
+                world: world::from_project(project, WORLD_SEED),
                 original: o,
                 rewritten: h,
                 models: models.clone(),
@@ -716,43 +762,65 @@ fn prove_machine(
             opts.seed ^ (i as u64).wrapping_mul(0x9E37),
             &focus,
         );
+        let all: Vec<&Input> = samples.iter().chain(generated.iter()).collect();
         let mut reaching: Vec<&Input> = Vec::new();
-        for input in samples.iter().chain(generated.iter()) {
-            if tally.done() {
-                break;
-            }
-            tally.report.inputs += 1;
-            tally.report.inputs_in_domain += input.in_domain as usize;
-            let visited = check(&mut tally, &pair, &shape, input, None, opts.strict_types);
-            if visited.contains(&task.state) && input.in_domain && reaching.len() < 2 {
-                reaching.push(input);
-            }
-        }
+        parallel::in_order(
+            &all,
+            threads,
+            |_, input| evaluate(&pair, &input.value, None),
+            |i, checked| {
+                let input = all[i];
+                tally.report.inputs += 1;
+                tally.report.inputs_in_domain += input.in_domain as usize;
+                let visited = absorb(
+                    &mut tally,
+                    &pair,
+                    &shape,
+                    input,
+                    None,
+                    opts.strict_types,
+                    checked,
+                );
+                if visited.contains(&task.state) && input.in_domain && reaching.len() < 2 {
+                    reaching.push(input);
+                }
+                !tally.done()
+            },
+        );
         if !tally.done() && reaching.is_empty() {
             tally.report.verdict = Verdict::Inconclusive;
             tally.report.reason = Some(format!("no input reached state {}", task.state));
         }
         if opts.faults && !tally.done() {
             if let Some((service, action, _)) = backend::parse_resource(&integration) {
-                for fault in faults::scenarios(&task.state, &service, &action) {
-                    if tally.done() {
-                        break;
-                    }
-                    tally.report.fault_scenarios += 1;
-                    for input in &reaching {
-                        if tally.done() {
-                            break;
+                let scenarios = faults::scenarios(&task.state, &service, &action);
+                let jobs: Vec<(usize, &Input)> = (0..scenarios.len())
+                    .flat_map(|f| reaching.iter().map(move |input| (f, *input)))
+                    .collect();
+                let mut counted = None;
+                parallel::in_order(
+                    &jobs,
+                    threads,
+                    |_, (f, input)| evaluate(&pair, &input.value, Some(&scenarios[*f])),
+                    |i, checked| {
+                        let (f, input) = jobs[i];
+                        if counted != Some(f) {
+                            counted = Some(f);
+                            tally.report.fault_scenarios += 1;
                         }
-                        check(
+                        let fault = Some(&scenarios[f]);
+                        absorb(
                             &mut tally,
                             &pair,
                             &shape,
                             input,
-                            Some(&fault),
+                            fault,
                             opts.strict_types,
+                            checked,
                         );
-                    }
-                }
+                        !tally.done()
+                    },
+                );
             }
         }
         task_reports.push(tally.report);
@@ -762,7 +830,7 @@ fn prove_machine(
     match (parse(original), parse(rewritten)) {
         (Ok(o), Ok(r)) => {
             let pair = Pair {
-                project,
+                world: world::from_project(project, WORLD_SEED),
                 original: o,
                 rewritten: r,
                 models: models.clone(),
@@ -778,15 +846,28 @@ fn prove_machine(
                 &inputs::paths_read(rewritten),
             );
             let mut unreached: Vec<&str> = tasks.iter().map(|t| t.state.as_str()).collect();
-            for input in samples.iter().chain(generated.iter()) {
-                if whole.done() {
-                    break;
-                }
-                whole.report.inputs += 1;
-                whole.report.inputs_in_domain += input.in_domain as usize;
-                let visited = check(&mut whole, &pair, &shape, input, None, opts.strict_types);
-                unreached.retain(|s| !visited.iter().any(|v| v == s));
-            }
+            let all: Vec<&Input> = samples.iter().chain(generated.iter()).collect();
+            parallel::in_order(
+                &all,
+                threads,
+                |_, input| evaluate(&pair, &input.value, None),
+                |i, checked| {
+                    let input = all[i];
+                    whole.report.inputs += 1;
+                    whole.report.inputs_in_domain += input.in_domain as usize;
+                    let visited = absorb(
+                        &mut whole,
+                        &pair,
+                        &shape,
+                        input,
+                        None,
+                        opts.strict_types,
+                        checked,
+                    );
+                    unreached.retain(|s| !visited.iter().any(|v| v == s));
+                    !whole.done()
+                },
+            );
             // Two runs that never reach a rewritten state agree trivially; that proves nothing.
             if !whole.done() && !unreached.is_empty() {
                 whole.report.verdict = Verdict::Inconclusive;
