@@ -197,6 +197,29 @@ fn render_text(project: &Project, plan: &RewritePlan) -> String {
             s.push_str(&e.diff);
         }
     }
+    if !plan.cdk.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nCDK app (cdk.out is generated, so it is not edited): replace each tasks.LambdaInvoke"
+        );
+        for c in &plan.cdk {
+            let at = c
+                .source
+                .as_ref()
+                .map(|(f, l)| format!(" at {}:{l}", f.display()))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  {} / {}{at}: use {}",
+                sm_name(c.state_machine),
+                c.state,
+                c.construct
+            );
+            for line in c.code.lines() {
+                let _ = writeln!(s, "    {line}");
+            }
+        }
+    }
     if !plan.iam_add.is_empty() || !plan.iam_remove.is_empty() {
         let _ = writeln!(s, "\nIAM statements for the state machine's role");
         let pretty = |v: &serde_json::Value| serde_json::to_string(v).unwrap_or_default();
@@ -208,11 +231,12 @@ fn render_text(project: &Project, plan: &RewritePlan) -> String {
         }
         for t in &plan.iam_template {
             let _ = writeln!(s, "  {}:", t.location);
+            // Multi-line items (Terraform statement blocks) keep their shape under the marker.
             for a in &t.add {
-                let _ = writeln!(s, "    + {a}");
+                let _ = writeln!(s, "    + {}", a.replace('\n', "\n      "));
             }
             for r in &t.remove {
-                let _ = writeln!(s, "    - {r}");
+                let _ = writeln!(s, "    - {}", r.replace('\n', "\n      "));
             }
         }
     }

@@ -30,7 +30,12 @@ pub fn edit_json_definition(text: &str, states: &[StateReplacement]) -> Result<S
             ));
         }
         let base = json_span::line_indent(text, span.start);
-        let new = json_span::render_replacement(text, span, s.original, s.rewritten, base, &unit);
+        // Compact definitions (one line, as CDK and Fn::Join parts hold them) stay compact.
+        let new = if text.trim().contains('\n') {
+            json_span::render_replacement(text, span, s.original, s.rewritten, base, &unit)
+        } else {
+            serde_json::to_string(s.rewritten).map_err(|e| e.to_string())?
+        };
         replacements.push((span, new));
     }
     replacements.sort_by_key(|(s, _)| std::cmp::Reverse(s.start));

@@ -156,12 +156,12 @@ fn edit_machine(
             );
             (None, vec![], None)
         }
-        other => {
-            out.warnings.push(format!(
-                "{}: definitions kept in {} are not edited yet; apply the rewritten states by hand",
-                sm.name,
-                origin_kind(other)
-            ));
+        DefinitionOrigin::CdkOut { .. } => {
+            for t in &tasks {
+                if let Some(c) = super::cdk_advice::advise(project, sm, t) {
+                    out.cdk.push(c);
+                }
+            }
             (None, vec![], None)
         }
     };
@@ -232,12 +232,9 @@ fn edit_machine(
     }
     if let DefinitionOrigin::Terraform { .. } = &sm.origin {
         let retired = retired_functions(project, m, unused, &out.tasks);
-        out.iam_template.push(iam_template::terraform_summary(
-            project,
-            m.state_machine,
-            m.targets,
-            &retired,
-        ));
+        let summary =
+            iam_template::terraform_summary(project, m.state_machine, m.targets, &retired);
+        push_iam(out, summary);
     }
 }
 
@@ -275,12 +272,15 @@ fn edit_yaml_template(
             if let Some(role) = &sm.role {
                 let add = iam::add_statements(m.targets);
                 let remove = iam::remove_statements(project, &retired_indices(project, &retired));
-                out.iam_template.push(iam_template::cfn_summary(
-                    m.state_machine,
-                    format!("policy statements of AWS::IAM::Role {role} (add them by hand)"),
-                    &add,
-                    &remove,
-                ));
+                push_iam(
+                    out,
+                    iam_template::cfn_summary(
+                        m.state_machine,
+                        format!("policy statements of AWS::IAM::Role {role} (add them by hand)"),
+                        &add,
+                        &remove,
+                    ),
+                );
             }
         }
     }
@@ -356,12 +356,10 @@ fn edit_json_template(
         match iam_template::edit_cfn_json_role(&text, role, &policy_name, &add, &retired) {
             Ok((new, place)) => {
                 text = new;
-                out.iam_template.push(iam_template::cfn_summary(
-                    m.state_machine,
-                    place,
-                    &add,
-                    &remove,
-                ));
+                push_iam(
+                    out,
+                    iam_template::cfn_summary(m.state_machine, place, &add, &remove),
+                );
             }
             Err(e) => out.warnings.push(format!(
                 "{}: IAM not edited ({e}); add the statements above by hand",
@@ -456,6 +454,32 @@ fn edit_terraform(
         hcl_edit::edit_template_vars(&t, address, &add, &remove)
     });
     record(files, &tf_abs, r, out);
+}
+
+/// Adds an IAM entry; state machines sharing a role (same location) share one entry.
+fn push_iam(out: &mut RewritePlan, entry: TemplateIam) {
+    if entry.add.is_empty() && entry.remove.is_empty() {
+        return;
+    }
+    match out
+        .iam_template
+        .iter_mut()
+        .find(|t| t.location == entry.location)
+    {
+        Some(existing) => {
+            for a in entry.add {
+                if !existing.add.contains(&a) {
+                    existing.add.push(a);
+                }
+            }
+            for r in entry.remove {
+                if !existing.remove.contains(&r) {
+                    existing.remove.push(r);
+                }
+            }
+        }
+        None => out.iam_template.push(entry),
+    }
 }
 
 fn retired_indices(project: &Project, ids: &[String]) -> Vec<usize> {
@@ -564,17 +588,6 @@ pub fn unused_substitutions(
         })
         .map(|(name, _)| name.clone())
         .collect()
-}
-
-fn origin_kind(origin: &DefinitionOrigin) -> &'static str {
-    match origin {
-        DefinitionOrigin::AslFile { .. } => "ASL files",
-        DefinitionOrigin::SamDefinitionUri { .. } => "SAM DefinitionUri",
-        DefinitionOrigin::TemplateInline { .. } => "inline template definitions",
-        DefinitionOrigin::Serverless { .. } => "serverless.yml",
-        DefinitionOrigin::Terraform { .. } => "Terraform",
-        DefinitionOrigin::CdkOut { .. } => "cdk.out (use the CDK construct instead)",
-    }
 }
 
 /// The current text of a file being edited (read on first use).

@@ -91,6 +91,18 @@ pub fn edit_cfn_json_role(
     for (pointer, _) in &documents {
         text = json_edit::remove_items(&text, pointer, &|s| only_invokes(s, retired))?;
     }
+    // A statement another state machine of the same role already added is not added twice.
+    let present: Vec<Value> = documents
+        .iter()
+        .filter_map(|(p, _)| doc.pointer(p).and_then(Value::as_array).cloned())
+        .flatten()
+        .collect();
+    let add: Vec<Value> = add
+        .iter()
+        .filter(|s| !present.contains(s))
+        .cloned()
+        .collect();
+    let add = add.as_slice();
     if add.is_empty() {
         return Ok((
             text,

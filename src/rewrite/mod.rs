@@ -5,6 +5,7 @@ pub mod added_states;
 pub mod apply;
 pub mod asl_value;
 pub mod bindings;
+pub mod cdk_advice;
 pub mod definition_string;
 pub mod diff;
 pub mod dynamodb;
@@ -86,6 +87,8 @@ pub struct RewritePlan {
     pub iam_template: Vec<TemplateIam>,
     /// Things the user must do by hand (files not edited, formats not supported yet).
     pub warnings: Vec<String>,
+    /// CDK apps: the construct that replaces each rewritten `LambdaInvoke` (cdk.out is not edited).
+    pub cdk: Vec<cdk_advice::CdkConstruct>,
 }
 
 /// A Task the plan does not rewrite.

@@ -70,7 +70,9 @@ pub fn normalize(reference: CfnRef, project: &Project) -> CfnRef {
         if let Some(expr) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
             if !expr.contains(['$', '{', '}', ' ']) {
                 if let Some((addr, attr)) = expr.rsplit_once('.') {
-                    if project.resources.contains_key(addr) {
+                    if project.resources.contains_key(addr)
+                        || project.functions.iter().any(|f| f.id == addr)
+                    {
                         return CfnRef::GetAtt(addr.to_string(), attr.to_string());
                     }
                 }

@@ -99,7 +99,47 @@ pub fn from_project(project: &Project, seed: u64) -> World {
             _ => {}
         }
     }
+    for r in project.resources.values() {
+        add_terraform_resource(&mut w, r);
+    }
     w
+}
+
+/// Terraform resources, by the physical names discovery rendered (`"${local.prefix}-stock"` →
+/// `inventory-dev-stock`). Arguments: https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/dynamodb_table
+/// (`hash_key`, `range_key`, `attribute { name, type }`), .../sqs_queue (`fifo_queue`,
+/// `content_based_deduplication`; a FIFO queue's name ends in `.fifo`), .../sns_topic, .../cloudwatch_event_bus, .../s3_bucket.
+fn add_terraform_resource(w: &mut World, r: &crate::discover::model::Resource) {
+    let p = &r.properties;
+    let flag = |k: &str| p.get(k).and_then(Value::as_bool).unwrap_or(false);
+    match r.resource_type.as_str() {
+        "aws_dynamodb_table" => {
+            let attrs: Vec<&Value> = match p.get("attribute") {
+                Some(Value::Array(a)) => a.iter().collect(),
+                Some(v) => vec![v],
+                None => vec![],
+            };
+            let key = |k: &str| {
+                let name = p.get(k)?.as_str()?.to_string();
+                let attr_type = attrs
+                    .iter()
+                    .find(|a| a.get("name").and_then(Value::as_str) == Some(name.as_str()))
+                    .and_then(|a| a.get("type"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("S")
+                    .to_string();
+                Some(KeyAttr { name, attr_type })
+            };
+            if let Some(pk) = key("hash_key") {
+                w.add_table(&r.name, pk, key("range_key"));
+            }
+        }
+        "aws_sqs_queue" => w.add_queue(&r.name, flag("content_based_deduplication")),
+        "aws_sns_topic" => w.add_topic(&r.name, flag("content_based_deduplication"), Vec::new()),
+        "aws_cloudwatch_event_bus" => w.add_bus(&r.name),
+        "aws_s3_bucket" => w.add_bucket(&r.name.to_lowercase()),
+        _ => {}
+    }
 }
 
 /// The simulated services over a fresh world.
