@@ -153,7 +153,7 @@ fn link_remote_task(task: &Value, project: &Project) -> Option<TaskLink> {
                 return Some(link);
             }
         }
-    } else if !(is_lambda_arn(resource) && !resource.starts_with("arn:aws:states:")) {
+    } else if !is_lambda_arn(resource) || resource.starts_with("arn:aws:states:") {
         return None;
     }
     let name = deployed_function_name(&link.target);

@@ -253,9 +253,36 @@ fn line_in_yaml(text: &str, origin: &DefinitionOrigin, tokens: &[String]) -> Opt
         .map(String::as_str)
         .filter(|t| t.parse::<usize>().is_err())
         .collect();
-    (1..=keys.len())
-        .rev()
-        .find_map(|n| line_of_key_path(text, start, &keys[..n]))
+    // Each key must sit inside the block of the one before it (a field the state lacks must not
+    // be found in a later state).
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = None;
+    for n in 1..=keys.len() {
+        let Some(line) = line_of_key_path(text, start, &keys[..n]) else {
+            break;
+        };
+        if let Some(parent) = found {
+            if !within_block(&lines, parent, line) {
+                break;
+            }
+        }
+        found = Some(line);
+    }
+    found
+}
+
+/// Is 1-based line `child` inside the indented block that line `parent` opens?
+fn within_block(lines: &[&str], parent: usize, child: usize) -> bool {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let Some(p) = lines.get(parent.wrapping_sub(1)) else {
+        return false;
+    };
+    let base = indent(p);
+    child > parent
+        && lines[parent..child.saturating_sub(1).max(parent)]
+            .iter()
+            .chain(lines.get(child - 1))
+            .all(|l| l.trim().is_empty() || indent(l) > base)
 }
 
 fn resolve(root: &Path, p: &Path) -> PathBuf {
@@ -323,5 +350,43 @@ mod tests {
         )
         .unwrap();
         assert!(lines[retry.unwrap() - 1].contains("\"ErrorEquals\""));
+    }
+
+    #[test]
+    fn locations_in_a_sam_inline_definition_start_at_its_resource() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/iac/sam");
+        let planned = crate::rewrite::pipeline::plan_path(&root, &Default::default()).unwrap();
+        let (project, plan) = (&planned.project, &planned.plan);
+        let (index, _) = plan.definitions[0];
+        let text = &plan
+            .edits
+            .iter()
+            .find(|e| e.path.ends_with("template.yaml"))
+            .unwrap()
+            .new_text;
+        let lines: Vec<&str> = text.lines().collect();
+        let state = lines
+            .iter()
+            .position(|l| l.trim() == "CreateShipment:")
+            .unwrap()
+            + 1;
+        let params = lines[state..]
+            .iter()
+            .position(|l| l.trim() == "Parameters:")
+            .unwrap()
+            + state
+            + 1;
+        // The template's own `Parameters:` section comes first in the file; the definition's wins.
+        assert!(lines[..state].iter().any(|l| l.trim() == "Parameters:"));
+        let (file, line) =
+            locate(project, plan, index, "/States/CreateShipment/Parameters").unwrap();
+        assert!(file.ends_with("template.yaml"));
+        assert_eq!(line, Some(params));
+        let (_, line) = locate(project, plan, index, "/States/CreateShipment/ItemReader").unwrap();
+        assert_eq!(line, Some(state));
+        // A field CreateShipment lacks but the next state has is not taken from that state.
+        assert!(text.contains("ItemsPath:"));
+        let (_, line) = locate(project, plan, index, "/States/CreateShipment/ItemsPath").unwrap();
+        assert_eq!(line, Some(state));
     }
 }
