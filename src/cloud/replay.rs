@@ -519,4 +519,48 @@ mod tests {
         let at: Vec<&str> = d.iter().map(|x| x.at.as_str()).collect();
         assert_eq!(at, ["$.messageId", "$.n"]);
     }
+
+    fn notify_warehouse(recorded: Recorded) -> Check {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/order-service");
+        let planned = crate::rewrite::pipeline::plan_path(&root, &Default::default()).unwrap();
+        let task = planned
+            .plan
+            .tasks
+            .iter()
+            .find(|t| t.state == "NotifyWarehouse")
+            .unwrap();
+        let inv = Invocation {
+            event_id: 17,
+            state: "NotifyWarehouse".into(),
+            state_input: None,
+            resource: "arn:aws:lambda:us-east-1:123456789012:function:warehouse".into(),
+            request: json!({"orderId": "o-1", "items": []}),
+            recorded,
+        };
+        check(&planned.project, &task.model, &inv)
+    }
+
+    #[test]
+    fn recorded_failures_and_successes_against_the_model() {
+        // The Python handler returns {"messageId": <SQS MessageId>}: any string id matches.
+        let ok = notify_warehouse(Recorded::Succeeded(json!({"messageId": "abc"})));
+        assert!(matches!(ok, Check::Match));
+        // The recorded function failed where the model succeeds: the outcome differs.
+        let failed = notify_warehouse(Recorded::Failed {
+            error: "QueueDoesNotExist".into(),
+            cause: None,
+        });
+        match failed {
+            Check::Differs(d) => {
+                assert_eq!(d[0].at, "outcome");
+                assert_eq!(d[0].recorded["failed"], "QueueDoesNotExist");
+                assert!(d[0].predicted["succeeded"]["messageId"].is_string());
+            }
+            _ => panic!("expected a difference"),
+        }
+        assert!(matches!(
+            notify_warehouse(Recorded::Truncated),
+            Check::NotCompared(_)
+        ));
+    }
 }
