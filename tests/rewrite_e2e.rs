@@ -1,0 +1,524 @@
+//! End to end, per IaC flavour: a copy of each fixture goes through `audit`, `verify`,
+//! `rewrite --write` and `rewrite --format patch` (applied with `git apply`), and the result is
+//! checked: every edited file still parses in its own format (and the project is discovered
+//! again), no rewritten Task calls a Lambda any more, the patch gives the same files as --write,
+//! and the lines removed from each file belong to the rewritten states or to the IAM and
+//! substitution entries of the retired functions (every other line stays byte-identical).
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+struct Flavour {
+    fixture: &'static str,
+    /// Files (relative to the fixture) the rewrite must edit.
+    edited: &'static [&'static str],
+    /// verify proves every rewritten Task, so `--write` applies them all without --force.
+    proven: bool,
+}
+
+const FLAVOURS: &[Flavour] = &[
+    Flavour {
+        fixture: "fixtures/iac/asl-only",
+        edited: &["workflows/refund.asl.json", "workflows/reconcile.asl.yaml"],
+        proven: true,
+    },
+    Flavour {
+        // Inline Definition with DefinitionSubstitutions and SAM Policies, and a
+        // `DefinitionString: !Sub |` machine.
+        fixture: "fixtures/iac/sam",
+        edited: &["template.yaml"],
+        proven: false,
+    },
+    Flavour {
+        // SAM DefinitionUri (an .asl.json next to the template) with DefinitionSubstitutions.
+        fixture: "fixtures/order-service",
+        edited: &["statemachine/order.asl.json", "template.yaml"],
+        proven: false,
+    },
+    Flavour {
+        // DefinitionString as Fn::Sub and as Fn::Join; the role's inline policy.
+        fixture: "fixtures/iac/cloudformation-json",
+        edited: &["template.json"],
+        proven: true,
+    },
+    Flavour {
+        fixture: "fixtures/iac/serverless",
+        edited: &["serverless.yml"],
+        proven: false,
+    },
+    Flavour {
+        // jsonencode, templatefile and file().
+        fixture: "fixtures/iac/terraform",
+        edited: &[
+            "stepfunctions.tf",
+            "statemachines/recount.asl.json",
+            "statemachines/restock-now.asl.json",
+        ],
+        proven: true,
+    },
+];
+
+fn lambdaless() -> Command {
+    Command::cargo_bin("lambdaless").unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dst = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &dst);
+        } else {
+            std::fs::copy(entry.path(), &dst).unwrap();
+        }
+    }
+}
+
+fn fixture_copy(fixture: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture),
+        dir.path(),
+    );
+    dir
+}
+
+/// Runs the CLI; returns (exit code, stdout).
+fn run(args: &[&str], dir: &Path) -> (i32, String) {
+    let out = lambdaless().args(args).arg(dir).output().unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    assert_ne!(
+        code,
+        2,
+        "{args:?} {}: input error\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn json(args: &[&str], dir: &Path) -> (i32, Value) {
+    let (code, out) = run(args, dir);
+    (code, serde_json::from_str(&out).expect("JSON output"))
+}
+
+/// (state machine, state) of the audit findings that still call a Lambda, with file and line.
+fn lambda_tasks(dir: &Path) -> Vec<(String, String, String, usize)> {
+    let (code, v) = json(&["audit", "--format", "json"], dir);
+    assert_eq!(code, 0);
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["state_machine"].as_str().unwrap().to_string(),
+                f["state"].as_str().unwrap().to_string(),
+                f["definition"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64().unwrap_or(0) as usize,
+            )
+        })
+        .collect()
+}
+
+/// The file parses in its own format (and with the project's own readers).
+fn assert_parses(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let name = path.to_string_lossy();
+    if name.ends_with(".json") {
+        serde_json::from_str::<Value>(&text)
+            .unwrap_or_else(|e| panic!("{name} is not JSON: {e}\n{text}"));
+    } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+        serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text)
+            .unwrap_or_else(|e| panic!("{name} is not YAML: {e}\n{text}"));
+        lambdaless::discover::yaml::parse_yaml(path, &text)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    } else if name.ends_with(".tf") {
+        lambdaless::discover::hcl::parse(path, &text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        terraform_fmt_check(path);
+    } else {
+        panic!("unexpected edited file {name}");
+    }
+}
+
+/// `terraform fmt -check` accepts the file (its own parser, and its canonical layout), when the
+/// terraform binary is installed.
+fn terraform_fmt_check(path: &Path) {
+    let Ok(out) = std::process::Command::new("terraform")
+        .args(["fmt", "-check", "-diff"])
+        .arg(path)
+        .output()
+    else {
+        eprintln!(
+            "terraform not installed: {} checked by the project's HCL reader only",
+            path.display()
+        );
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "terraform fmt -check {}:\n{}{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// 1-based lines `[start, end]` of the state whose key is on line `start`: up to the line that
+/// closes it (JSON `}`, HCL `}`) or before the next key at its indentation (YAML).
+fn state_lines(text: &str, start: usize) -> (usize, usize) {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(key) = lines.get(start - 1) else {
+        return (start, start);
+    };
+    let ind = indent(key);
+    // A compact definition held in a JSON string (Fn::Join parts): the state may run on through
+    // the following parts, up to the end of the parts list.
+    let embedded = key.contains("\\\"");
+    for (i, l) in lines.iter().enumerate().skip(start) {
+        if embedded {
+            if !l.trim().is_empty() && indent(l) < ind {
+                return (start, i);
+            }
+            continue;
+        }
+        if l.trim().is_empty() || indent(l) > ind {
+            continue;
+        }
+        let t = l.trim_start();
+        return if t.starts_with('}') || t.starts_with(']') {
+            (start, i + 1)
+        } else {
+            (start, i)
+        };
+    }
+    (start, lines.len())
+}
+
+/// Lines removed from `old` in a change region (a run of changed lines) that
+/// touches neither a rewritten state (an allowed line range) nor a retired function or the Lambda
+/// permission.
+fn stray_removals(
+    old: &str,
+    new: &str,
+    allowed: &[(usize, usize)],
+    retired: &[String],
+) -> Vec<String> {
+    let diff = similar::TextDiff::from_lines(old, new);
+    let old_lines: Vec<&str> = old.lines().collect();
+    let anchored = |line: usize| {
+        let text = old_lines[line - 1].trim();
+        let in_state = allowed.iter().any(|(s, e)| (*s..=*e).contains(&line));
+        let about_retired = retired.iter().any(|f| {
+            let short = f.rsplit('.').next().unwrap_or(f);
+            text.contains(f.as_str()) || text.contains(short)
+        }) || text.contains("lambda:InvokeFunction")
+            || text.contains("LambdaInvokePolicy");
+        // A line that only gains a trailing comma (a member appended after it).
+        let comma = new.lines().any(|l| l.trim() == format!("{text},"));
+        in_state || about_retired || comma
+    };
+    let punctuation = |line: usize| {
+        let text = old_lines[line - 1].trim();
+        text.chars()
+            .all(|c| "{}[](),\"".contains(c) || c.is_whitespace())
+    };
+    let mut stray = Vec::new();
+    for group in diff.grouped_ops(0) {
+        let removed: Vec<usize> = group
+            .iter()
+            .filter(|op| {
+                op.tag() == similar::DiffTag::Delete || op.tag() == similar::DiffTag::Replace
+            })
+            .flat_map(|op| op.old_range())
+            .map(|i| i + 1)
+            .collect();
+        if removed.iter().any(|&l| anchored(l)) {
+            continue;
+        }
+        for l in removed.into_iter().filter(|&l| !punctuation(l)) {
+            stray.push(format!("{l}: {}", old_lines[l - 1].trim()));
+        }
+    }
+    stray
+}
+
+fn apply_patch(dir: &Path, patch: &str) {
+    std::fs::write(dir.join("rewrite.patch"), patch).unwrap();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git runs")
+    };
+    let check = git(&["apply", "--check", "rewrite.patch"]);
+    assert!(
+        check.status.success(),
+        "git apply --check in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(git(&["apply", "rewrite.patch"]).status.success());
+    std::fs::remove_file(dir.join("rewrite.patch")).unwrap();
+}
+
+fn check_flavour(f: &Flavour) {
+    let dir = fixture_copy(f.fixture);
+    let root = dir.path();
+    let before = lambda_tasks(root);
+
+    // verify proves the rewrite (or, where the synthesis is not proven yet, reports it).
+    let (verify_code, _) = run(&["verify"], root);
+    if f.proven {
+        assert_eq!(verify_code, 0, "{}: verify", f.fixture);
+    }
+
+    // The plan.
+    let (code, plan) = json(&["rewrite", "--format", "json"], root);
+    assert_eq!(code, 0);
+    let project = lambdaless::discover::discover(root).unwrap();
+    let rewritten: BTreeSet<(String, String)> = plan["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let sm = t["state_machine"].as_u64().unwrap() as usize;
+            (
+                project.state_machines[sm].name.clone(),
+                t["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(!rewritten.is_empty(), "{}: nothing rewritten", f.fixture);
+    let edited: BTreeSet<String> = plan["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let p = PathBuf::from(e["path"].as_str().unwrap());
+            let rel = p.strip_prefix(root).unwrap_or(&p);
+            rel.to_string_lossy().replace('\\', "/")
+        })
+        .collect();
+    let expected: BTreeSet<String> = f.edited.iter().map(|s| s.to_string()).collect();
+    assert_eq!(edited, expected, "{}: edited files", f.fixture);
+    let retired: Vec<String> = plan["unused_functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+
+    // The patch applies with git apply to a second copy.
+    let (code, patch) = run(&["rewrite", "--format", "patch"], root);
+    assert_eq!(code, 0);
+    let patched = fixture_copy(f.fixture);
+    apply_patch(patched.path(), &patch);
+
+    // --write (without --force where verify proves everything).
+    let originals: Vec<(String, String)> = f
+        .edited
+        .iter()
+        .map(|p| {
+            (
+                p.to_string(),
+                std::fs::read_to_string(root.join(p)).unwrap(),
+            )
+        })
+        .collect();
+    let write_args: &[&str] = if f.proven {
+        &["rewrite", "--write"]
+    } else {
+        &["rewrite", "--write", "--force"]
+    };
+    let (code, _) = run(write_args, root);
+    assert_eq!(code, 0, "{}: rewrite --write", f.fixture);
+
+    for (rel, old) in &originals {
+        let path = root.join(rel);
+        let new = std::fs::read_to_string(&path).unwrap();
+        assert_ne!(&new, old, "{rel} unchanged");
+        assert_parses(&path);
+        assert_eq!(
+            std::fs::read_to_string(patched.path().join(rel)).unwrap(),
+            new,
+            "{}: git apply and --write differ on {rel}",
+            f.fixture
+        );
+        // Removed lines belong to the rewritten states or the retired functions' entries.
+        let allowed: Vec<(usize, usize)> = before
+            .iter()
+            .filter(|(sm, st, file, _)| {
+                file == rel && rewritten.contains(&(sm.clone(), st.clone()))
+            })
+            .map(|(_, _, _, line)| state_lines(old, *line))
+            .collect();
+        let stray = stray_removals(old, &new, &allowed, &retired);
+        assert!(
+            stray.is_empty(),
+            "{}: {rel}: lines outside the rewritten states changed:\n{}",
+            f.fixture,
+            stray.join("\n")
+        );
+    }
+
+    // The project is discovered again, and no rewritten Task calls a Lambda.
+    let after = lambda_tasks(root);
+    for (sm, st, _, _) in &after {
+        assert!(
+            !rewritten.contains(&(sm.clone(), st.clone())),
+            "{}: {sm}/{st} still calls a Lambda",
+            f.fixture
+        );
+    }
+    assert_eq!(
+        after.len(),
+        before.len() - rewritten.len(),
+        "{}: the other Lambda Tasks stay",
+        f.fixture
+    );
+    // Nothing is left for verify to reject in what was written.
+    let (code, _) = run(&["verify"], root);
+    if f.proven {
+        assert_eq!(code, 0, "{}: verify after --write", f.fixture);
+    }
+}
+
+#[test]
+fn asl_only_files_are_rewritten_end_to_end() {
+    check_flavour(&FLAVOURS[0]);
+}
+
+#[test]
+fn sam_inline_definition_and_definition_string_are_rewritten_end_to_end() {
+    check_flavour(&FLAVOURS[1]);
+}
+
+#[test]
+fn sam_definition_uri_is_rewritten_end_to_end() {
+    check_flavour(&FLAVOURS[2]);
+}
+
+#[test]
+fn cloudformation_json_definition_strings_are_rewritten_end_to_end() {
+    check_flavour(&FLAVOURS[3]);
+    // The Fn::Join form gets the queue as a part of its own; the role loses the retired
+    // function's invoke statement and gains the queue's send statement.
+    let dir = fixture_copy(FLAVOURS[3].fixture);
+    run(&["rewrite", "--write"], dir.path());
+    let t: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("template.json")).unwrap())
+            .unwrap();
+    let parts =
+        &t["Resources"]["ReportsStateMachine"]["Properties"]["DefinitionString"]["Fn::Join"][1];
+    assert!(parts
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!({"Ref": "NotificationsQueue"})));
+    let statements = t["Resources"]["StatesRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        ["Statement"]
+        .to_string();
+    assert!(!statements.contains("NotifyFunction"), "{statements}");
+    assert!(statements.contains("ChargeFunction"), "{statements}");
+    assert!(statements.contains("sqs:SendMessage"), "{statements}");
+    assert_eq!(
+        statements.matches("sqs:SendMessage").count(),
+        1,
+        "{statements}"
+    );
+}
+
+#[test]
+fn serverless_definition_is_rewritten_end_to_end() {
+    check_flavour(&FLAVOURS[4]);
+}
+
+#[test]
+fn terraform_jsonencode_templatefile_and_file_are_rewritten_end_to_end() {
+    check_flavour(&FLAVOURS[5]);
+    let dir = fixture_copy(FLAVOURS[5].fixture);
+    run(&["rewrite", "--write"], dir.path());
+    let tf = std::fs::read_to_string(dir.path().join("stepfunctions.tf")).unwrap();
+    // The queue is referred to in each file's own vocabulary.
+    assert!(tf.contains("QueueUrl = aws_sqs_queue.restock.url"), "{tf}");
+    assert!(
+        tf.contains("restock_url = aws_sqs_queue.restock.url"),
+        "{tf}"
+    );
+    assert!(
+        tf.contains(
+            "definition = templatefile(\"${path.module}/statemachines/restock-now.asl.json\""
+        ),
+        "{tf}"
+    );
+    assert!(!tf.contains("restock_arn"), "{tf}");
+    let recount =
+        std::fs::read_to_string(dir.path().join("statemachines/recount.asl.json")).unwrap();
+    assert!(
+        recount.contains("\"QueueUrl\": \"${restock_url}\""),
+        "{recount}"
+    );
+}
+
+#[test]
+fn cdk_apps_get_the_construct_to_use_instead_of_an_edit() {
+    let dir = fixture_copy("fixtures/iac/cdk");
+    let root = dir.path();
+    let before = lambda_tasks(root);
+    let (_, plan) = json(&["rewrite", "--format", "json"], root);
+    assert_eq!(
+        plan["edits"],
+        serde_json::json!([]),
+        "cdk.out is never edited"
+    );
+    let cdk = plan["cdk"].as_array().unwrap();
+    assert_eq!(cdk.len(), 1);
+    assert_eq!(cdk[0]["state"], "Archive");
+    assert_eq!(cdk[0]["construct"], "tasks.DynamoPutItem");
+    assert_eq!(
+        cdk[0]["source"],
+        serde_json::json!(["lib/orders-stack.ts", 40])
+    );
+    let code = cdk[0]["code"].as_str().unwrap();
+    for needle in [
+        "new tasks.DynamoPutItem(this, \"Archive\"",
+        "table: table,",
+        "orderId: tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(\"$.orderId\"))",
+        "resultPath: sfn.JsonPath.DISCARD",
+        ".addRetry(",
+    ] {
+        assert!(code.contains(needle), "missing {needle:?} in\n{code}");
+    }
+    let (code, text) = run(&["rewrite"], root);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("Archive at lib/orders-stack.ts:40: use tasks.DynamoPutItem"),
+        "{text}"
+    );
+    let (code, patch) = run(&["rewrite", "--format", "patch"], root);
+    assert_eq!((code, patch.as_str()), (0, ""));
+    run(&["rewrite", "--write", "--force"], root);
+    assert_eq!(lambda_tasks(root), before, "nothing written for a CDK app");
+}
+
+#[test]
+fn the_minimality_check_catches_a_change_outside_the_states() {
+    let old = "{\n  \"Comment\": \"a\",\n  \"States\": {\n    \"A\": {\n      \"Type\": \"Task\"\n    }\n  }\n}\n";
+    let inside = old.replace("\"Task\"", "\"Pass\"");
+    let outside = inside.replace("\"a\"", "\"b\"");
+    let allowed = [state_lines(old, 4)];
+    assert_eq!(allowed[0], (4, 6));
+    assert!(stray_removals(old, &inside, &allowed, &[]).is_empty());
+    assert_eq!(
+        stray_removals(old, &outside, &allowed, &[]),
+        vec!["2: \"Comment\": \"a\",".to_string()]
+    );
+}
