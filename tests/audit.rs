@@ -12,21 +12,49 @@ fn lambdaless() -> Command {
     c
 }
 
+/// The IaC fixture projects that link Tasks to functions (`asl-only` has no functions).
+const IAC_FLAVOURS: [&str; 5] = [
+    "sam",
+    "cloudformation-json",
+    "serverless",
+    "terraform",
+    "cdk",
+];
+
 fn audit_json(path: &str) -> (Value, i32) {
-    let out = lambdaless()
-        .args(["audit", path, "--format", "json"])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).expect("audit prints JSON");
+    json_output(lambdaless().args(["audit", path, "--format", "json"]))
+}
+
+/// Runs `cmd`: its stdout as JSON and its exit code.
+fn json_output(cmd: &mut Command) -> (Value, i32) {
+    let out = cmd.output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).expect("prints JSON");
     (v, out.status.code().unwrap())
+}
+
+fn findings(v: &Value) -> &Vec<Value> {
+    v["findings"].as_array().unwrap()
+}
+
+/// The finding for the Task state `state`.
+fn by_state<'v>(v: &'v Value, state: &str) -> &'v Value {
+    findings(v).iter().find(|f| f["state"] == state).unwrap()
+}
+
+/// `lambdaless audit PATH` exits 2 (input error) and says `message` on stderr.
+fn assert_input_error(path: &str, message: &str) {
+    lambdaless()
+        .args(["audit", path])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(message));
 }
 
 #[test]
 fn order_service_lists_five_linked_tasks() {
     let (v, _) = audit_json("fixtures/order-service");
     assert_eq!(v["schema_version"], 1);
-    let findings = v["findings"].as_array().unwrap();
-    let rows: Vec<(&str, &str, &str)> = findings
+    let rows: Vec<(&str, &str, &str)> = findings(&v)
         .iter()
         .map(|f| {
             (
@@ -62,7 +90,7 @@ fn order_service_lists_five_linked_tasks() {
             ),
         ]
     );
-    for f in findings {
+    for f in findings(&v) {
         for key in [
             "state_machine",
             "language",
@@ -83,24 +111,18 @@ fn order_service_lists_five_linked_tasks() {
 
 #[test]
 fn malformed_yaml_names_file_line_and_column() {
-    lambdaless()
-        .args(["audit", "fixtures/broken/malformed-yaml"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "fixtures/broken/malformed-yaml/template.yaml:9:6: malformed YAML",
-        ));
+    assert_input_error(
+        "fixtures/broken/malformed-yaml",
+        "fixtures/broken/malformed-yaml/template.yaml:9:6: malformed YAML",
+    );
 }
 
 #[test]
 fn malformed_json_names_file_line_and_column() {
-    lambdaless()
-        .args(["audit", "fixtures/broken/malformed-json"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "fixtures/broken/malformed-json/workflow.asl.json:8:5: malformed JSON",
-        ));
+    assert_input_error(
+        "fixtures/broken/malformed-json",
+        "fixtures/broken/malformed-json/workflow.asl.json:8:5: malformed JSON",
+    );
 }
 
 #[test]
@@ -123,31 +145,21 @@ fn missing_handler_is_a_finding_and_an_error() {
 
 #[test]
 fn unparsable_source_names_the_handler_file() {
-    lambdaless()
-        .args(["audit", "fixtures/broken/unparsable-source"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "fixtures/broken/unparsable-source/src/save/index.js",
-        ));
+    assert_input_error(
+        "fixtures/broken/unparsable-source",
+        "fixtures/broken/unparsable-source/src/save/index.js",
+    );
 }
 
 #[test]
 fn missing_path_is_an_input_error() {
-    lambdaless()
-        .args(["audit", "fixtures/does-not-exist"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("fixtures/does-not-exist"));
+    assert_input_error("fixtures/does-not-exist", "fixtures/does-not-exist");
 }
 
 #[test]
 fn sarif_and_markdown_render() {
-    let out = lambdaless()
-        .args(["audit", "fixtures/order-service", "--format", "sarif"])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (v, _) =
+        json_output(lambdaless().args(["audit", "fixtures/order-service", "--format", "sarif"]));
     assert_eq!(v["version"], "2.1.0");
     assert!(v["runs"][0]["results"].is_array());
     let out = lambdaless()
@@ -167,9 +179,7 @@ fn discovery_view(v: &Value) -> Value {
         }
         Value::Object(m)
     };
-    let findings: Vec<Value> = v["findings"]
-        .as_array()
-        .unwrap()
+    let findings: Vec<Value> = findings(v)
         .iter()
         .map(|f| {
             keep(
@@ -213,14 +223,7 @@ fn discovery_view(v: &Value) -> Value {
 
 #[test]
 fn iac_fixtures_discovery_snapshots() {
-    for flavour in [
-        "sam",
-        "cloudformation-json",
-        "serverless",
-        "terraform",
-        "cdk",
-        "asl-only",
-    ] {
+    for flavour in IAC_FLAVOURS.into_iter().chain(["asl-only"]) {
         let (v, _) = audit_json(&format!("fixtures/iac/{flavour}"));
         assert_eq!(v["schema_version"], 1);
         insta::assert_json_snapshot!(format!("iac-{flavour}"), discovery_view(&v));
@@ -229,13 +232,7 @@ fn iac_fixtures_discovery_snapshots() {
 
 #[test]
 fn every_iac_fixture_has_an_unresolved_link_and_an_uncalled_function() {
-    for flavour in [
-        "sam",
-        "cloudformation-json",
-        "serverless",
-        "terraform",
-        "cdk",
-    ] {
+    for flavour in IAC_FLAVOURS {
         let (v, _) = audit_json(&format!("fixtures/iac/{flavour}"));
         let unresolved = v["unresolved"].as_array().unwrap();
         assert!(
@@ -303,9 +300,7 @@ fn environment_values_resolve_through_references() {
 fn order_service_verdicts() {
     let (v, code) = audit_json("fixtures/order-service");
     assert_eq!(code, 0, "no input errors on the bundled example");
-    let verdicts: Vec<(&str, &str)> = v["findings"]
-        .as_array()
-        .unwrap()
+    let verdicts: Vec<(&str, &str)> = findings(&v)
         .iter()
         .map(|f| (f["state"].as_str().unwrap(), f["verdict"].as_str().unwrap()))
         .collect();
@@ -316,15 +311,6 @@ fn order_service_verdicts() {
             "{state} is {verdict}"
         );
     }
-    let by_state = |s: &str| {
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["state"] == s)
-            .unwrap()
-            .clone()
-    };
     let expected = [
         (
             "SaveOrder",
@@ -348,13 +334,13 @@ fn order_service_verdicts() {
         ),
     ];
     for (state, call, integration) in expected {
-        let f = by_state(state);
+        let f = by_state(&v, state);
         assert_eq!(f["sdk_calls"], serde_json::json!([call]), "{state}");
         assert_eq!(f["integration"], integration, "{state}");
         assert!(f["savings"]["monthly_usd"].as_f64().unwrap() > 0.0);
         assert!(!f["reasons"].as_array().unwrap().is_empty());
     }
-    let price = by_state("PriceOrder");
+    let price = by_state(&v, "PriceOrder");
     assert!(price["integration"].is_null());
     assert!(price["savings"].is_null());
     let reason = &price["reasons"][0];
@@ -366,29 +352,19 @@ fn order_service_verdicts() {
         4
     );
     // 256 MB x86 (Globals) vs 128 MB for EmitEvent: memory from the template drives the estimate.
-    assert!(
-        by_state("SaveOrder")["savings"]["duration_usd"]
+    let duration_usd = |state| {
+        by_state(&v, state)["savings"]["duration_usd"]
             .as_f64()
             .unwrap()
-            > by_state("EmitOrderPlaced")["savings"]["duration_usd"]
-                .as_f64()
-                .unwrap()
-    );
+    };
+    assert!(duration_usd("SaveOrder") > duration_usd("EmitOrderPlaced"));
 }
 
 #[test]
 fn iac_fixtures_verdict_snapshots() {
-    for flavour in [
-        "sam",
-        "cloudformation-json",
-        "serverless",
-        "terraform",
-        "cdk",
-    ] {
+    for flavour in IAC_FLAVOURS {
         let (v, _) = audit_json(&format!("fixtures/iac/{flavour}"));
-        let rows: Vec<Value> = v["findings"]
-            .as_array()
-            .unwrap()
+        let rows: Vec<Value> = findings(&v)
             .iter()
             .map(|f| {
                 serde_json::json!({
@@ -428,43 +404,25 @@ fn check_baseline_accepts_known_findings() {
     let dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("baseline.json");
     let baseline = baseline.to_str().unwrap();
-    lambdaless()
-        .args([
-            "check",
-            "fixtures/order-service",
-            "--baseline",
-            baseline,
-            "--update-baseline",
-        ])
-        .assert()
-        .code(0);
+    let check = |more: &[&str]| {
+        lambdaless()
+            .args(["check", "fixtures/order-service", "--baseline", baseline])
+            .args(more)
+            .assert()
+    };
+    check(&["--update-baseline"]).code(0);
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(baseline).unwrap()).unwrap();
     assert_eq!(saved["accepted"].as_array().unwrap().len(), 4);
-    lambdaless()
-        .args(["check", "fixtures/order-service", "--baseline", baseline])
-        .assert()
-        .code(0);
+    check(&[]).code(0);
     // Dropping one accepted entry makes that finding new again.
     let mut edited = saved.clone();
     edited["accepted"].as_array_mut().unwrap().remove(0);
     std::fs::write(baseline, edited.to_string()).unwrap();
-    lambdaless()
-        .args(["check", "fixtures/order-service", "--baseline", baseline])
-        .assert()
+    check(&[])
         .code(1)
         .stdout(predicate::str::contains("SaveOrder"));
     // Findings below the threshold are ignored.
-    lambdaless()
-        .args([
-            "check",
-            "fixtures/order-service",
-            "--baseline",
-            baseline,
-            "--min-savings",
-            "1000",
-        ])
-        .assert()
-        .code(0);
+    check(&["--min-savings", "1000"]).code(0);
 }
 
 /// The HTML report in a real headless Chromium (Debian's `chromium` package): the page loads and
@@ -535,19 +493,18 @@ fn usage_file_sets_invocations_per_function_and_state_machine() {
         "functions:\n  SaveOrderFunction: 10\nstate_machines:\n  OrderWorkflow: 2000000\n",
     )
     .unwrap();
-    let out = lambdaless()
-        .args([
-            "audit",
-            "fixtures/order-service",
-            "--format",
-            "json",
-            "--usage",
-        ])
-        .arg(&usage)
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    for f in v["findings"].as_array().unwrap() {
+    let (v, _) = json_output(
+        lambdaless()
+            .args([
+                "audit",
+                "fixtures/order-service",
+                "--format",
+                "json",
+                "--usage",
+            ])
+            .arg(&usage),
+    );
+    for f in findings(&v) {
         if f["savings"].is_null() {
             continue;
         }

@@ -144,6 +144,20 @@ impl<'a> Collector<'a> {
     }
 }
 
+/// Python's built-in exception classes a handler raises or catches by name; the runtime reports
+/// `type(exc).__name__` (aws-facts §3.2).
+pub const PYTHON_ERRORS: &[&str] = &[
+    "Exception",
+    "ValueError",
+    "KeyError",
+    "TypeError",
+    "RuntimeError",
+    "LookupError",
+    "AssertionError",
+    "NotImplementedError",
+    "PermissionError",
+];
+
 /// `send_message` → `SendMessage`; `list_objects_v2` → `ListObjectsV2`.
 pub fn pascal_from_snake(name: &str) -> String {
     name.split('_')

@@ -2,20 +2,21 @@
 //! calls) over tree-sitter syntax, tracking where each value comes from, and records SDK calls,
 //! the return value, throws and findings in the shared [`Collector`].
 
-use super::facts::{document_client_action, make_default, pascal_from_camel, Client, Collector};
-use super::model::{
-    Condition, DefaultWhen, JsonStyle, ObjectEntry, PathSeg, SdkFlavor, Span, TemplatePart, Throw,
-    ValueExpr,
+use super::expr::{
+    concat, field_of, first_unrepresentable, index_of, is_stringish, lit, path_text, unknown,
+    TemplateBuilder,
 };
-use super::source::{named_children, node_text, short, span, unescape};
-use super::unit::{resolve, Unit};
+use super::facts::{document_client_action, make_default, pascal_from_camel, Client};
+use super::model::{Condition, DefaultWhen, JsonStyle, ObjectEntry, SdkFlavor, Span, ValueExpr};
+use super::source::{fields, named_children, node_text, span, unescape};
+use super::unit::resolve;
+use super::walk::{Caught, Flow, Func, Grammar, Output, Walker};
 use serde_json::Value;
-use std::collections::HashMap;
 use tree_sitter::Node;
 
 /// What an expression evaluates to, as far as the analysis cares.
 #[derive(Clone)]
-enum Val<'u> {
+pub(super) enum Val<'u> {
     Expr(ValueExpr),
     Undefined,
     Client(Client, bool),
@@ -71,93 +72,16 @@ enum Val<'u> {
     Package(String),
 }
 
-#[derive(Clone, Copy)]
-struct Func<'u> {
-    node: Node<'u>,
-    unit: usize,
-}
-
-/// Control flow after a statement.
-#[derive(Clone, Copy, PartialEq)]
-enum Flow {
-    Normal,
-    Return,
-    Throw,
-}
-
-pub struct Output {
-    pub function_span: Span,
-    pub returns: Option<ValueExpr>,
-    pub extra_event_reads: Vec<Vec<PathSeg>>,
-}
-
-struct Frame<'u> {
-    scopes: Vec<HashMap<String, Val<'u>>>,
-    returns: Option<Val<'u>>,
-    returned: bool,
-    /// Inside an if/loop/try body: a return there is conditional.
-    nested: usize,
-}
-
-pub struct Js<'u, 'c, 'e> {
-    units: &'u [Unit],
-    unit: usize,
-    c: &'c mut Collector<'e>,
-    modules: Vec<HashMap<String, Val<'u>>>,
-    module_done: Vec<bool>,
-    frames: Vec<Frame<'u>>,
-    in_module_scope: bool,
-    extra_reads: Vec<Vec<PathSeg>>,
-    /// Syntax nesting of the expression or statement being walked (guards the stack).
-    nesting: usize,
-    error_names: HashMap<String, String>,
-    depth: usize,
-}
-
-const MAX_DEPTH: usize = 12;
-/// Deepest expression/statement nesting walked; real handlers stay far below.
-const MAX_NESTING: usize = 64;
-
-fn lit(v: Value) -> ValueExpr {
-    ValueExpr::Literal { value: v }
-}
-
-fn unknown(construct: impl Into<String>, span: Span) -> ValueExpr {
-    ValueExpr::Unknown {
-        construct: construct.into(),
-        span,
+impl From<ValueExpr> for Val<'_> {
+    fn from(e: ValueExpr) -> Self {
+        Val::Expr(e)
     }
 }
+
+/// The JavaScript/TypeScript front end: the shared walker over JS values.
+pub(super) type Js<'u, 'c, 'e> = Walker<'u, 'c, 'e, Val<'u>>;
 
 impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
-    pub fn new(units: &'u [Unit], c: &'c mut Collector<'e>) -> Self {
-        Js {
-            units,
-            unit: 0,
-            c,
-            modules: units.iter().map(|_| HashMap::new()).collect(),
-            module_done: vec![false; units.len()],
-            frames: Vec::new(),
-            in_module_scope: false,
-            extra_reads: Vec::new(),
-            nesting: 0,
-            error_names: HashMap::new(),
-            depth: 0,
-        }
-    }
-
-    fn text(&self) -> &'u str {
-        &self.units[self.unit].text
-    }
-
-    fn t(&self, n: Node<'u>) -> &'u str {
-        node_text(n, self.text())
-    }
-
-    fn short(&self, n: Node<'u>) -> String {
-        short(n, self.text())
-    }
-
     /// Analyses the handler exported as `export` from unit 0.
     pub fn analyze(mut self, export: &str) -> Result<Output, String> {
         self.load_module(0);
@@ -170,11 +94,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             let sp = span(value);
             self.c
                 .not_understood(&format!("handler `{export}` = {}", self.short(value)), sp);
-            return Ok(Output {
-                function_span: sp,
-                returns: None,
-                extra_event_reads: self.extra_reads,
-            });
+            return Ok(self.output(sp, None));
         };
         let sp = span(func.node);
         self.unit = func.unit;
@@ -190,56 +110,10 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             Some(Val::Undefined) | None => None,
             Some(v) => Some(self.to_expr(v, sp)),
         };
-        Ok(Output {
-            function_span: sp,
-            returns,
-            extra_event_reads: self.extra_reads,
-        })
+        Ok(self.output(sp, returns))
     }
 
     // ---------------------------------------------------------------- module level
-
-    fn load_module(&mut self, unit: usize) {
-        if self.module_done[unit] {
-            return;
-        }
-        self.module_done[unit] = true;
-        let saved_unit = self.unit;
-        let saved_frames = std::mem::take(&mut self.frames);
-        let saved_mod = self.in_module_scope;
-        self.unit = unit;
-        self.in_module_scope = true;
-        self.frames.push(Frame {
-            scopes: vec![HashMap::new()],
-            returns: None,
-            returned: false,
-            nested: 0,
-        });
-        let root = self.units[unit].tree.root_node();
-        // Function and class declarations are hoisted.
-        for stmt in named_children(root) {
-            let decl = if stmt.kind() == "export_statement" {
-                stmt.child_by_field_name("declaration")
-            } else {
-                Some(stmt)
-            };
-            if let Some(d) = decl {
-                self.hoist(d);
-            }
-        }
-        for stmt in named_children(root) {
-            self.module_statement(stmt);
-        }
-        let frame = self.frames.pop();
-        if let Some(mut f) = frame {
-            if let Some(scope) = f.scopes.pop() {
-                self.modules[unit].extend(scope);
-            }
-        }
-        self.frames = saved_frames;
-        self.unit = saved_unit;
-        self.in_module_scope = saved_mod;
-    }
 
     fn hoist(&mut self, d: Node<'u>) {
         match d.kind() {
@@ -329,9 +203,10 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 .child_by_field_name("body")
                 .map(|b| self.t(b).to_string())
                 .unwrap_or_default();
-            let error_name = class_error_name(&name, &body);
-            self.error_names.insert(name.clone(), error_name.clone());
-            self.bind(name, Val::ErrorClass(error_name));
+            self.bind(
+                name.clone(),
+                Val::ErrorClass(class_error_name(&name, &body)),
+            );
         } else {
             let f = Val::Package(format!("class {name}"));
             self.bind(name, f);
@@ -454,10 +329,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                     if e.kind() != "assignment_expression" {
                         continue;
                     }
-                    let (Some(left), Some(right)) = (
-                        e.child_by_field_name("left"),
-                        e.child_by_field_name("right"),
-                    ) else {
+                    let Some([left, right]) = fields(e, ["left", "right"]) else {
                         continue;
                     };
                     let l: String = node_text(left, &self.units[unit].text)
@@ -560,29 +432,6 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
 
     // ---------------------------------------------------------------- scopes
 
-    fn frame(&mut self) -> &mut Frame<'u> {
-        if self.frames.is_empty() {
-            self.frames.push(Frame {
-                scopes: vec![HashMap::new()],
-                returns: None,
-                returned: false,
-                nested: 0,
-            });
-        }
-        let last = self.frames.len() - 1;
-        &mut self.frames[last]
-    }
-
-    fn bind(&mut self, name: String, v: Val<'u>) {
-        let f = self.frame();
-        if f.scopes.is_empty() {
-            f.scopes.push(HashMap::new());
-        }
-        if let Some(s) = f.scopes.last_mut() {
-            s.insert(name, v);
-        }
-    }
-
     fn assign(&mut self, name: &str, v: Val<'u>) {
         let unit = self.unit;
         if let Some(f) = self.frames.last_mut() {
@@ -601,15 +450,8 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
     }
 
     fn lookup(&mut self, name: &str, sp: Span) -> Val<'u> {
-        if let Some(f) = self.frames.last() {
-            for s in f.scopes.iter().rev() {
-                if let Some(v) = s.get(name) {
-                    return v.clone();
-                }
-            }
-        }
-        if let Some(v) = self.modules[self.unit].get(name) {
-            return v.clone();
+        if let Some(v) = self.scoped(name) {
+            return v;
         }
         match name {
             "undefined" => Val::Undefined,
@@ -630,46 +472,6 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
     }
 
     // ---------------------------------------------------------------- functions
-
-    /// Runs a function body with `args` bound to its parameters; returns what it returns.
-    fn call_function(&mut self, f: Func<'u>, args: Vec<Val<'u>>, sp: Span) -> Option<Val<'u>> {
-        if self.depth >= MAX_DEPTH {
-            self.c.not_understood("deeply nested helper calls", sp);
-            return Some(Val::Expr(unknown("deep call", sp)));
-        }
-        self.load_module(f.unit);
-        self.depth += 1;
-        let saved_unit = self.unit;
-        self.unit = f.unit;
-        let saved_module_scope = self.in_module_scope;
-        self.in_module_scope = false;
-        self.frames.push(Frame {
-            scopes: vec![HashMap::new()],
-            returns: None,
-            returned: false,
-            nested: 0,
-        });
-        let params = self.param_nodes(f.node);
-        for (i, p) in params.iter().enumerate() {
-            let arg = args.get(i).cloned().unwrap_or(Val::Undefined);
-            self.bind_param(*p, arg);
-        }
-        let mut result = None;
-        if let Some(body) = f.node.child_by_field_name("body") {
-            if body.kind() == "statement_block" {
-                self.block(body);
-                let frame = self.frames.last();
-                result = frame.and_then(|fr| fr.returns.clone());
-            } else {
-                result = Some(self.eval(body));
-            }
-        }
-        self.frames.pop();
-        self.in_module_scope = saved_module_scope;
-        self.unit = saved_unit;
-        self.depth -= 1;
-        result
-    }
 
     fn bind_param(&mut self, p: Node<'u>, v: Val<'u>) {
         match p.kind() {
@@ -697,13 +499,9 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
     }
 
     fn bind_pattern(&mut self, pat: Node<'u>, v: Val<'u>) {
-        if self.nesting >= MAX_NESTING {
+        if self.nest(|s| s.bind_pattern_inner(pat, v)).is_none() {
             self.c.not_understood("deeply nested pattern", span(pat));
-            return;
         }
-        self.nesting += 1;
-        self.bind_pattern_inner(pat, v);
-        self.nesting -= 1;
     }
 
     fn bind_pattern_inner(&mut self, pat: Node<'u>, v: Val<'u>) {
@@ -713,10 +511,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 self.bind(self.t(pat).to_string(), v)
             }
             "assignment_pattern" => {
-                let (Some(left), Some(right)) = (
-                    pat.child_by_field_name("left"),
-                    pat.child_by_field_name("right"),
-                ) else {
+                let Some([left, right]) = fields(pat, ["left", "right"]) else {
                     return;
                 };
                 let v = self.with_default(v, right, DefaultWhen::Missing);
@@ -731,10 +526,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                             self.bind(name, m);
                         }
                         "pair_pattern" => {
-                            let (Some(key), Some(value)) = (
-                                entry.child_by_field_name("key"),
-                                entry.child_by_field_name("value"),
-                            ) else {
+                            let Some([key, value]) = fields(entry, ["key", "value"]) else {
                                 continue;
                             };
                             let m = match self.property_key(key) {
@@ -744,10 +536,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                             self.bind_pattern(value, m);
                         }
                         "object_assignment_pattern" => {
-                            let (Some(left), Some(right)) = (
-                                entry.child_by_field_name("left"),
-                                entry.child_by_field_name("right"),
-                            ) else {
+                            let Some([left, right]) = fields(entry, ["left", "right"]) else {
                                 continue;
                             };
                             if left.kind() == "shorthand_property_identifier_pattern" {
@@ -791,7 +580,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
     // ---------------------------------------------------------------- statements
 
     fn block(&mut self, block: Node<'u>) -> Flow {
-        self.frame().scopes.push(HashMap::new());
+        self.push_scope();
         // Function declarations inside a block are hoisted too.
         for stmt in named_children(block) {
             self.hoist(stmt);
@@ -803,26 +592,15 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             }
             flow = self.statement(stmt);
         }
-        self.frame().scopes.pop();
-        flow
-    }
-
-    fn nested<F: FnOnce(&mut Self) -> Flow>(&mut self, f: F) -> Flow {
-        self.frame().nested += 1;
-        let flow = f(self);
-        self.frame().nested -= 1;
+        self.pop_scope();
         flow
     }
 
     fn statement(&mut self, stmt: Node<'u>) -> Flow {
-        if self.nesting >= MAX_NESTING {
+        self.nest(|s| s.statement_inner(stmt)).unwrap_or_else(|| {
             self.c.not_understood("deeply nested statement", span(stmt));
-            return Flow::Normal;
-        }
-        self.nesting += 1;
-        let flow = self.statement_inner(stmt);
-        self.nesting -= 1;
-        flow
+            Flow::Normal
+        })
     }
 
     fn statement_inner(&mut self, stmt: Node<'u>) -> Flow {
@@ -875,34 +653,11 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
         }
     }
 
-    fn set_return(&mut self, v: Val<'u>, sp: Span) {
-        let depth = self.depth;
-        let f = self.frame();
-        let conditional = f.nested > 0;
-        let second = f.returned;
-        f.returns = Some(v);
-        f.returned = true;
-        if conditional && depth <= 1 {
-            // An early return in the handler: a branch on data.
-            self.c.blocker(
-                "branching-on-data",
-                "returns early under a condition: the result depends on the data",
-                sp,
-            );
-        } else if second && depth <= 1 {
-            self.c
-                .blocker("branching-on-data", "more than one return path", sp);
-        }
-    }
-
     fn expression_statement(&mut self, e: Node<'u>) -> Flow {
         let sp = span(e);
         match e.kind() {
             "assignment_expression" => {
-                let (Some(left), Some(right)) = (
-                    e.child_by_field_name("left"),
-                    e.child_by_field_name("right"),
-                ) else {
+                let Some([left, right]) = fields(e, ["left", "right"]) else {
                     return Flow::Normal;
                 };
                 let text = self.t(left);
@@ -1015,10 +770,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
 
     fn if_statement(&mut self, stmt: Node<'u>) -> Flow {
         let sp = span(stmt);
-        let (Some(cond), Some(cons)) = (
-            stmt.child_by_field_name("condition"),
-            stmt.child_by_field_name("consequence"),
-        ) else {
+        let Some([cond, cons]) = fields(stmt, ["condition", "consequence"]) else {
             return Flow::Normal;
         };
         let alt = stmt.child_by_field_name("alternative").and_then(|a| {
@@ -1051,19 +803,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             return Flow::Normal;
         }
         let dispatch = self.dispatch_field(cond);
-        let (code, msg) = match &dispatch {
-            Some(f) => (
-                "dispatch-on-action",
-                format!(
-                    "dispatches on the event field `{f}`: each branch is a different operation"
-                ),
-            ),
-            None => (
-                "branching-on-data",
-                format!("branches on `{}`", self.short(cond)),
-            ),
-        };
-        self.c.blocker(code, msg, sp);
+        self.branch(dispatch, cond, sp);
         self.eval(cond);
         let f1 = self.nested(|s| s.statement(cons));
         let f2 = match alt {
@@ -1097,10 +837,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
         if other.kind() != "string" {
             return None;
         }
-        let saved = self.c.findings.len();
-        let v = self.eval(field);
-        self.c.findings.truncate(saved);
-        match v {
+        match self.quietly(|s| s.eval(field)) {
             Val::Expr(ValueExpr::Event { path }) if !path.is_empty() => Some(path_text(&path)),
             _ => None,
         }
@@ -1242,21 +979,9 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
     }
 
     fn throw(&mut self, v: Option<Val<'u>>, condition: Option<Condition>, sp: Span) {
-        // A throw inside a branch is guarded by that branch's (data) condition.
-        let condition = match condition {
-            None if self.frames.last().is_some_and(|f| f.nested > 0) => Some(Condition::Other {
-                source: "inside a branch".into(),
-            }),
-            c => c,
-        };
         match v {
             Some(Val::CaughtError) => {}
-            Some(Val::ErrorObj(name, message)) => self.c.throws.push(Throw {
-                error: name,
-                message,
-                condition,
-                span: sp,
-            }),
+            Some(Val::ErrorObj(name, message)) => self.push_throw(name, message, condition, sp),
             Some(other) => {
                 let message = match other {
                     Val::Expr(e) => Some(e),
@@ -1270,12 +995,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                     Some(ValueExpr::Template { .. }) => "string",
                     _ => "object",
                 };
-                self.c.throws.push(Throw {
-                    error: error.to_string(),
-                    message,
-                    condition,
-                    span: sp,
-                });
+                self.push_throw(error.to_string(), message, condition, sp);
             }
             None => {}
         }
@@ -1289,7 +1009,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             flow = self.block(body);
         }
         if let Some(handler) = stmt.child_by_field_name("handler") {
-            self.frame().scopes.push(HashMap::new());
+            self.push_scope();
             if let Some(p) = handler.child_by_field_name("parameter") {
                 if p.kind() == "identifier" {
                     self.bind(self.t(p).to_string(), Val::CaughtError);
@@ -1297,33 +1017,20 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             }
             if let Some(body) = handler.child_by_field_name("body") {
                 let stmts = self.significant(body);
-                match stmts.as_slice() {
-                    [] => self.c.blocker(
-                        "swallowed-error",
-                        "errors are caught and not rethrown: the workflow sees success where the integration would fail",
-                        span(handler),
-                    ),
-                    [one] if self.is_rethrow(*one) => {}
+                let how = match stmts.as_slice() {
+                    [] => Caught::Swallowed,
+                    [one] if self.is_rethrow(*one) => Caught::Passed,
                     [.., last] if last.kind() == "throw_statement" => {
-                        let v = last.named_child(0).map(|e| self.eval(e));
-                        let what = match v {
-                            Some(Val::ErrorObj(name, _)) => name,
-                            _ => "a different value".to_string(),
-                        };
-                        self.c.blocker(
-                            "error-rewrapped",
-                            format!("errors are caught and rethrown as {what}: error names and causes differ from the integration's"),
-                            span(handler),
-                        );
+                        match last.named_child(0).map(|e| self.eval(e)) {
+                            Some(Val::ErrorObj(name, _)) => Caught::Rewrapped(name),
+                            _ => Caught::Rewrapped("a different value".to_string()),
+                        }
                     }
-                    _ => self.c.blocker(
-                        "swallowed-error",
-                        "errors are caught and handled without rethrowing",
-                        span(handler),
-                    ),
-                }
+                    _ => Caught::Handled,
+                };
+                self.caught(how, ("rethrown", "rethrowing"), span(handler));
             }
-            self.frame().scopes.pop();
+            self.pop_scope();
         }
         if let Some(fin) = stmt.child_by_field_name("finalizer") {
             if let Some(body) = fin
@@ -1353,16 +1060,8 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 self.extra_reads.push(path.clone());
             }
         }
-        if paginated || is_await {
-            self.c.blocker(
-                "pagination",
-                "pages through results: several SDK calls, one per page",
-                sp,
-            );
-        } else {
-            self.c.blocker("loop", "loops over data", sp);
-        }
-        self.frame().scopes.push(HashMap::new());
+        self.loop_over(paginated || is_await, sp);
+        self.push_scope();
         if let Some(left) = stmt.child_by_field_name("left") {
             let what = format!("loop variable `{}`", self.short(left));
             if left.kind() == "identifier" || left.kind().ends_with("pattern") {
@@ -1377,7 +1076,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
         if let Some(body) = stmt.child_by_field_name("body") {
             self.nested(|s| s.statement(body));
         }
-        self.frame().scopes.pop();
+        self.pop_scope();
         Flow::Normal
     }
 
@@ -1411,15 +1110,10 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
 
     /// A Choice-expressible condition, or `Other` with the source text.
     fn condition(&mut self, cond: Node<'u>) -> Condition {
-        if self.nesting >= MAX_NESTING {
-            return Condition::Other {
+        self.nest(|s| s.condition_inner(cond))
+            .unwrap_or_else(|| Condition::Other {
                 source: "deeply nested condition".into(),
-            };
-        }
-        self.nesting += 1;
-        let c = self.condition_inner(cond);
-        self.nesting -= 1;
-        c
+            })
     }
 
     fn condition_inner(&mut self, cond: Node<'u>) -> Condition {
@@ -1449,17 +1143,11 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 other
             }
             "binary_expression" => {
-                let op = cond
-                    .child_by_field_name("operator")
-                    .map(|o| self.t(o).to_string())
-                    .unwrap_or_default();
-                let (Some(l), Some(r)) = (
-                    cond.child_by_field_name("left"),
-                    cond.child_by_field_name("right"),
-                ) else {
+                let op = self.operator(cond);
+                let Some([l, r]) = fields(cond, ["left", "right"]) else {
                     return other;
                 };
-                match op.as_str() {
+                match op {
                     "||" => Condition::Or {
                         conditions: vec![self.condition(l), self.condition(r)],
                     },
@@ -1523,25 +1211,17 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             Val::Undefined => unknown("undefined", sp),
             Val::V2Request(call) => ValueExpr::SdkResult { call, path: vec![] },
             Val::ErrorObj(name, _) => unknown(format!("error object {name}"), sp),
-            Val::Context => {
-                self.c
-                    .blocker("reads-lambda-context", "uses the Lambda context object", sp);
-                unknown("Lambda context", sp)
-            }
+            Val::Context => self.context_use(sp),
             _ => unknown("a non-data value", sp),
         }
     }
 
     fn eval(&mut self, n: Node<'u>) -> Val<'u> {
-        if self.nesting >= MAX_NESTING {
+        self.nest(|s| s.eval_inner(n)).unwrap_or_else(|| {
             let sp = span(n);
             self.c.not_understood("deeply nested expression", sp);
-            return Val::Expr(unknown("deeply nested expression", sp));
-        }
-        self.nesting += 1;
-        let v = self.eval_inner(n);
-        self.nesting -= 1;
-        v
+            Val::Expr(unknown("deeply nested expression", sp))
+        })
     }
 
     fn eval_inner(&mut self, n: Node<'u>) -> Val<'u> {
@@ -1583,10 +1263,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             }
             "this" => Val::Expr(unknown("this", sp)),
             "member_expression" => {
-                let (Some(obj), Some(prop)) = (
-                    n.child_by_field_name("object"),
-                    n.child_by_field_name("property"),
-                ) else {
+                let Some([obj, prop]) = fields(n, ["object", "property"]) else {
                     return Val::Expr(unknown(self.short(n), sp));
                 };
                 let o = self.eval(obj);
@@ -1594,10 +1271,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 self.member(o, &name, sp)
             }
             "subscript_expression" => {
-                let (Some(obj), Some(idx)) = (
-                    n.child_by_field_name("object"),
-                    n.child_by_field_name("index"),
-                ) else {
+                let Some([obj, idx]) = fields(n, ["object", "index"]) else {
                     return Val::Expr(unknown(self.short(n), sp));
                 };
                 let o = self.eval(obj);
@@ -1671,10 +1345,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                     if self.is_caught_error(unparen(c)) {
                         // `err ? reject(err) : resolve(data)` in an SDK callback.
                         if let Some(cons) = n.child_by_field_name("consequence") {
-                            let saved = self.c.findings.len();
-                            let ok = self.is_rethrow_expr(cons);
-                            self.c.findings.truncate(saved);
-                            if !ok {
+                            if !self.quietly(|s| s.is_rethrow_expr(cons)) {
                                 self.c.blocker(
                                     "error-handling",
                                     "SDK errors are handled in a way a Catch cannot express",
@@ -1746,36 +1417,23 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
     }
 
     fn template(&mut self, n: Node<'u>) -> Val<'u> {
-        let mut parts: Vec<TemplatePart> = Vec::new();
-        let mut text = String::new();
+        let mut template = TemplateBuilder::default();
         let mut cursor = n.walk();
         for child in n.named_children(&mut cursor) {
             match child.kind() {
-                "string_fragment" => text.push_str(self.t(child)),
-                "escape_sequence" => text.push_str(&unescape(self.t(child))),
+                "string_fragment" => template.text(self.t(child)),
+                "escape_sequence" => template.text(&unescape(self.t(child))),
                 "template_substitution" => {
-                    if !text.is_empty() {
-                        parts.push(TemplatePart::Text {
-                            text: std::mem::take(&mut text),
-                        });
-                    }
                     let v = match child.named_child(0) {
                         Some(e) => self.eval(e),
                         None => Val::Undefined,
                     };
-                    let e = self.to_expr(v, span(child));
-                    parts.push(TemplatePart::Expr { value: e });
+                    template.expr(self.to_expr(v, span(child)));
                 }
                 _ => {}
             }
         }
-        if parts.is_empty() {
-            return Val::Expr(lit(Value::String(text)));
-        }
-        if !text.is_empty() {
-            parts.push(TemplatePart::Text { text });
-        }
-        Val::Expr(ValueExpr::Template { parts })
+        Val::Expr(template.finish())
     }
 
     fn object(&mut self, n: Node<'u>) -> Val<'u> {
@@ -1784,10 +1442,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             let sp = span(entry);
             match entry.kind() {
                 "pair" => {
-                    let (Some(k), Some(v)) = (
-                        entry.child_by_field_name("key"),
-                        entry.child_by_field_name("value"),
-                    ) else {
+                    let Some([k, v]) = fields(entry, ["key", "value"]) else {
                         continue;
                     };
                     let Some(key) = self.property_key(k) else {
@@ -1835,19 +1490,13 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
 
     fn binary(&mut self, n: Node<'u>) -> Val<'u> {
         let sp = span(n);
-        let op = n
-            .child_by_field_name("operator")
-            .map(|o| self.t(o).to_string())
-            .unwrap_or_default();
-        let (Some(l), Some(r)) = (
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
-        ) else {
+        let op = self.operator(n);
+        let Some([l, r]) = fields(n, ["left", "right"]) else {
             return Val::Expr(unknown(self.short(n), sp));
         };
         let lv = self.eval(l);
         let rv = self.eval(r);
-        match op.as_str() {
+        match op {
             "??" | "||" => {
                 let when = if op == "??" {
                     DefaultWhen::Missing
@@ -1864,14 +1513,9 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 let a = self.to_expr(lv, span(l));
                 let b = self.to_expr(rv, span(r));
                 if is_stringish(&a) || is_stringish(&b) {
-                    let mut parts = Vec::new();
-                    push_concat(&mut parts, a);
-                    push_concat(&mut parts, b);
-                    Val::Expr(ValueExpr::Template { parts })
-                } else if let ValueExpr::Unrepresentable { .. } = a {
-                    Val::Expr(a)
-                } else if let ValueExpr::Unrepresentable { .. } = b {
-                    Val::Expr(b)
+                    Val::Expr(concat(a, b))
+                } else if let Some(u) = first_unrepresentable(&[&a, &b]) {
+                    Val::Expr(u)
                 } else {
                     Val::Expr(unknown(format!("arithmetic `{}`", self.short(n)), sp))
                 }
@@ -1945,14 +1589,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             Val::Xray => Val::Xray,
             Val::HttpClient(h) => Val::HttpClient(h),
             Val::LocalModule(unit) => self.module_export(unit, name, sp),
-            Val::Context => {
-                self.c.blocker(
-                    "reads-lambda-context",
-                    format!("reads context.{name} from the Lambda context object, which a Task state does not have"),
-                    sp,
-                );
-                Val::Expr(unknown(format!("context.{name}"), sp))
-            }
+            Val::Context => Val::Expr(self.context_read(name, sp)),
             Val::Logger | Val::Tracer | Val::Metrics | Val::Json | Val::Math | Val::Date => o,
             Val::Undefined => Val::Undefined,
             Val::Package(p) => Val::Package(format!("{p}.{name}")),
@@ -1984,10 +1621,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
         };
         let func = unparen(func);
         if func.kind() == "member_expression" {
-            let (Some(obj), Some(prop)) = (
-                func.child_by_field_name("object"),
-                func.child_by_field_name("property"),
-            ) else {
+            let Some([obj, prop]) = fields(func, ["object", "property"]) else {
                 return Val::Expr(unknown(self.short(n), sp));
             };
             let method = self.t(prop).to_string();
@@ -2051,14 +1685,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                     span: sp,
                 })
             }
-            Val::HttpClient(h) => {
-                self.c.blocker(
-                    "non-aws-call",
-                    format!("calls a non-AWS endpoint ({h}): no service integration does that"),
-                    sp,
-                );
-                Val::Expr(unknown(format!("{h} response"), sp))
-            }
+            Val::HttpClient(h) => Val::Expr(self.non_aws_call(&h, &h, sp)),
             Val::Package(p) if p.starts_with("builtin ") => {
                 let builtin = &p["builtin ".len()..];
                 let args: Vec<Val<'u>> = arg_nodes.iter().map(|a| self.eval(*a)).collect();
@@ -2073,21 +1700,13 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             }
             Val::ErrorClass(name) => {
                 // `Error("x")` without new behaves the same.
-                let message = match arg_nodes.first() {
-                    Some(a) => {
-                        let v = self.eval(*a);
-                        Some(self.to_expr(v, sp))
-                    }
-                    None => None,
-                };
-                Val::ErrorObj(name, message)
+                Val::ErrorObj(name, self.first_value(&arg_nodes, sp))
             }
             _ => {
                 for a in &arg_nodes {
                     self.eval(*a);
                 }
-                let s = self.short(n);
-                self.c.not_understood(&format!("call `{s}`"), sp);
+                let s = self.call_not_understood(n, sp);
                 Val::Expr(unknown(format!("call `{s}`"), sp))
             }
         }
@@ -2200,14 +1819,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 for a in arg_nodes {
                     self.eval(*a);
                 }
-                self.c.blocker(
-                    "non-aws-call",
-                    format!(
-                        "calls a non-AWS endpoint ({h}.{method}): no service integration does that"
-                    ),
-                    sp,
-                );
-                Val::Expr(unknown(format!("{h} response"), sp))
+                Val::Expr(self.non_aws_call(&format!("{h}.{method}"), &h, sp))
             }
             Val::Tracer | Val::Xray => {
                 if method.starts_with("capture") && method.contains("Client")
@@ -2225,11 +1837,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 Val::Undefined
             }
             Val::Metrics => {
-                self.c.blocker(
-                    "powertools-metrics",
-                    format!("emits CloudWatch metrics (metrics.{method}): a Task state does not"),
-                    sp,
-                );
+                self.metrics_call(method, sp);
                 Val::Undefined
             }
             Val::Package(p) if p == "AWS.config" => Val::Undefined,
@@ -2239,21 +1847,16 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 match (builtin, method) {
                     ("Object", "assign") => {
                         let mut entries = Vec::new();
-                        for (i, a) in args.into_iter().enumerate() {
+                        for a in args {
                             let e = self.to_expr(a, sp);
                             match e {
-                                ValueExpr::Object { entries: inner } if i == 0 || true => {
-                                    entries.extend(inner)
-                                }
+                                ValueExpr::Object { entries: inner } => entries.extend(inner),
                                 other => entries.push(ObjectEntry::Spread { value: other }),
                             }
                         }
                         Val::Expr(ValueExpr::Object { entries })
                     }
-                    ("Promise", "all") => {
-                        let v = args.into_iter().next().unwrap_or(Val::Undefined);
-                        v
-                    }
+                    ("Promise", "all") => args.into_iter().next().unwrap_or(Val::Undefined),
                     _ => Val::Expr(unknown(format!("`{}`", self.short(n)), sp)),
                 }
             }
@@ -2289,29 +1892,20 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 _ => Val::Expr(unknown(format!("request.{method}()"), sp)),
             },
             Val::Expr(e) => self.value_method(e, method, obj, arg_nodes, n, sp),
-            Val::Context => {
-                self.c.blocker(
-                    "reads-lambda-context",
-                    format!("calls context.{method}() on the Lambda context object, which a Task state does not have"),
-                    sp,
-                );
-                Val::Expr(unknown(format!("context.{method}()"), sp))
-            }
+            Val::Context => Val::Expr(self.context_call(method, sp)),
             Val::Func(f) if method == "call" || method == "apply" => {
                 let args: Vec<Val<'u>> = arg_nodes.iter().skip(1).map(|a| self.eval(*a)).collect();
                 self.call_function(f, args, sp).unwrap_or(Val::Undefined)
             }
             Val::LocalModule(_) | Val::Undefined => {
-                let s = self.short(n);
-                self.c.not_understood(&format!("call `{s}`"), sp);
+                let s = self.call_not_understood(n, sp);
                 Val::Expr(unknown(s, sp))
             }
             _ => {
                 for a in arg_nodes {
                     self.eval(*a);
                 }
-                let s = self.short(n);
-                self.c.not_understood(&format!("call `{s}`"), sp);
+                let s = self.call_not_understood(n, sp);
                 Val::Expr(unknown(format!("call `{s}`"), sp))
             }
         }
@@ -2349,12 +1943,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 Val::Expr(ValueExpr::ToString { value: Box::new(e) })
             }
             "transformToString" | "transformToByteArray" | "transformToWebStream" | "pipe" => {
-                self.c.blocker(
-                    "streaming-body",
-                    format!("reads a streaming response body (.{method}())"),
-                    sp,
-                );
-                Val::Expr(unknown(format!(".{method}()"), sp))
+                Val::Expr(self.streaming_body(method, sp))
             }
             "map" | "forEach" | "filter" | "reduce" | "flatMap" | "some" | "every" | "find" => {
                 let calls_before = self.c.calls.len();
@@ -2426,15 +2015,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
         sp: Span,
     ) -> Val<'u> {
         if self.in_module_scope {
-            self.c.blocker(
-                "import-time-sdk-call",
-                format!(
-                    "calls {}.{method} when the module loads, outside the handler",
-                    client.service
-                ),
-                sp,
-            );
-            return Val::Expr(unknown("import-time SDK result", sp));
+            return Val::Expr(self.import_time_call(&client.service, method, sp));
         }
         if method == "send" {
             let Some(a) = arg_nodes.first() else {
@@ -2488,11 +2069,11 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             Some(a) => {
                 let v = self.eval(*a);
                 match v {
-                    Val::Func(_) => lit(Value::Object(Default::default())),
+                    Val::Func(_) => empty_object(),
                     other => self.to_expr(other, sp),
                 }
             }
-            None => lit(Value::Object(Default::default())),
+            None => empty_object(),
         };
         let (params, flavor) = unwrap_marshall(params, client.flavor);
         let call = self
@@ -2526,12 +2107,8 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
     /// Calls `f` in the current frame so that `callback(...)`/`resolve(...)` inside it are the
     /// handler's own returns.
     fn call_function_inline(&mut self, f: Func<'u>, args: Vec<Val<'u>>) -> Flow {
-        self.frame().scopes.push(HashMap::new());
-        let params = self.param_nodes(f.node);
-        for (i, p) in params.iter().enumerate() {
-            let arg = args.get(i).cloned().unwrap_or(Val::Undefined);
-            self.bind_param(*p, arg);
-        }
+        self.push_scope();
+        self.bind_args(f, args);
         let saved_unit = self.unit;
         self.unit = f.unit;
         let flow = match f.node.child_by_field_name("body") {
@@ -2543,7 +2120,7 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
             None => Flow::Normal,
         };
         self.unit = saved_unit;
-        self.frame().scopes.pop();
+        self.pop_scope();
         flow
     }
 
@@ -2579,51 +2156,26 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                 },
                 true,
             ),
-            Val::V3Command(service, action) => {
-                let params = match args.first() {
-                    Some(a) => {
-                        let v = self.eval(*a);
-                        self.to_expr(v, sp)
-                    }
-                    None => lit(Value::Object(Default::default())),
-                };
-                Val::Command {
-                    service,
-                    action,
-                    doc: false,
-                    params,
-                }
-            }
+            Val::V3Command(service, action) => Val::Command {
+                service,
+                action,
+                doc: false,
+                params: self.first_value(&args, sp).unwrap_or_else(empty_object),
+            },
             Val::DocCommand(name) => {
                 let Some(action) = document_client_action(&name) else {
                     self.c
                         .not_understood(&format!("lib-dynamodb command `{name}`"), sp);
                     return Val::Expr(unknown(name, sp));
                 };
-                let params = match args.first() {
-                    Some(a) => {
-                        let v = self.eval(*a);
-                        self.to_expr(v, sp)
-                    }
-                    None => lit(Value::Object(Default::default())),
-                };
                 Val::Command {
                     service: "dynamodb".into(),
                     action: action.to_string(),
                     doc: true,
-                    params,
+                    params: self.first_value(&args, sp).unwrap_or_else(empty_object),
                 }
             }
-            Val::ErrorClass(name) => {
-                let message = match args.first() {
-                    Some(a) => {
-                        let v = self.eval(*a);
-                        Some(self.to_expr(v, sp))
-                    }
-                    None => None,
-                };
-                Val::ErrorObj(name, message)
-            }
+            Val::ErrorClass(name) => Val::ErrorObj(name, self.first_value(&args, sp)),
             Val::Date => Val::Expr(ValueExpr::Unrepresentable {
                 what: "current time (new Date())".into(),
                 span: sp,
@@ -2701,6 +2253,48 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
     }
 }
 
+impl<'u> Grammar<'u, Val<'u>> for Js<'u, '_, '_> {
+    fn module_body(&mut self, root: Node<'u>) {
+        // Function and class declarations are hoisted.
+        for stmt in named_children(root) {
+            let decl = if stmt.kind() == "export_statement" {
+                stmt.child_by_field_name("declaration")
+            } else {
+                Some(stmt)
+            };
+            if let Some(d) = decl {
+                self.hoist(d);
+            }
+        }
+        for stmt in named_children(root) {
+            self.module_statement(stmt);
+        }
+    }
+
+    fn bind_args(&mut self, f: Func<'u>, args: Vec<Val<'u>>) {
+        let params = self.param_nodes(f.node);
+        for (i, p) in params.iter().enumerate() {
+            let arg = args.get(i).cloned().unwrap_or(Val::Undefined);
+            self.bind_param(*p, arg);
+        }
+    }
+
+    fn run_body(&mut self, f: Func<'u>) -> Option<Val<'u>> {
+        let body = f.node.child_by_field_name("body")?;
+        if body.kind() == "statement_block" {
+            self.block(body);
+            None
+        } else {
+            Some(self.eval(body))
+        }
+    }
+
+    fn value(&mut self, n: Node<'u>, sp: Span) -> ValueExpr {
+        let v = self.eval(n);
+        self.to_expr(v, sp)
+    }
+}
+
 /// The error name a class reports: `this.name = "X"` in its body, the class name when it assigns
 /// `this.constructor.name`/`new.target.name`, else the inherited `Error`.
 fn class_error_name(class: &str, body: &str) -> String {
@@ -2730,6 +2324,11 @@ fn class_error_name(class: &str, body: &str) -> String {
         }
     }
     "Error".to_string()
+}
+
+/// `{}`: the parameters of a call made without any.
+fn empty_object() -> ValueExpr {
+    lit(Value::Object(Default::default()))
 }
 
 fn unparen(mut n: Node<'_>) -> Node<'_> {
@@ -2812,127 +2411,4 @@ fn parse_number(t: &str) -> Value {
         }
         _ => Value::Null,
     }
-}
-
-pub fn is_stringish(e: &ValueExpr) -> bool {
-    matches!(
-        e,
-        ValueExpr::Literal {
-            value: Value::String(_)
-        } | ValueExpr::Template { .. }
-            | ValueExpr::ToString { .. }
-            | ValueExpr::JsonStringify { .. }
-    )
-}
-
-pub fn push_concat(parts: &mut Vec<TemplatePart>, e: ValueExpr) {
-    match e {
-        ValueExpr::Literal {
-            value: Value::String(s),
-        } if s.is_empty() => {}
-        ValueExpr::Literal {
-            value: Value::String(s),
-        } => match parts.last_mut() {
-            Some(TemplatePart::Text { text }) => text.push_str(&s),
-            _ => parts.push(TemplatePart::Text { text: s }),
-        },
-        ValueExpr::Template { parts: inner } => {
-            for p in inner {
-                match p {
-                    TemplatePart::Text { text } => push_concat(
-                        parts,
-                        ValueExpr::Literal {
-                            value: Value::String(text),
-                        },
-                    ),
-                    TemplatePart::Expr { value } => parts.push(TemplatePart::Expr { value }),
-                }
-            }
-        }
-        other => parts.push(TemplatePart::Expr { value: other }),
-    }
-}
-
-/// `e.name` for a data value.
-pub fn field_of(e: &ValueExpr, name: &str, sp: Span) -> ValueExpr {
-    match e {
-        ValueExpr::Event { path } => {
-            let mut p = path.clone();
-            p.push(PathSeg::Field(name.to_string()));
-            ValueExpr::Event { path: p }
-        }
-        ValueExpr::SdkResult { call, path } => {
-            let mut p = path.clone();
-            p.push(PathSeg::Field(name.to_string()));
-            ValueExpr::SdkResult {
-                call: *call,
-                path: p,
-            }
-        }
-        ValueExpr::Literal { value } => match value {
-            Value::Object(m) => lit(m.get(name).cloned().unwrap_or(Value::Null)),
-            Value::String(s) if name == "length" => lit(Value::from(s.chars().count() as i64)),
-            _ => unknown(format!("property `{name}` of a constant"), sp),
-        },
-        ValueExpr::Object { entries } => {
-            let mut found = None;
-            for en in entries {
-                match en {
-                    ObjectEntry::Field { key, value } if key == name => found = Some(value.clone()),
-                    ObjectEntry::Spread { .. } => found = None,
-                    _ => {}
-                }
-            }
-            found.unwrap_or_else(|| unknown(format!("property `{name}` of an object"), sp))
-        }
-        ValueExpr::Unknown { construct, .. } => unknown(format!("{construct}.{name}"), sp),
-        // `(event.a || {}).b`, `event.get("a", {}).get("b")`: a field of "a, or an empty object"
-        // is the field of "a" (missing either way when "a" is missing).
-        ValueExpr::Default { value, default, .. }
-            if matches!(&**default, ValueExpr::Literal { value: Value::Object(m) } if m.is_empty())
-                || matches!(&**default, ValueExpr::Object { entries } if entries.is_empty()) =>
-        {
-            field_of(value, name, sp)
-        }
-        ValueExpr::Unrepresentable { .. } => e.clone(),
-        _ => unknown(format!("property `{name}`"), sp),
-    }
-}
-
-pub fn index_of(e: &ValueExpr, i: i64, sp: Span) -> ValueExpr {
-    match e {
-        ValueExpr::Event { path } => {
-            let mut p = path.clone();
-            p.push(PathSeg::Index(i));
-            ValueExpr::Event { path: p }
-        }
-        ValueExpr::SdkResult { call, path } => {
-            let mut p = path.clone();
-            p.push(PathSeg::Index(i));
-            ValueExpr::SdkResult {
-                call: *call,
-                path: p,
-            }
-        }
-        ValueExpr::Array { items } if i >= 0 && (i as usize) < items.len() => {
-            items[i as usize].clone()
-        }
-        _ => unknown(format!("element [{i}]"), sp),
-    }
-}
-
-pub fn path_text(path: &[PathSeg]) -> String {
-    let mut s = String::new();
-    for p in path {
-        match p {
-            PathSeg::Field(f) => {
-                if !s.is_empty() {
-                    s.push('.');
-                }
-                s.push_str(f);
-            }
-            PathSeg::Index(i) => s.push_str(&format!("[{i}]")),
-        }
-    }
-    s
 }

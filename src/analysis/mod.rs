@@ -4,8 +4,11 @@
 //! Pipeline: [`source`] detects the language and parses; [`unit`] loads the project's helper
 //! modules the handler imports; a front end ([`js`] or [`python`]) walks the handler, filling a
 //! [`facts::Collector`]; [`verdict`] checks the result against the rules catalogue and decides.
+//! The front ends share the walk itself ([`walk`]) and how values are built ([`expr`]); each
+//! adds only what depends on its grammar.
 
 pub mod describe;
+pub mod expr;
 pub mod facts;
 pub mod js;
 pub mod model;
@@ -13,6 +16,7 @@ pub mod python;
 pub mod source;
 pub mod unit;
 pub mod verdict;
+pub mod walk;
 
 use crate::error::InputError;
 use crate::rules::Catalogue;

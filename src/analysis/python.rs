@@ -2,20 +2,24 @@
 //! syntax, tracking where each value comes from, and records boto3 calls, the return value,
 //! raises and findings in the shared [`Collector`].
 
-use super::facts::{pascal_from_snake, Client, Collector};
-use super::js::{field_of, index_of, is_stringish, path_text, push_concat};
+use super::expr::{
+    concat, field_of, first_unrepresentable, index_of, is_stringish, lit, path_text, push_concat,
+    simplify_template, unknown, TemplateBuilder,
+};
+use super::facts::{pascal_from_snake, Client, PYTHON_ERRORS};
 use super::model::{
-    Condition, DefaultWhen, JsonStyle, ObjectEntry, PathSeg, SdkFlavor, Span, TemplatePart, Throw,
+    Condition, DefaultWhen, JsonStyle, ObjectEntry, PathSeg, SdkFlavor, Span, TemplatePart,
     ValueExpr,
 };
-use super::source::{named_children, node_text, short, span, unescape};
-use super::unit::{resolve, Unit};
+use super::source::{fields, named_children, span, unescape};
+use super::unit::resolve;
+use super::walk::{Caught, Flow, Func, Grammar, Output, Walker};
 use serde_json::Value;
-use std::collections::HashMap;
 use tree_sitter::Node;
 
+/// What an expression evaluates to, as far as the analysis cares.
 #[derive(Clone)]
-enum Val<'u> {
+pub(super) enum Val<'u> {
     Expr(ValueExpr),
     None,
     Client(Client),
@@ -45,60 +49,14 @@ enum Val<'u> {
     Module(String),
 }
 
-#[derive(Clone, Copy)]
-struct Func<'u> {
-    node: Node<'u>,
-    unit: usize,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Flow {
-    Normal,
-    Return,
-    Raise,
-}
-
-pub struct Output {
-    pub function_span: Span,
-    pub returns: Option<ValueExpr>,
-    pub extra_event_reads: Vec<Vec<PathSeg>>,
-}
-
-struct Frame<'u> {
-    vars: HashMap<String, Val<'u>>,
-    returns: Option<Val<'u>>,
-    returned: bool,
-    nested: usize,
-}
-
-pub struct Py<'u, 'c, 'e> {
-    units: &'u [Unit],
-    unit: usize,
-    c: &'c mut Collector<'e>,
-    modules: Vec<HashMap<String, Val<'u>>>,
-    module_done: Vec<bool>,
-    frames: Vec<Frame<'u>>,
-    in_module_scope: bool,
-    extra_reads: Vec<Vec<PathSeg>>,
-    /// Syntax nesting of the expression or statement being walked (guards the stack).
-    nesting: usize,
-    depth: usize,
-}
-
-const MAX_DEPTH: usize = 12;
-/// Deepest expression/statement nesting walked; real handlers stay far below.
-const MAX_NESTING: usize = 64;
-
-fn lit(v: Value) -> ValueExpr {
-    ValueExpr::Literal { value: v }
-}
-
-fn unknown(construct: impl Into<String>, span: Span) -> ValueExpr {
-    ValueExpr::Unknown {
-        construct: construct.into(),
-        span,
+impl From<ValueExpr> for Val<'_> {
+    fn from(e: ValueExpr) -> Self {
+        Val::Expr(e)
     }
 }
+
+/// The Python front end: the shared walker over Python values.
+pub(super) type Py<'u, 'c, 'e> = Walker<'u, 'c, 'e, Val<'u>>;
 
 fn unparen(mut n: Node<'_>) -> Node<'_> {
     while n.kind() == "parenthesized_expression" {
@@ -111,29 +69,6 @@ fn unparen(mut n: Node<'_>) -> Node<'_> {
 }
 
 impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
-    pub fn new(units: &'u [Unit], c: &'c mut Collector<'e>) -> Self {
-        Py {
-            units,
-            unit: 0,
-            c,
-            modules: units.iter().map(|_| HashMap::new()).collect(),
-            module_done: vec![false; units.len()],
-            frames: Vec::new(),
-            in_module_scope: false,
-            extra_reads: Vec::new(),
-            nesting: 0,
-            depth: 0,
-        }
-    }
-
-    fn t(&self, n: Node<'u>) -> &'u str {
-        node_text(n, &self.units[self.unit].text)
-    }
-
-    fn short(&self, n: Node<'u>) -> String {
-        short(n, &self.units[self.unit].text)
-    }
-
     pub fn analyze(mut self, export: &str) -> Result<Output, String> {
         self.load_module(0);
         let Some(Val::Func(f)) = self.modules[0].get(export).cloned() else {
@@ -153,11 +88,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
             None | Some(Val::None) => None,
             Some(v) => Some(self.to_expr(v, sp)),
         };
-        Ok(Output {
-            function_span: sp,
-            returns,
-            extra_event_reads: self.extra_reads,
-        })
+        Ok(self.output(sp, returns))
     }
 
     fn check_decorators(&mut self, def: Node<'u>) {
@@ -188,34 +119,6 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
 
     // ---------------------------------------------------------------- module level
 
-    fn load_module(&mut self, unit: usize) {
-        if self.module_done[unit] {
-            return;
-        }
-        self.module_done[unit] = true;
-        let saved_unit = self.unit;
-        let saved_frames = std::mem::take(&mut self.frames);
-        let saved_mod = self.in_module_scope;
-        self.unit = unit;
-        self.in_module_scope = true;
-        self.frames.push(Frame {
-            vars: HashMap::new(),
-            returns: None,
-            returned: false,
-            nested: 0,
-        });
-        let root = self.units[unit].tree.root_node();
-        for stmt in named_children(root) {
-            self.module_statement(stmt);
-        }
-        if let Some(f) = self.frames.pop() {
-            self.modules[unit].extend(f.vars);
-        }
-        self.frames = saved_frames;
-        self.unit = saved_unit;
-        self.in_module_scope = saved_mod;
-    }
-
     fn module_statement(&mut self, stmt: Node<'u>) {
         let sp = span(stmt);
         match stmt.kind() {
@@ -224,16 +127,8 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 let names: Vec<Node<'u>> =
                     stmt.children_by_field_name("name", &mut cursor).collect();
                 for n in names {
-                    let (module, alias) = if n.kind() == "aliased_import" {
-                        let name = n
-                            .child_by_field_name("name")
-                            .map(|x| self.t(x))
-                            .unwrap_or("");
-                        let alias = n
-                            .child_by_field_name("alias")
-                            .map(|x| self.t(x))
-                            .unwrap_or(name);
-                        (name.to_string(), alias.to_string())
+                    let (module, alias) = if let Some(aliased) = self.aliased_import(n) {
+                        aliased
                     } else {
                         let m = self.t(n).to_string();
                         let first = m.split('.').next().unwrap_or("").to_string();
@@ -260,19 +155,9 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 let names: Vec<Node<'u>> =
                     stmt.children_by_field_name("name", &mut cursor).collect();
                 for n in names {
-                    let (name, alias) = if n.kind() == "aliased_import" {
-                        let name = n
-                            .child_by_field_name("name")
-                            .map(|x| self.t(x))
-                            .unwrap_or("");
-                        let alias = n
-                            .child_by_field_name("alias")
-                            .map(|x| self.t(x))
-                            .unwrap_or(name);
-                        (name.to_string(), alias.to_string())
-                    } else {
-                        (self.t(n).to_string(), self.t(n).to_string())
-                    };
+                    let (name, alias) = self
+                        .aliased_import(n)
+                        .unwrap_or_else(|| (self.t(n).to_string(), self.t(n).to_string()));
                     let v = self.attr(mv.clone(), &name, sp);
                     self.bind(alias, v);
                 }
@@ -299,6 +184,22 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                     .not_understood(&format!("module-level statement `{s}`"), sp);
             }
         }
+    }
+
+    /// `(name, alias)` of `name as alias`.
+    fn aliased_import(&self, n: Node<'u>) -> Option<(String, String)> {
+        if n.kind() != "aliased_import" {
+            return None;
+        }
+        let name = n
+            .child_by_field_name("name")
+            .map(|x| self.t(x))
+            .unwrap_or("");
+        let alias = n
+            .child_by_field_name("alias")
+            .map(|x| self.t(x))
+            .unwrap_or(name);
+        Some((name.to_string(), alias.to_string()))
     }
 
     fn def(&mut self, d: Node<'u>) {
@@ -359,29 +260,9 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
 
     // ---------------------------------------------------------------- scopes
 
-    fn frame(&mut self) -> &mut Frame<'u> {
-        if self.frames.is_empty() {
-            self.frames.push(Frame {
-                vars: HashMap::new(),
-                returns: None,
-                returned: false,
-                nested: 0,
-            });
-        }
-        let last = self.frames.len() - 1;
-        &mut self.frames[last]
-    }
-
-    fn bind(&mut self, name: String, v: Val<'u>) {
-        self.frame().vars.insert(name, v);
-    }
-
     fn lookup(&mut self, name: &str, sp: Span) -> Val<'u> {
-        if let Some(v) = self.frames.last().and_then(|f| f.vars.get(name)) {
-            return v.clone();
-        }
-        if let Some(v) = self.modules[self.unit].get(name) {
-            return v.clone();
+        if let Some(v) = self.scoped(name) {
+            return v;
         }
         match name {
             "None" => Val::None,
@@ -391,50 +272,9 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
             | "min" | "max" | "abs" | "tuple" | "set" | "isinstance" | "repr" => {
                 Val::Builtin("other")
             }
-            "Exception"
-            | "ValueError"
-            | "KeyError"
-            | "TypeError"
-            | "RuntimeError"
-            | "LookupError"
-            | "AssertionError"
-            | "NotImplementedError"
-            | "PermissionError" => Val::ErrorClass(name.to_string()),
+            _ if PYTHON_ERRORS.contains(&name) => Val::ErrorClass(name.to_string()),
             _ => Val::Expr(unknown(format!("unknown name `{name}`"), sp)),
         }
-    }
-
-    fn call_function(&mut self, f: Func<'u>, args: Vec<Val<'u>>, sp: Span) -> Option<Val<'u>> {
-        if self.depth >= MAX_DEPTH {
-            self.c.not_understood("deeply nested helper calls", sp);
-            return Some(Val::Expr(unknown("deep call", sp)));
-        }
-        self.load_module(f.unit);
-        self.depth += 1;
-        let saved_unit = self.unit;
-        self.unit = f.unit;
-        let saved_mod = self.in_module_scope;
-        self.in_module_scope = false;
-        self.frames.push(Frame {
-            vars: HashMap::new(),
-            returns: None,
-            returned: false,
-            nested: 0,
-        });
-        if let Some(ps) = f.node.child_by_field_name("parameters") {
-            for (i, p) in named_children(ps).into_iter().enumerate() {
-                let arg = args.get(i).cloned();
-                self.bind_param(p, arg);
-            }
-        }
-        if let Some(body) = f.node.child_by_field_name("body") {
-            self.block(body);
-        }
-        let result = self.frames.pop().and_then(|fr| fr.returns);
-        self.in_module_scope = saved_mod;
-        self.unit = saved_unit;
-        self.depth -= 1;
-        result
     }
 
     fn bind_param(&mut self, p: Node<'u>, arg: Option<Val<'u>>) {
@@ -485,22 +325,11 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
         flow
     }
 
-    fn nested<F: FnOnce(&mut Self) -> Flow>(&mut self, f: F) -> Flow {
-        self.frame().nested += 1;
-        let flow = f(self);
-        self.frame().nested -= 1;
-        flow
-    }
-
     fn statement(&mut self, stmt: Node<'u>) -> Flow {
-        if self.nesting >= MAX_NESTING {
+        self.nest(|s| s.statement_inner(stmt)).unwrap_or_else(|| {
             self.c.not_understood("deeply nested statement", span(stmt));
-            return Flow::Normal;
-        }
-        self.nesting += 1;
-        let flow = self.statement_inner(stmt);
-        self.nesting -= 1;
-        flow
+            Flow::Normal
+        })
     }
 
     fn statement_inner(&mut self, stmt: Node<'u>) -> Flow {
@@ -539,7 +368,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
             "raise_statement" => {
                 let v = stmt.named_child(0).map(|e| self.eval(e));
                 self.raise(v, None, sp);
-                Flow::Raise
+                Flow::Throw
             }
             "try_statement" => self.try_statement(stmt),
             "for_statement" | "while_statement" => {
@@ -548,16 +377,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                         self.extra_reads.push(path);
                     }
                 }
-                let paginated = self.t(stmt).contains("paginate");
-                if paginated {
-                    self.c.blocker(
-                        "pagination",
-                        "pages through results: several SDK calls, one per page",
-                        sp,
-                    );
-                } else {
-                    self.c.blocker("loop", "loops over data", sp);
-                }
+                self.loop_over(self.t(stmt).contains("paginate"), sp);
                 if let Some(l) = stmt.child_by_field_name("left") {
                     if l.kind() == "identifier" {
                         let what = format!("loop variable `{}`", self.t(l));
@@ -599,10 +419,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
 
     fn assignment(&mut self, e: Node<'u>) {
         let sp = span(e);
-        let (Some(left), Some(right)) = (
-            e.child_by_field_name("left"),
-            e.child_by_field_name("right"),
-        ) else {
+        let Some([left, right]) = fields(e, ["left", "right"]) else {
             return;
         };
         let v = self.eval(right);
@@ -659,25 +476,6 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
         }
     }
 
-    fn set_return(&mut self, v: Val<'u>, sp: Span) {
-        let depth = self.depth;
-        let f = self.frame();
-        let conditional = f.nested > 0;
-        let second = f.returned;
-        f.returns = Some(v);
-        f.returned = true;
-        if conditional && depth <= 1 {
-            self.c.blocker(
-                "branching-on-data",
-                "returns early under a condition: the result depends on the data",
-                sp,
-            );
-        } else if second && depth <= 1 {
-            self.c
-                .blocker("branching-on-data", "more than one return path", sp);
-        }
-    }
-
     fn significant(&self, block: Node<'u>) -> Vec<Node<'u>> {
         named_children(block)
             .into_iter()
@@ -703,10 +501,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
 
     fn if_statement(&mut self, stmt: Node<'u>) -> Flow {
         let sp = span(stmt);
-        let (Some(cond), Some(cons)) = (
-            stmt.child_by_field_name("condition"),
-            stmt.child_by_field_name("consequence"),
-        ) else {
+        let Some([cond, cons]) = fields(stmt, ["condition", "consequence"]) else {
             return Flow::Normal;
         };
         let mut cursor = stmt.walk();
@@ -728,20 +523,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
             }
         }
         let dispatch = self.dispatch_field(cond);
-        match dispatch {
-            Some(f) => self.c.blocker(
-                "dispatch-on-action",
-                format!(
-                    "dispatches on the event field `{f}`: each branch is a different operation"
-                ),
-                sp,
-            ),
-            None => {
-                let s = self.short(cond);
-                self.c
-                    .blocker("branching-on-data", format!("branches on `{s}`"), sp)
-            }
-        }
+        self.branch(dispatch, cond, sp);
         self.eval(cond);
         self.nested(|s| s.block(cons));
         for a in alts {
@@ -779,10 +561,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
         if other.kind() != "string" {
             return None;
         }
-        let saved = self.c.findings.len();
-        let v = self.eval(field);
-        self.c.findings.truncate(saved);
-        match v {
+        match self.quietly(|s| s.eval(field)) {
             Val::Expr(ValueExpr::Event { path }) if !path.is_empty() => Some(path_text(&path)),
             Val::Expr(ValueExpr::Default { value, .. }) => match *value {
                 ValueExpr::Event { path } if !path.is_empty() => Some(path_text(&path)),
@@ -793,15 +572,10 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
     }
 
     fn condition(&mut self, cond: Node<'u>) -> Condition {
-        if self.nesting >= MAX_NESTING {
-            return Condition::Other {
+        self.nest(|s| s.condition_inner(cond))
+            .unwrap_or_else(|| Condition::Other {
                 source: "deeply nested condition".into(),
-            };
-        }
-        self.nesting += 1;
-        let c = self.condition_inner(cond);
-        self.nesting -= 1;
-        c
+            })
     }
 
     fn condition_inner(&mut self, cond: Node<'u>) -> Condition {
@@ -828,14 +602,8 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 }
             }
             "boolean_operator" => {
-                let op = cond
-                    .child_by_field_name("operator")
-                    .map(|o| self.t(o))
-                    .unwrap_or("");
-                let (Some(l), Some(r)) = (
-                    cond.child_by_field_name("left"),
-                    cond.child_by_field_name("right"),
-                ) else {
+                let op = self.operator(cond);
+                let Some([l, r]) = fields(cond, ["left", "right"]) else {
                     return other;
                 };
                 let conditions = vec![self.condition(l), self.condition(r)];
@@ -908,27 +676,10 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
     }
 
     fn raise(&mut self, v: Option<Val<'u>>, condition: Option<Condition>, sp: Span) {
-        // A raise inside a branch is guarded by that branch's (data) condition.
-        let condition = match condition {
-            None if self.frames.last().is_some_and(|f| f.nested > 0) => Some(Condition::Other {
-                source: "inside a branch".into(),
-            }),
-            c => c,
-        };
         match v {
             None | Some(Val::CaughtError) => {}
-            Some(Val::ErrorObj(name, message)) => self.c.throws.push(Throw {
-                error: name,
-                message,
-                condition,
-                span: sp,
-            }),
-            Some(Val::ErrorClass(name)) => self.c.throws.push(Throw {
-                error: name,
-                message: None,
-                condition,
-                span: sp,
-            }),
+            Some(Val::ErrorObj(name, message)) => self.push_throw(name, message, condition, sp),
+            Some(Val::ErrorClass(name)) => self.push_throw(name, None, condition, sp),
             Some(_) => {
                 self.c.not_understood("raise of a non-exception value", sp);
             }
@@ -955,31 +706,20 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                         continue;
                     };
                     let sig = self.significant(body);
-                    match sig.as_slice() {
-                        [] => self.c.blocker(
-                            "swallowed-error",
-                            "errors are caught and not re-raised: the workflow sees success where the integration would fail",
-                            span(clause),
-                        ),
-                        [one] if self.is_reraise(*one) => {}
+                    let how = match sig.as_slice() {
+                        [] => Caught::Swallowed,
+                        [one] if self.is_reraise(*one) => Caught::Passed,
                         [.., last] if last.kind() == "raise_statement" => {
-                            let v = last.named_child(0).map(|e| self.eval(e));
-                            let what = match v {
-                                Some(Val::ErrorObj(name, _)) | Some(Val::ErrorClass(name)) => name,
-                                _ => "a different value".into(),
-                            };
-                            self.c.blocker(
-                                "error-rewrapped",
-                                format!("errors are caught and re-raised as {what}: error names and causes differ from the integration's"),
-                                span(clause),
-                            );
+                            match last.named_child(0).map(|e| self.eval(e)) {
+                                Some(Val::ErrorObj(name, _)) | Some(Val::ErrorClass(name)) => {
+                                    Caught::Rewrapped(name)
+                                }
+                                _ => Caught::Rewrapped("a different value".into()),
+                            }
                         }
-                        _ => self.c.blocker(
-                            "swallowed-error",
-                            "errors are caught and handled without re-raising",
-                            span(clause),
-                        ),
-                    }
+                        _ => Caught::Handled,
+                    };
+                    self.caught(how, ("re-raised", "re-raising"), span(clause));
                 }
                 "finally_clause" => {
                     if let Some(b) = named_children(clause)
@@ -1028,25 +768,17 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
         match v {
             Val::Expr(e) => e,
             Val::None => lit(Value::Null),
-            Val::Context => {
-                self.c
-                    .blocker("reads-lambda-context", "uses the Lambda context object", sp);
-                unknown("Lambda context", sp)
-            }
+            Val::Context => self.context_use(sp),
             _ => unknown("a non-data value", sp),
         }
     }
 
     fn eval(&mut self, n: Node<'u>) -> Val<'u> {
-        if self.nesting >= MAX_NESTING {
+        self.nest(|s| s.eval_inner(n)).unwrap_or_else(|| {
             let sp = span(n);
             self.c.not_understood("deeply nested expression", sp);
-            return Val::Expr(unknown("deeply nested expression", sp));
-        }
-        self.nesting += 1;
-        let v = self.eval_inner(n);
-        self.nesting -= 1;
-        v
+            Val::Expr(unknown("deeply nested expression", sp))
+        })
     }
 
     fn eval_inner(&mut self, n: Node<'u>) -> Val<'u> {
@@ -1079,10 +811,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 self.lookup(&name, sp)
             }
             "attribute" => {
-                let (Some(obj), Some(attr)) = (
-                    n.child_by_field_name("object"),
-                    n.child_by_field_name("attribute"),
-                ) else {
+                let Some([obj, attr]) = fields(n, ["object", "attribute"]) else {
                     return Val::Expr(unknown(self.short(n), sp));
                 };
                 let o = self.eval(obj);
@@ -1090,10 +819,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 self.attr(o, &name, sp)
             }
             "subscript" => {
-                let (Some(obj), Some(sub)) = (
-                    n.child_by_field_name("value"),
-                    n.child_by_field_name("subscript"),
-                ) else {
+                let Some([obj, sub]) = fields(n, ["value", "subscript"]) else {
                     return Val::Expr(unknown(self.short(n), sp));
                 };
                 let o = self.eval(obj);
@@ -1124,9 +850,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                     let esp = span(e);
                     match e.kind() {
                         "pair" => {
-                            let (Some(k), Some(v)) =
-                                (e.child_by_field_name("key"), e.child_by_field_name("value"))
-                            else {
+                            let Some([k, v]) = fields(e, ["key", "value"]) else {
                                 continue;
                             };
                             let Some(key) = self.string_literal(k) else {
@@ -1167,25 +891,16 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 Val::Expr(ValueExpr::Array { items })
             }
             "binary_operator" => {
-                let (Some(l), Some(r)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) else {
+                let Some([l, r]) = fields(n, ["left", "right"]) else {
                     return Val::Expr(unknown(self.short(n), sp));
                 };
-                let op = n
-                    .child_by_field_name("operator")
-                    .map(|o| self.t(o))
-                    .unwrap_or("");
+                let op = self.operator(n);
                 let lv = self.eval(l);
                 let rv = self.eval(r);
                 let a = self.to_expr(lv, sp);
                 let b = self.to_expr(rv, sp);
                 if op == "+" && (is_stringish(&a) || is_stringish(&b)) {
-                    let mut parts = Vec::new();
-                    push_concat(&mut parts, a);
-                    push_concat(&mut parts, b);
-                    return Val::Expr(ValueExpr::Template { parts });
+                    return Val::Expr(concat(a, b));
                 }
                 if let Some(u) = first_unrepresentable(&[&a, &b]) {
                     return Val::Expr(u);
@@ -1193,14 +908,8 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 Val::Expr(unknown(format!("`{}`", self.short(n)), sp))
             }
             "boolean_operator" => {
-                let op = n
-                    .child_by_field_name("operator")
-                    .map(|o| self.t(o))
-                    .unwrap_or("");
-                let (Some(l), Some(r)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
-                ) else {
+                let op = self.operator(n);
+                let Some([l, r]) = fields(n, ["left", "right"]) else {
                     return Val::Expr(unknown(self.short(n), sp));
                 };
                 let lv = self.eval(l);
@@ -1272,8 +981,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
 
     fn string(&mut self, n: Node<'u>) -> Val<'u> {
         let mut prefix = String::new();
-        let mut parts: Vec<TemplatePart> = Vec::new();
-        let mut text = String::new();
+        let mut template = TemplateBuilder::default();
         for c in named_children(n) {
             match c.kind() {
                 "string_start" => {
@@ -1287,12 +995,12 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 "string_content" => {
                     let raw = self.t(c);
                     if prefix.contains('r') {
-                        text.push_str(raw);
+                        template.text(raw);
                     } else {
-                        text.push_str(&unescape(raw));
+                        template.text(&unescape(raw));
                     }
                 }
-                "escape_sequence" => text.push_str(&unescape(self.t(c))),
+                "escape_sequence" => template.text(&unescape(self.t(c))),
                 "interpolation" => {
                     if c.child_by_field_name("format_specifier").is_some()
                         || c.child_by_field_name("type_conversion").is_some()
@@ -1302,17 +1010,11 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                             span(c),
                         ));
                     }
-                    if !text.is_empty() {
-                        parts.push(TemplatePart::Text {
-                            text: std::mem::take(&mut text),
-                        });
-                    }
                     let v = match c.child_by_field_name("expression") {
                         Some(e) => self.eval(e),
                         None => Val::None,
                     };
-                    let e = self.to_expr(v, span(c));
-                    parts.push(TemplatePart::Expr { value: e });
+                    template.expr(self.to_expr(v, span(c)));
                 }
                 _ => {}
             }
@@ -1320,13 +1022,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
         if prefix.contains('b') {
             return Val::Expr(unknown("bytes literal", span(n)));
         }
-        if parts.is_empty() {
-            return Val::Expr(lit(Value::String(text)));
-        }
-        if !text.is_empty() {
-            parts.push(TemplatePart::Text { text });
-        }
-        Val::Expr(ValueExpr::Template { parts })
+        Val::Expr(template.finish())
     }
 
     fn attr(&mut self, o: Val<'u>, name: &str, sp: Span) -> Val<'u> {
@@ -1342,14 +1038,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
             {
                 Val::Boto3
             }
-            Val::Context => {
-                self.c.blocker(
-                    "reads-lambda-context",
-                    format!("reads context.{name} from the Lambda context object, which a Task state does not have"),
-                    sp,
-                );
-                Val::Expr(unknown(format!("context.{name}"), sp))
-            }
+            Val::Context => Val::Expr(self.context_read(name, sp)),
             Val::Module(m) if m.starts_with("aws_lambda_powertools") => match name {
                 "Logger" => Val::PowertoolsClass("Logger"),
                 "Tracer" => Val::PowertoolsClass("Tracer"),
@@ -1399,10 +1088,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 for arg in named_children(a) {
                     match arg.kind() {
                         "keyword_argument" => {
-                            if let (Some(k), Some(v)) = (
-                                arg.child_by_field_name("name"),
-                                arg.child_by_field_name("value"),
-                            ) {
+                            if let Some([k, v]) = fields(arg, ["name", "value"]) {
                                 keywords.push((self.t(k).to_string(), v));
                             }
                         }
@@ -1413,10 +1099,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
             }
         }
         if func.kind() == "attribute" {
-            let (Some(obj), Some(attr)) = (
-                func.child_by_field_name("object"),
-                func.child_by_field_name("attribute"),
-            ) else {
+            let Some([obj, attr]) = fields(func, ["object", "attribute"]) else {
                 return Val::Expr(unknown(self.short(n), sp));
             };
             let method = self.t(attr).to_string();
@@ -1456,16 +1139,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 }
                 Val::Expr(unknown(format!("`{}`", self.short(n)), sp))
             }
-            Val::ErrorClass(name) => {
-                let message = match positional.first() {
-                    Some(a) => {
-                        let v = self.eval(*a);
-                        Some(self.to_expr(v, sp))
-                    }
-                    None => None,
-                };
-                Val::ErrorObj(name, message)
-            }
+            Val::ErrorClass(name) => Val::ErrorObj(name, self.first_value(&positional, sp)),
             Val::PowertoolsClass(kind) => match kind {
                 "Logger" => Val::Logger,
                 "Tracer" => Val::Tracer,
@@ -1505,8 +1179,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 for a in &positional {
                     self.eval(*a);
                 }
-                let s = self.short(n);
-                self.c.not_understood(&format!("call `{s}`"), sp);
+                let s = self.call_not_understood(n, sp);
                 Val::Expr(unknown(format!("call `{s}`"), sp))
             }
         }
@@ -1586,11 +1259,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 Val::None
             }
             Val::Metrics => {
-                self.c.blocker(
-                    "powertools-metrics",
-                    format!("emits CloudWatch metrics (metrics.{method}): a Task state does not"),
-                    sp,
-                );
+                self.metrics_call(method, sp);
                 Val::None
             }
             Val::Json => {
@@ -1652,14 +1321,8 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
             Val::Boto3 | Val::Session => self.boto3_factory(method, positional, keywords, sp),
             Val::Resource(service) => {
                 if method == "Table" && service == "dynamodb" {
-                    let name = match positional.first() {
-                        Some(a) => {
-                            let v = self.eval(*a);
-                            self.to_expr(v, sp)
-                        }
-                        None => unknown("Table()", sp),
-                    };
-                    return Val::Table(name);
+                    let name = self.first_value(positional, sp);
+                    return Val::Table(name.unwrap_or_else(|| unknown("Table()", sp)));
                 }
                 self.c
                     .not_understood(&format!("boto3 resource `{service}.{method}`"), sp);
@@ -1684,11 +1347,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
             }
             Val::Client(client) => {
                 if method == "get_paginator" {
-                    self.c.blocker(
-                        "pagination",
-                        "pages through results: several SDK calls, one per page",
-                        sp,
-                    );
+                    self.pagination(sp);
                     return Val::Expr(unknown("paginator", sp));
                 }
                 if matches!(method, "get_waiter" | "can_paginate" | "close") {
@@ -1698,16 +1357,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 let params = self.kwargs(positional, keywords, splats, sp);
                 self.sdk_call(&client.service, method, client.flavor, params, sp)
             }
-            Val::Http(h) => {
-                self.c.blocker(
-                    "non-aws-call",
-                    format!(
-                        "calls a non-AWS endpoint ({h}.{method}): no service integration does that"
-                    ),
-                    sp,
-                );
-                Val::Expr(unknown(format!("{h} response"), sp))
-            }
+            Val::Http(h) => Val::Expr(self.non_aws_call(&format!("{h}.{method}"), &h, sp)),
             Val::Time => Val::Expr(ValueExpr::Unrepresentable {
                 what: format!("current time ({method}())"),
                 span: sp,
@@ -1720,14 +1370,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 what: format!("hash ({method}())"),
                 span: sp,
             }),
-            Val::Context => {
-                self.c.blocker(
-                    "reads-lambda-context",
-                    format!("calls context.{method}() on the Lambda context object, which a Task state does not have"),
-                    sp,
-                );
-                Val::Expr(unknown(format!("context.{method}()"), sp))
-            }
+            Val::Context => Val::Expr(self.context_call(method, sp)),
             Val::Expr(e) => self.value_method(e, method, positional, keywords, n, sp),
             Val::LocalModule(u) => {
                 let f = self.attr(Val::LocalModule(u), method, sp);
@@ -1737,8 +1380,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                         self.call_function(fun, args, sp).unwrap_or(Val::None)
                     }
                     _ => {
-                        let s = self.short(n);
-                        self.c.not_understood(&format!("call `{s}`"), sp);
+                        let s = self.call_not_understood(n, sp);
                         Val::Expr(unknown(s, sp))
                     }
                 }
@@ -1747,8 +1389,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                 for a in positional {
                     self.eval(*a);
                 }
-                let s = self.short(n);
-                self.c.not_understood(&format!("call `{s}`"), sp);
+                let s = self.call_not_understood(n, sp);
                 Val::Expr(unknown(format!("call `{s}`"), sp))
             }
         }
@@ -1782,14 +1423,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                     when: DefaultWhen::Missing,
                 })
             }
-            "read" | "iter_lines" | "iter_chunks" => {
-                self.c.blocker(
-                    "streaming-body",
-                    format!("reads a streaming response body (.{method}())"),
-                    sp,
-                );
-                Val::Expr(unknown(format!(".{method}()"), sp))
-            }
+            "read" | "iter_lines" | "iter_chunks" => Val::Expr(self.streaming_body(method, sp)),
             "format" if keywords.is_empty() => {
                 // "...{}...".format(a, b): positional placeholders only.
                 let ValueExpr::Literal {
@@ -1870,12 +1504,7 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
         sp: Span,
     ) -> Val<'u> {
         if self.in_module_scope {
-            self.c.blocker(
-                "import-time-sdk-call",
-                format!("calls {service}.{method} when the module loads, outside the handler"),
-                sp,
-            );
-            return Val::Expr(unknown("import-time SDK result", sp));
+            return Val::Expr(self.import_time_call(service, method, sp));
         }
         let action = pascal_from_snake(method);
         let call = self.c.record_call(service, action, flavor, params, sp);
@@ -1895,18 +1524,33 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
     }
 }
 
-fn simplify_template(parts: Vec<TemplatePart>) -> ValueExpr {
-    match parts.as_slice() {
-        [] => lit(Value::String(String::new())),
-        [TemplatePart::Text { text }] => lit(Value::String(text.clone())),
-        _ => ValueExpr::Template { parts },
+impl<'u> Grammar<'u, Val<'u>> for Py<'u, '_, '_> {
+    fn module_body(&mut self, root: Node<'u>) {
+        for stmt in named_children(root) {
+            self.module_statement(stmt);
+        }
     }
-}
 
-fn first_unrepresentable(vals: &[&ValueExpr]) -> Option<ValueExpr> {
-    vals.iter()
-        .find(|v| matches!(v, ValueExpr::Unrepresentable { .. }))
-        .map(|v| (*v).clone())
+    fn bind_args(&mut self, f: Func<'u>, args: Vec<Val<'u>>) {
+        if let Some(ps) = f.node.child_by_field_name("parameters") {
+            for (i, p) in named_children(ps).into_iter().enumerate() {
+                let arg = args.get(i).cloned();
+                self.bind_param(p, arg);
+            }
+        }
+    }
+
+    fn run_body(&mut self, f: Func<'u>) -> Option<Val<'u>> {
+        if let Some(body) = f.node.child_by_field_name("body") {
+            self.block(body);
+        }
+        None
+    }
+
+    fn value(&mut self, n: Node<'u>, sp: Span) -> ValueExpr {
+        let v = self.eval(n);
+        self.to_expr(v, sp)
+    }
 }
 
 fn parse_py_number(t: &str) -> Value {

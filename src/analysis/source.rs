@@ -156,6 +156,15 @@ pub fn span(node: Node<'_>) -> Span {
 }
 
 /// Named children, skipping comments.
+/// The children in the fields `names`, when all of them are there.
+pub fn fields<'t, const N: usize>(node: Node<'t>, names: [&str; N]) -> Option<[Node<'t>; N]> {
+    let mut out = [node; N];
+    for (slot, name) in out.iter_mut().zip(names) {
+        *slot = node.child_by_field_name(name)?;
+    }
+    Some(out)
+}
+
 pub fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
     node.named_children(&mut cursor)

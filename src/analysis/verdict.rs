@@ -2,7 +2,7 @@
 //! catalogue, classifies each parameter and the return value (paths and literals, intrinsics,
 //! or nothing ASL can express), and derives the verdict from the findings.
 
-use super::facts::{Collector, Severity};
+use super::facts::{Collector, Severity, PYTHON_ERRORS};
 use super::model::{
     Condition, HandlerModel, JsonStyle, Language, ObjectEntry, PathSeg, Reason, SdkFlavor, Span,
     TemplatePart, ValueExpr, Verdict,
@@ -410,29 +410,25 @@ fn check_value(c: &mut Collector<'_>, v: &ValueExpr, pos: Position, span: Span) 
             check_value(c, value, pos, span);
         }
         ValueExpr::JsonStringify { value, style } => {
-            match style {
-                JsonStyle::Compact => c.transform(
+            if *style == JsonStyle::Indented {
+                c.blocker(
+                    "unrepresentable-value",
+                    "indented JSON text: no intrinsic function reproduces it",
+                    span,
+                );
+            } else {
+                c.transform(
                     "intrinsic-json-to-string",
                     "JSON serialized into a string: needs States.JsonToString",
                     span,
-                ),
-                JsonStyle::PythonDefault => {
-                    c.transform(
-                        "intrinsic-json-to-string",
-                        "JSON serialized into a string: needs States.JsonToString",
-                        span,
-                    );
+                );
+                if *style == JsonStyle::PythonDefault {
                     c.note(
                         "json-serialization-bytes",
                         "json.dumps writes \", \" and \": \" and escapes non-ASCII; States.JsonToString is compact, so the bytes differ",
                         span,
                     );
                 }
-                JsonStyle::Indented => c.blocker(
-                    "unrepresentable-value",
-                    "indented JSON text: no intrinsic function reproduces it",
-                    span,
-                ),
             }
             check_value(c, value, pos, span);
         }
@@ -620,18 +616,7 @@ fn check_return_shape(
 
 fn is_builtin_error(name: &str, language: Language) -> bool {
     match language {
-        Language::Python => matches!(
-            name,
-            "Exception"
-                | "ValueError"
-                | "KeyError"
-                | "TypeError"
-                | "RuntimeError"
-                | "LookupError"
-                | "AssertionError"
-                | "NotImplementedError"
-                | "PermissionError"
-        ),
+        Language::Python => PYTHON_ERRORS.contains(&name),
         _ => matches!(
             name,
             "Error" | "TypeError" | "RangeError" | "SyntaxError" | "ReferenceError"

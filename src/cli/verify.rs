@@ -48,6 +48,13 @@ pub struct Args {
     /// in both versions (repeatable).
     #[arg(long, value_name = "STATE=JSON")]
     pub mock: Vec<String>,
+    /// A Step Functions Local mock config (as `run --mock-config`): it answers the Tasks it names
+    /// that are not rewritten, the same in both versions.
+    #[arg(long, value_name = "FILE")]
+    pub mock_config: Option<PathBuf>,
+    /// The mock config's test case (default: the state machine's only one).
+    #[arg(long, value_name = "NAME", requires = "mock_config")]
+    pub test_case: Option<String>,
     #[command(flatten)]
     pub cloud: crate::cloud::remote_verify::RemoteArgs,
 }
@@ -83,6 +90,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 eprintln!("error: {e}");
                 return Ok(exit::INPUT);
             }
+        }
+    }
+    if let Some(file) = &args.mock_config {
+        match verify::mock_file::MockConfigFile::read(file, args.test_case.clone()) {
+            Ok(m) => opts.mock_config = Some(m),
+            Err(e) => return input_error(e),
         }
     }
     if let Some(dir) = &args.inputs {

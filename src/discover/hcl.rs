@@ -21,6 +21,13 @@ pub struct Block {
     pub line: usize,
 }
 
+/// What comes next inside a list or object literal.
+enum Item {
+    End,
+    For,
+    Next,
+}
+
 pub fn parse(path: &Path, text: &str) -> Result<Vec<Block>, InputError> {
     let mut p = Parser {
         path,
@@ -240,26 +247,26 @@ impl<'a> Parser<'a> {
     }
 
     fn skip_rest(&mut self) -> Result<(), InputError> {
-        let mut depth = 0i32;
-        while let Some(c) = self.peek() {
-            match c {
-                b'"' => {
-                    self.string_template()?;
-                    continue;
-                }
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' if depth == 0 => return Ok(()),
-                b')' | b']' | b'}' => depth -= 1,
-                b',' | b'\n' if depth == 0 => return Ok(()),
-                _ => {}
-            }
-            self.i += 1;
-        }
+        self.scan_balanced(true)?;
         Ok(())
     }
 
     /// Skips a `for` expression up to and including the bracket that closes it.
     fn skip_to_close(&mut self, close: u8) -> Result<(), InputError> {
+        match self.scan_balanced(false)? {
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(())
+            }
+            Some(_) => Err(self.err("mismatched bracket")),
+            None => Err(self.err("unclosed `for` expression")),
+        }
+    }
+
+    /// Moves over strings and nested brackets to the first closing bracket outside them (or,
+    /// with `at_separator`, the first `,` or newline outside them) and returns that byte without
+    /// consuming it; `None` at the end of the text.
+    fn scan_balanced(&mut self, at_separator: bool) -> Result<Option<u8>, InputError> {
         let mut depth = 0i32;
         while let Some(c) = self.peek() {
             match c {
@@ -268,19 +275,41 @@ impl<'a> Parser<'a> {
                     continue;
                 }
                 b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' if depth == 0 => {
-                    if c != close {
-                        return Err(self.err("mismatched bracket"));
-                    }
-                    self.i += 1;
-                    return Ok(());
-                }
+                b')' | b']' | b'}' if depth == 0 => return Ok(Some(c)),
                 b')' | b']' | b'}' => depth -= 1,
+                b',' | b'\n' if depth == 0 && at_separator => return Ok(Some(c)),
                 _ => {}
             }
             self.i += 1;
         }
-        Err(self.err("unclosed `for` expression"))
+        Ok(None)
+    }
+
+    /// Before the next item of a list or object: the collection ends at `close` (consumed), or
+    /// is a `for` expression (skipped), or goes on.
+    fn collection_item(&mut self, close: u8, unclosed: &str) -> Result<Item, InputError> {
+        self.skip_ws(true);
+        match self.peek() {
+            Some(c) if c == close => {
+                self.i += 1;
+                return Ok(Item::End);
+            }
+            None => return Err(self.err(unclosed)),
+            _ => {}
+        }
+        if self.s[self.i..].starts_with(b"for ") {
+            self.skip_to_close(close)?;
+            return Ok(Item::For);
+        }
+        Ok(Item::Next)
+    }
+
+    /// After an item: blank space and the comma that may follow.
+    fn skip_comma(&mut self) {
+        self.skip_ws(true);
+        if self.peek() == Some(b',') {
+            self.i += 1;
+        }
     }
 
     fn primary(&mut self) -> Result<Value, InputError> {
@@ -291,42 +320,23 @@ impl<'a> Parser<'a> {
                 self.i += 1;
                 let mut items = Vec::new();
                 loop {
-                    self.skip_ws(true);
-                    match self.peek() {
-                        Some(b']') => {
-                            self.i += 1;
-                            return Ok(Value::Array(items));
-                        }
-                        None => return Err(self.err("unclosed list: expected `]`")),
-                        _ => {}
-                    }
-                    if self.s[self.i..].starts_with(b"for ") {
-                        self.skip_to_close(b']')?;
-                        return Ok(Value::String("${?}".into()));
+                    match self.collection_item(b']', "unclosed list: expected `]`")? {
+                        Item::End => return Ok(Value::Array(items)),
+                        Item::For => return Ok(Value::String("${?}".into())),
+                        Item::Next => {}
                     }
                     items.push(self.expression()?);
-                    self.skip_ws(true);
-                    if self.peek() == Some(b',') {
-                        self.i += 1;
-                    }
+                    self.skip_comma();
                 }
             }
             Some(b'{') => {
                 self.i += 1;
                 let mut map = Map::new();
                 loop {
-                    self.skip_ws(true);
-                    match self.peek() {
-                        Some(b'}') => {
-                            self.i += 1;
-                            return Ok(Value::Object(map));
-                        }
-                        None => return Err(self.err("unclosed object: expected `}`")),
-                        _ => {}
-                    }
-                    if self.s[self.i..].starts_with(b"for ") {
-                        self.skip_to_close(b'}')?;
-                        return Ok(Value::String("${?}".into()));
+                    match self.collection_item(b'}', "unclosed object: expected `}`")? {
+                        Item::End => return Ok(Value::Object(map)),
+                        Item::For => return Ok(Value::String("${?}".into())),
+                        Item::Next => {}
                     }
                     let key = match self.peek() {
                         Some(b'"') => match self.string_template()? {
@@ -353,10 +363,7 @@ impl<'a> Parser<'a> {
                     }
                     let v = self.expression()?;
                     map.insert(key, v);
-                    self.skip_ws(true);
-                    if self.peek() == Some(b',') {
-                        self.i += 1;
-                    }
+                    self.skip_comma();
                 }
             }
             Some(b'(') => {

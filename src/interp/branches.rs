@@ -4,7 +4,6 @@
 use super::errors::Failure;
 use super::executor::{plain_text, Current, Engine, Step};
 use super::io::{self, compact, type_name};
-use crate::asl::AslError;
 use serde_json::{json, Map, Value};
 
 /// How many failed items a Map tolerates.
@@ -60,34 +59,23 @@ impl Engine<'_> {
             Some(n)
         };
         if let Some(v) = state.get(key) {
-            let v = match bindings {
-                Some(b) => self.jsonata_field(v, cur, input, b, key)?,
-                None => v.clone(),
-            };
+            let v = self.field_value(v, cur, input, bindings, key)?;
             return match valid(&v) {
                 Some(n) => Ok(Some(n)),
-                None => Err(self.state_error(
+                None => Err(self.bad_field(
                     cur,
-                    AslError::new(
-                        if bindings.is_some() {
-                            "States.QueryEvaluationError"
-                        } else {
-                            "States.Runtime"
-                        },
-                        format!(
-                            "The {key} field refers to value \"{}\" which is not a valid {}",
-                            plain_text(&v),
-                            if float { "float" } else { "integer" }
-                        ),
+                    bindings.is_some(),
+                    format!(
+                        "The {key} field refers to value \"{}\" which is not a valid {}",
+                        plain_text(&v),
+                        if float { "float" } else { "integer" }
                     ),
                 )),
             };
         }
         let path_key = format!("{key}Path");
         if let Some(p) = state.get(&path_key).and_then(Value::as_str) {
-            let v =
-                io::select(p, &self.scope(input, vars)).map_err(|e| self.state_error(cur, e))?;
-            let v = v.unwrap_or(Value::Null);
+            let v = self.select(p, cur, input, vars)?.unwrap_or(Value::Null);
             return match valid(&v) {
                 Some(n) => Ok(Some(n)),
                 None => Err(self.runtime(
@@ -111,12 +99,8 @@ impl Engine<'_> {
         vars: &mut Map<String, Value>,
         depth: usize,
     ) -> Result<Step, Failure> {
-        let jsonata = self.is_jsonata(state);
-        let bindings = if jsonata {
-            Some(self.bindings(vars, input, None, None))
-        } else {
-            None
-        };
+        let bindings = self.jsonata_bindings(state, vars, input);
+        let jsonata = bindings.is_some();
         let effective = if jsonata {
             None
         } else {
@@ -125,6 +109,12 @@ impl Engine<'_> {
         let eff = effective.as_ref().unwrap_or(input);
 
         // The items.
+        let not_an_array = |v: &Value| {
+            self.query_error(
+                cur,
+                format!("Map state input must be an array but was: {}", compact(v)),
+            )
+        };
         let items: Vec<Value> = match &bindings {
             Some(b) => match state.get("Items") {
                 Some(Value::String(s)) if io::jsonata_expr(s).is_some() => {
@@ -132,15 +122,12 @@ impl Engine<'_> {
                     match io::eval_jsonata(expr, input, b, "Items").map_err(|e| self.state_error(cur, e))? {
                         Value::Array(a) => a,
                         other => {
-                            return Err(self.state_error(
+                            return Err(self.query_error(
                                 cur,
-                                AslError::new(
-                                    "States.QueryEvaluationError",
-                                    format!(
-                                        "The JSONata expression '{expr}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
-                                        type_name(&other),
-                                        compact(&other)
-                                    ),
+                                format!(
+                                    "The JSONata expression '{expr}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
+                                    type_name(&other),
+                                    compact(&other)
                                 ),
                             ))
                         }
@@ -150,32 +137,10 @@ impl Engine<'_> {
                     .iter()
                     .map(|v| self.jsonata_field(v, cur, input, b, "Items"))
                     .collect::<Result<_, _>>()?,
-                Some(other) => {
-                    return Err(self.state_error(
-                        cur,
-                        AslError::new(
-                            "States.QueryEvaluationError",
-                            format!(
-                                "Map state input must be an array but was: {}",
-                                compact(other)
-                            ),
-                        ),
-                    ))
-                }
+                Some(other) => return Err(not_an_array(other)),
                 None => match input {
                     Value::Array(a) => a.clone(),
-                    other => {
-                        return Err(self.state_error(
-                            cur,
-                            AslError::new(
-                                "States.QueryEvaluationError",
-                                format!(
-                                    "Map state input must be an array but was: {}",
-                                    compact(other)
-                                ),
-                            ),
-                        ))
-                    }
+                    other => return Err(not_an_array(other)),
                 },
             },
             None => {
@@ -186,8 +151,7 @@ impl Engine<'_> {
                 let selected = if items_path == "$" {
                     Some(eff.clone())
                 } else {
-                    io::select(items_path, &self.scope(eff, vars))
-                        .map_err(|e| self.state_error(cur, e))?
+                    self.select(items_path, cur, eff, vars)?
                 };
                 match selected {
                     Some(Value::Array(a)) => a,
@@ -245,7 +209,7 @@ impl Engine<'_> {
                         ));
                     }
                     let result = mock?;
-                    return self.finish_branching(
+                    return self.finish_with_result(
                         state,
                         cur,
                         input,
@@ -415,7 +379,7 @@ impl Engine<'_> {
             self.push_event("MapRunSucceeded", || None);
         }
         self.push_event("MapStateSucceeded", || None);
-        self.finish_branching(
+        self.finish_with_result(
             state,
             cur,
             input,
@@ -433,12 +397,7 @@ impl Engine<'_> {
         vars: &mut Map<String, Value>,
         depth: usize,
     ) -> Result<Step, Failure> {
-        let jsonata = self.is_jsonata(state);
-        let bindings = if jsonata {
-            Some(self.bindings(vars, input, None, None))
-        } else {
-            None
-        };
+        let bindings = self.jsonata_bindings(state, vars, input);
         let branch_input = match &bindings {
             Some(b) => match state.get("Arguments") {
                 Some(a) => self.jsonata_field(a, cur, input, b, "Arguments")?,
@@ -456,7 +415,7 @@ impl Engine<'_> {
         if depth == 0 {
             if let Some(mock) = self.test.as_ref().and_then(|t| t.mock.clone()) {
                 let result = mock?;
-                return self.finish_branching(state, cur, input, vars, bindings.as_ref(), result);
+                return self.finish_with_result(state, cur, input, vars, bindings.as_ref(), result);
             }
         }
         self.push_event("ParallelStateStarted", || None);
@@ -496,7 +455,7 @@ impl Engine<'_> {
             }
         }
         self.push_event("ParallelStateSucceeded", || None);
-        self.finish_branching(
+        self.finish_with_result(
             state,
             cur,
             input,
@@ -504,43 +463,5 @@ impl Engine<'_> {
             bindings.as_ref(),
             Value::Array(results),
         )
-    }
-
-    /// ResultSelector → ResultPath → OutputPath (JSONPath), or Output/Assign (JSONata).
-    fn finish_branching(
-        &mut self,
-        state: &Map<String, Value>,
-        cur: &Current,
-        input: &Value,
-        vars: &Map<String, Value>,
-        bindings: Option<&Map<String, Value>>,
-        result: Value,
-    ) -> Result<Step, Failure> {
-        if let Some(b) = bindings {
-            let mut b = b.clone();
-            if let Some(Value::Object(st)) = b.get_mut("states") {
-                st.insert("result".into(), result.clone());
-            }
-            let assigned = self.assign_jsonata(state.get("Assign"), cur, input, &b)?;
-            let output = self.output_jsonata(state, cur, input, &b, result)?;
-            self.check_size(&cur.name, &output)?;
-            return Ok(Step {
-                output,
-                next: Self::next_of(state),
-                assigned,
-            });
-        }
-        let selected = match state.get("ResultSelector") {
-            Some(sel) => self.template(sel, cur, &result, vars)?,
-            None => result,
-        };
-        let assigned = self.assign_jsonpath(state.get("Assign"), cur, &selected, vars)?;
-        let output = self.result_and_output_path(state, cur, input.clone(), selected, vars)?;
-        self.check_size(&cur.name, &output)?;
-        Ok(Step {
-            output,
-            next: Self::next_of(state),
-            assigned,
-        })
     }
 }

@@ -139,6 +139,17 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// The JSONata bindings for `state` on `input`, or `None` for a JSONPath state.
+    pub fn jsonata_bindings(
+        &self,
+        state: &Map<String, Value>,
+        vars: &Map<String, Value>,
+        input: &Value,
+    ) -> Option<Map<String, Value>> {
+        self.is_jsonata(state)
+            .then(|| self.bindings(vars, input, None, None))
+    }
+
     /// A failure raised while processing the current state, with AWS's prefix.
     pub fn state_error(&self, cur: &Current, e: AslError) -> Failure {
         if self.test.is_some() {
@@ -156,6 +167,46 @@ impl<'a> Engine<'a> {
 
     pub fn runtime(&self, cur: &Current, msg: impl Into<String>) -> Failure {
         self.state_error(cur, AslError::runtime(msg))
+    }
+
+    /// A JSONata expression whose value is of the wrong kind.
+    pub fn query_error(&self, cur: &Current, msg: impl Into<String>) -> Failure {
+        self.state_error(cur, AslError::new("States.QueryEvaluationError", msg))
+    }
+
+    /// A field whose value is of the wrong kind: a query error in JSONata, else `States.Runtime`.
+    pub fn bad_field(&self, cur: &Current, jsonata: bool, msg: impl Into<String>) -> Failure {
+        if jsonata {
+            self.query_error(cur, msg)
+        } else {
+            self.runtime(cur, msg)
+        }
+    }
+
+    /// A field that is a literal in JSONPath and may hold expressions in JSONata (`bindings`).
+    pub fn field_value(
+        &self,
+        value: &Value,
+        cur: &Current,
+        input: &Value,
+        bindings: Option<&Map<String, Value>>,
+        field: &str,
+    ) -> Result<Value, Failure> {
+        match bindings {
+            Some(b) => self.jsonata_field(value, cur, input, b, field),
+            None => Ok(value.clone()),
+        }
+    }
+
+    /// What the reference path `p` selects from `input` (`None`: nothing).
+    pub fn select(
+        &self,
+        p: &str,
+        cur: &Current,
+        input: &Value,
+        vars: &Map<String, Value>,
+    ) -> Result<Option<Value>, Failure> {
+        io::select(p, &self.scope(input, vars)).map_err(|e| self.state_error(cur, e))
     }
 
     /// Runs a list of states from `start` until one ends the (sub-)machine.
@@ -335,19 +386,28 @@ impl<'a> Engine<'a> {
             None => Ok(None),
             Some(Value::Null) => Ok(Some(json!({}))),
             Some(Value::String(p)) if p == "$" => Ok(None),
-            Some(Value::String(p)) => match io::select(p, &self.scope(input, vars)) {
-                Ok(Some(v)) => Ok(Some(v)),
-                Ok(None) => Err(self.runtime(
-                    cur,
-                    format!(
-                        "Invalid path '{p}' : No results for path: {}",
-                        bracket_notation(p)
-                    ),
-                )),
-                Err(e) => Err(self.state_error(cur, e)),
-            },
+            Some(Value::String(p)) => self.select_required(p, cur, input, vars).map(Some),
             Some(_) => Ok(None),
         }
+    }
+
+    /// InputPath/OutputPath `p` on `input`: a path that selects nothing is a `States.Runtime`.
+    fn select_required(
+        &self,
+        p: &str,
+        cur: &Current,
+        input: &Value,
+        vars: &Map<String, Value>,
+    ) -> Result<Value, Failure> {
+        self.select(p, cur, input, vars)?.ok_or_else(|| {
+            self.runtime(
+                cur,
+                format!(
+                    "Invalid path '{p}' : No results for path: {}",
+                    bracket_notation(p)
+                ),
+            )
+        })
     }
 
     /// Applies a payload template (Parameters, ResultSelector, ItemSelector) to `input`.
@@ -409,17 +469,7 @@ impl<'a> Engine<'a> {
             None => Ok(value),
             Some(Value::Null) => Ok(json!({})),
             Some(Value::String(p)) if p == "$" => Ok(value),
-            Some(Value::String(p)) => match io::select(p, &self.scope(&value, vars)) {
-                Ok(Some(v)) => Ok(v),
-                Ok(None) => Err(self.runtime(
-                    cur,
-                    format!(
-                        "Invalid path '{p}' : No results for path: {}",
-                        bracket_notation(p)
-                    ),
-                )),
-                Err(e) => Err(self.state_error(cur, e)),
-            },
+            Some(Value::String(p)) => self.select_required(p, cur, &value, vars),
             Some(_) => Ok(value),
         }
     }
@@ -534,33 +584,34 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    // ---------------------------------------------------------------- simple states
+    /// The step after a JSONata state: its Assign and Output (`result` without an Output).
+    pub fn jsonata_step(
+        &self,
+        state: &Map<String, Value>,
+        cur: &Current,
+        input: &Value,
+        bindings: &Map<String, Value>,
+        result: Value,
+    ) -> Result<Step, Failure> {
+        let assigned = self.assign_jsonata(state.get("Assign"), cur, input, bindings)?;
+        let output = self.output_jsonata(state, cur, input, bindings, result)?;
+        self.check_size(&cur.name, &output)?;
+        Ok(Step {
+            output,
+            next: Self::next_of(state),
+            assigned,
+        })
+    }
 
-    fn pass(
-        &mut self,
+    /// The step after a JSONPath state: Assign over `result`, then ResultPath and OutputPath.
+    pub fn jsonpath_step(
+        &self,
         state: &Map<String, Value>,
         cur: &Current,
         input: Value,
-        vars: &mut Map<String, Value>,
+        result: Value,
+        vars: &Map<String, Value>,
     ) -> Result<Step, Failure> {
-        if self.is_jsonata(state) {
-            let b = self.bindings(vars, &input, None, None);
-            let assigned = self.assign_jsonata(state.get("Assign"), cur, &input, &b)?;
-            let output = self.output_jsonata(state, cur, &input, &b, input.clone())?;
-            self.check_size(&cur.name, &output)?;
-            return Ok(Step {
-                output,
-                next: Self::next_of(state),
-                assigned,
-            });
-        }
-        let effective = self.input_path(state, cur, &input, vars)?;
-        let eff = effective.as_ref().unwrap_or(&input);
-        let result = match (state.get("Result"), state.get("Parameters")) {
-            (Some(r), _) => r.clone(),
-            (None, Some(p)) => self.template(p, cur, eff, vars)?,
-            (None, None) => eff.clone(),
-        };
         let assigned = self.assign_jsonpath(state.get("Assign"), cur, &result, vars)?;
         let output = self.result_and_output_path(state, cur, input, result, vars)?;
         self.check_size(&cur.name, &output)?;
@@ -571,6 +622,53 @@ impl<'a> Engine<'a> {
         })
     }
 
+    /// The step after a state with a result (Task, Map, Parallel): ResultSelector → ResultPath →
+    /// OutputPath (JSONPath), or Output/Assign with `$states.result` (JSONata).
+    pub fn finish_with_result(
+        &self,
+        state: &Map<String, Value>,
+        cur: &Current,
+        input: &Value,
+        vars: &Map<String, Value>,
+        bindings: Option<&Map<String, Value>>,
+        result: Value,
+    ) -> Result<Step, Failure> {
+        if let Some(b) = bindings {
+            let mut b = b.clone();
+            if let Some(Value::Object(st)) = b.get_mut("states") {
+                st.insert("result".into(), result.clone());
+            }
+            return self.jsonata_step(state, cur, input, &b, result);
+        }
+        let selected = match state.get("ResultSelector") {
+            Some(sel) => self.template(sel, cur, &result, vars)?,
+            None => result,
+        };
+        self.jsonpath_step(state, cur, input.clone(), selected, vars)
+    }
+
+    // ---------------------------------------------------------------- simple states
+
+    fn pass(
+        &mut self,
+        state: &Map<String, Value>,
+        cur: &Current,
+        input: Value,
+        vars: &mut Map<String, Value>,
+    ) -> Result<Step, Failure> {
+        if let Some(b) = self.jsonata_bindings(state, vars, &input) {
+            return self.jsonata_step(state, cur, &input, &b, input.clone());
+        }
+        let effective = self.input_path(state, cur, &input, vars)?;
+        let eff = effective.as_ref().unwrap_or(&input);
+        let result = match (state.get("Result"), state.get("Parameters")) {
+            (Some(r), _) => r.clone(),
+            (None, Some(p)) => self.template(p, cur, eff, vars)?,
+            (None, None) => eff.clone(),
+        };
+        self.jsonpath_step(state, cur, input, result, vars)
+    }
+
     fn succeed(
         &mut self,
         state: &Map<String, Value>,
@@ -578,8 +676,7 @@ impl<'a> Engine<'a> {
         input: Value,
         vars: &mut Map<String, Value>,
     ) -> Result<Step, Failure> {
-        if self.is_jsonata(state) {
-            let b = self.bindings(vars, &input, None, None);
+        if let Some(b) = self.jsonata_bindings(state, vars, &input) {
             let output = self.output_jsonata(state, cur, &input, &b, input.clone())?;
             return Ok(Step {
                 output,
@@ -608,8 +705,7 @@ impl<'a> Engine<'a> {
             Value::String(s) => s,
             other => compact(&other),
         };
-        if self.is_jsonata(state) {
-            let b = self.bindings(vars, input, None, None);
+        if let Some(b) = self.jsonata_bindings(state, vars, input) {
             let field = |key: &str| -> Result<Option<String>, Failure> {
                 match state.get(key) {
                     Some(v) => Ok(Some(text(self.jsonata_field(v, cur, input, &b, key)?))),
@@ -672,8 +768,7 @@ impl<'a> Engine<'a> {
             .get("Choices")
             .and_then(Value::as_array)
             .unwrap_or(&empty);
-        if self.is_jsonata(state) {
-            let b = self.bindings(vars, &input, None, None);
+        if let Some(b) = self.jsonata_bindings(state, vars, &input) {
             let mut matched: Option<&Map<String, Value>> = None;
             for rule in rules.iter().filter_map(Value::as_object) {
                 let cond = match rule.get("Condition") {
@@ -687,15 +782,12 @@ impl<'a> Engine<'a> {
                     }
                     Value::Bool(false) => {}
                     other => {
-                        return Err(self.state_error(
+                        return Err(self.query_error(
                             cur,
-                            AslError::new(
-                                "States.QueryEvaluationError",
-                                format!(
-                                    "The JSONata expression specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {}",
-                                    io::type_name(&other),
-                                    compact(&other)
-                                ),
+                            format!(
+                                "The JSONata expression specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {}",
+                                io::type_name(&other),
+                                compact(&other)
                             ),
                         ))
                     }
@@ -755,12 +847,8 @@ impl<'a> Engine<'a> {
         input: Value,
         vars: &mut Map<String, Value>,
     ) -> Result<Step, Failure> {
-        let jsonata = self.is_jsonata(state);
-        let b = if jsonata {
-            Some(self.bindings(vars, &input, None, None))
-        } else {
-            None
-        };
+        let b = self.jsonata_bindings(state, vars, &input);
+        let jsonata = b.is_some();
         let effective = if jsonata {
             None
         } else {
@@ -768,49 +856,35 @@ impl<'a> Engine<'a> {
         };
         let eff = effective.as_ref().unwrap_or(&input);
         let until_ms: Millis = if let Some(s) = state.get("Seconds") {
-            let v = match &b {
-                Some(b) => self.jsonata_field(s, cur, eff, b, "Seconds")?,
-                None => s.clone(),
-            };
+            let v = self.field_value(s, cur, eff, b.as_ref(), "Seconds")?;
             let secs = v.as_i64().filter(|n| *n >= 0).ok_or_else(|| {
-                self.state_error(
+                self.bad_field(
                     cur,
-                    AslError::new(
-                        if jsonata {
-                            "States.QueryEvaluationError"
-                        } else {
-                            "States.Runtime"
-                        },
-                        format!(
-                            "The Seconds field cannot be parsed as a non-negative integer: {}",
-                            compact(&v)
-                        ),
+                    jsonata,
+                    format!(
+                        "The Seconds field cannot be parsed as a non-negative integer: {}",
+                        compact(&v)
                     ),
                 )
             })?;
             self.now_ms.saturating_add(secs.saturating_mul(1000))
         } else if let Some(t) = state.get("Timestamp") {
-            let v = match &b {
-                Some(b) => self.jsonata_field(t, cur, eff, b, "Timestamp")?,
-                None => t.clone(),
-            };
+            let v = self.field_value(t, cur, eff, b.as_ref(), "Timestamp")?;
             let text = v
                 .as_str()
                 .map(str::to_string)
                 .unwrap_or_else(|| compact(&v));
             parse_wait_timestamp(&text).ok_or_else(|| {
-                self.state_error(
+                self.bad_field(
                     cur,
-                    AslError::new(
-                        if jsonata { "States.QueryEvaluationError" } else { "States.Runtime" },
-                        format!(
-                            "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {text}"
-                        ),
+                    jsonata,
+                    format!(
+                        "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {text}"
                     ),
                 )
             })?
         } else if let Some(p) = state.get("SecondsPath").and_then(Value::as_str) {
-            let v = io::select(p, &self.scope(eff, vars)).map_err(|e| self.state_error(cur, e))?;
+            let v = self.select(p, cur, eff, vars)?;
             let Some(v) = v else {
                 return Err(self.runtime(
                     cur,
@@ -830,7 +904,7 @@ impl<'a> Engine<'a> {
             // non-integers only (test_base_wait_seconds_path[-1.5] fails on parsing, not on sign).
             self.now_ms.saturating_add(secs.max(0).saturating_mul(1000))
         } else if let Some(p) = state.get("TimestampPath").and_then(Value::as_str) {
-            let v = io::select(p, &self.scope(eff, vars)).map_err(|e| self.state_error(cur, e))?;
+            let v = self.select(p, cur, eff, vars)?;
             let Some(v) = v else {
                 return Err(self.runtime(
                     cur,

@@ -3,8 +3,7 @@
 
 use super::errors::Failure;
 use super::executor::{Current, Engine, Step, PAYLOAD_LIMIT_BYTES};
-use super::io::{self, compact};
-use crate::asl::AslError;
+use super::io::compact;
 use crate::services::{TaskCall, TaskOutcome};
 use serde_json::{json, Map, Value};
 
@@ -58,32 +57,22 @@ impl Engine<'_> {
         bindings: Option<&Map<String, Value>>,
     ) -> Result<Option<f64>, Failure> {
         if let Some(v) = state.get(key) {
-            let v = match bindings {
-                Some(b) => self.jsonata_field(v, cur, input, b, key)?,
-                None => v.clone(),
-            };
+            let v = self.field_value(v, cur, input, bindings, key)?;
             return match v.as_f64() {
                 Some(n) if n > 0.0 => Ok(Some(n)),
-                _ => Err(self.state_error(
+                _ => Err(self.bad_field(
                     cur,
-                    AslError::new(
-                        if bindings.is_some() {
-                            "States.QueryEvaluationError"
-                        } else {
-                            "States.Runtime"
-                        },
-                        format!(
-                            "The {key} field must be a positive integer, but was: {}",
-                            compact(&v)
-                        ),
+                    bindings.is_some(),
+                    format!(
+                        "The {key} field must be a positive integer, but was: {}",
+                        compact(&v)
                     ),
                 )),
             };
         }
         let path_key = format!("{key}Path");
         if let Some(p) = state.get(&path_key).and_then(Value::as_str) {
-            let v =
-                io::select(p, &self.scope(input, vars)).map_err(|e| self.state_error(cur, e))?;
+            let v = self.select(p, cur, input, vars)?;
             return match v.as_ref().and_then(Value::as_f64) {
                 Some(n) if n > 0.0 => Ok(Some(n)),
                 _ => Err(self.runtime(
@@ -146,11 +135,7 @@ impl Engine<'_> {
         token: Option<String>,
         jsonata: bool,
     ) -> Result<Step, Failure> {
-        let bindings = if jsonata {
-            Some(self.bindings(vars, input, None, None))
-        } else {
-            None
-        };
+        let bindings = jsonata.then(|| self.bindings(vars, input, None, None));
         // Effective parameters.
         let effective;
         let parameters = match &bindings {
@@ -263,36 +248,7 @@ impl Engine<'_> {
         }
         self.succeeded_event(&kind, &result);
 
-        // Result processing.
-        if let Some(b) = &bindings {
-            let b = {
-                let mut b = b.clone();
-                if let Some(Value::Object(st)) = b.get_mut("states") {
-                    st.insert("result".into(), result.clone());
-                }
-                b
-            };
-            let assigned = self.assign_jsonata(state.get("Assign"), cur, input, &b)?;
-            let output = self.output_jsonata(state, cur, input, &b, result)?;
-            self.check_size(&cur.name, &output)?;
-            return Ok(Step {
-                output,
-                next: Self::next_of(state),
-                assigned,
-            });
-        }
-        let selected = match state.get("ResultSelector") {
-            Some(sel) => self.template(sel, cur, &result, vars)?,
-            None => result,
-        };
-        let assigned = self.assign_jsonpath(state.get("Assign"), cur, &selected, vars)?;
-        let output = self.result_and_output_path(state, cur, input.clone(), selected, vars)?;
-        self.check_size(&cur.name, &output)?;
-        Ok(Step {
-            output,
-            next: Self::next_of(state),
-            assigned,
-        })
+        self.finish_with_result(state, cur, input, vars, bindings.as_ref(), result)
     }
 
     fn schedule_events(

@@ -14,6 +14,7 @@ pub mod inputs;
 pub mod lambda_sim;
 pub mod lang;
 pub mod marshal;
+pub mod mock_file;
 pub mod parallel;
 pub mod report;
 pub mod world;
@@ -23,6 +24,7 @@ use crate::discover::model::Project;
 use crate::error::InputError;
 use crate::interp::{ExecutionContext, StateMachine};
 use crate::rewrite::{RewritePlan, RewrittenTask};
+use crate::services::mock_config::MockConfig;
 use crate::services::simulated::SimulatedServices;
 use crate::services::world::World;
 use backend::{LambdaMock, MockLambdas, RunBackend};
@@ -49,6 +51,9 @@ pub struct VerifyOptions {
     pub machine_inputs: Vec<(usize, Input)>,
     /// Inject the service faults of each rewritten Task.
     pub faults: bool,
+    /// A Step Functions Local mock config answering the Tasks it names that are not rewritten,
+    /// in both versions (`--mock-config FILE [--test-case NAME]`).
+    pub mock_config: Option<mock_file::MockConfigFile>,
     /// Threads that run comparisons (0: one per core). The report does not depend on it.
     pub threads: usize,
     /// Count differences on inputs outside the samples' types as counterexamples too.
@@ -72,6 +77,7 @@ impl Default for VerifyOptions {
             machine_inputs: Vec::new(),
             faults: true,
             threads: 0,
+            mock_config: None,
             strict_types: false,
             context: ExecutionContext::default(),
             lambda_mocks: HashMap::new(),
@@ -341,6 +347,10 @@ pub fn prove(
                     .unwrap_or_else(|| t.model.function.clone())
             })
             .collect();
+        let config = match &opts.mock_config {
+            Some(file) => file.for_machine(&sm.name)?,
+            None => None,
+        };
         machines.push(prove_machine(
             project,
             &sm.name,
@@ -350,6 +360,7 @@ pub fn prove(
             &names,
             &with_machine_inputs(&samples, opts, sm_index),
             opts,
+            config,
         ));
     }
     let mut report = VerifyReport {
@@ -417,11 +428,12 @@ pub fn run_once(
     mocks: &HashMap<String, LambdaMock>,
 ) -> RunOutcome {
     let world = world::from_project(project, WORLD_SEED);
-    run_in(&world, machine, input, models, fault, context, mocks)
+    run_in(&world, machine, input, models, fault, context, mocks, None)
 }
 
 /// Runs one execution of `machine` on `input` in a copy of `world` (the world is built once per
 /// comparison and copied per run: cheaper than reading the project's resources again).
+#[allow(clippy::too_many_arguments)]
 fn run_in(
     world: &World,
     machine: &StateMachine,
@@ -430,6 +442,7 @@ fn run_in(
     fault: Option<Fault>,
     context: &ExecutionContext,
     mocks: &HashMap<String, LambdaMock>,
+    config: Option<(&MockConfig, &[String])>,
 ) -> RunOutcome {
     let mut services = SimulatedServices::new(world.clone());
     let mut mock = MockLambdas::borrowing(Cow::Borrowed(mocks));
@@ -439,6 +452,10 @@ fn run_in(
         &mut mock,
         FaultState::new(fault),
     );
+    if let Some((config, rewritten)) = config {
+        // A fresh copy per run: the mock counts each state's invocations from 0.
+        be = be.with_mock_config(config.clone(), rewritten);
+    }
     let result = machine.execute(input.clone(), context, &mut be);
     let effects = be.effects();
     RunOutcome::new(
@@ -461,6 +478,9 @@ struct Pair<'a> {
     models: HashMap<String, (&'a HandlerModel, bool)>,
     context: &'a ExecutionContext,
     mocks: &'a HashMap<String, LambdaMock>,
+    /// The mock config for the Tasks it names, except `rewritten_states`.
+    config: Option<MockConfig>,
+    rewritten_states: &'a [String],
     /// States a rewrite added (validation Choice/Fail) → the Task they belong to: the rewritten
     /// run's path counts them as that Task.
     added: HashMap<String, String>,
@@ -488,6 +508,7 @@ impl Pair<'_> {
             fault.cloned(),
             self.context,
             self.mocks,
+            self.config.as_ref().map(|c| (c, self.rewritten_states)),
         );
         let mut b = run_in(
             &self.world,
@@ -497,6 +518,7 @@ impl Pair<'_> {
             fault.cloned(),
             self.context,
             self.mocks,
+            self.config.as_ref().map(|c| (c, self.rewritten_states)),
         );
         if !self.added.is_empty() {
             let mut path: Vec<String> = Vec::new();
@@ -708,7 +730,9 @@ fn prove_machine(
     functions: &[String],
     samples: &[Input],
     opts: &VerifyOptions,
+    config: Option<MockConfig>,
 ) -> MachineReport {
+    let rewritten_states: Vec<String> = tasks.iter().map(|t| t.state.clone()).collect();
     let mut models: HashMap<String, (&HandlerModel, bool)> = opts
         .simulate
         .iter()
@@ -738,6 +762,8 @@ fn prove_machine(
                 context: &opts.context,
                 mocks: &opts.lambda_mocks,
                 added: added_states_of(tasks),
+                config: config.clone(),
+                rewritten_states: &rewritten_states,
             },
             (Err(e), _) => {
                 tally.report.verdict = Verdict::Inconclusive;
@@ -837,6 +863,8 @@ fn prove_machine(
                 context: &opts.context,
                 mocks: &opts.lambda_mocks,
                 added: added_states_of(tasks),
+                config: config.clone(),
+                rewritten_states: &rewritten_states,
             };
             let generated = inputs::generate(
                 &sample_values,
