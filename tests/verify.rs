@@ -359,6 +359,43 @@ mod cli {
     }
 
     #[test]
+    fn inputs_from_an_execution_history_export() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("history.json");
+        // `aws stepfunctions get-execution-history` output: the input is JSON text.
+        let input = r#"{"orderId":"ord-from-history","customer":{"id":"c-1","email":"h@example.com"},"items":[]}"#;
+        std::fs::write(
+            &file,
+            serde_json::json!({"events": [{
+                "timestamp": "2026-11-20T10:00:00.000000+00:00", "type": "ExecutionStarted",
+                "id": 1, "previousEventId": 0,
+                "executionStartedEventDetails": {"input": input, "inputDetails": {"truncated": false},
+                    "roleArn": "arn:aws:iam::123456789012:role/r"}}]})
+            .to_string(),
+        )
+        .unwrap();
+        let base = [
+            "verify",
+            "fixtures/order-service",
+            "--samples",
+            "5",
+            "--no-faults",
+            "--format",
+            "json",
+        ];
+        let inputs_of = |extra: &[&std::ffi::OsStr]| {
+            let out = verify().args(base).args(extra).output().unwrap();
+            let report: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+            report["machines"][0]["whole_machine"]["inputs"]
+                .as_u64()
+                .unwrap()
+        };
+        let without = inputs_of(&[]);
+        let with = inputs_of(&["--inputs".as_ref(), file.as_os_str()]);
+        assert_eq!(with, without + 1);
+    }
+
+    #[test]
     fn bad_inputs_exit_2_naming_the_file() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("broken.json"), "{\"orderId\": ").unwrap();

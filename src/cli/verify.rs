@@ -24,8 +24,10 @@ pub struct Args {
     /// Project directory (or one template / ASL file).
     #[arg(default_value = ".")]
     pub path: PathBuf,
-    /// A directory of JSON execution inputs to verify with, besides the project's samples.
-    #[arg(long, value_name = "DIR")]
+    /// Execution inputs to verify with, besides the project's samples: a directory of JSON inputs,
+    /// or a file: an input, or the JSON output of `aws stepfunctions get-execution-history`,
+    /// `describe-execution`, or `{"executions": [<describe-execution output>, ...]}`.
+    #[arg(long, value_name = "DIR|FILE")]
     pub inputs: Option<PathBuf>,
     /// Seed of the input generator: the same seed gives the same inputs.
     #[arg(long, default_value_t = 1)]
@@ -98,7 +100,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             Err(e) => return input_error(e),
         }
     }
-    if let Some(dir) = &args.inputs {
+    if let Some(file) = args.inputs.as_ref().filter(|p| p.is_file()) {
+        opts.input_files = vec![file.clone()];
+    } else if let Some(dir) = &args.inputs {
         match verify::input_files_in(dir) {
             Ok(files) => opts.input_files = files,
             Err(e) => return input_error(e),

@@ -10,6 +10,7 @@ pub mod backend;
 pub mod canon;
 pub mod compare;
 pub mod faults;
+pub mod input_files;
 pub mod inputs;
 pub mod lambda_sim;
 pub mod lang;
@@ -278,20 +279,12 @@ pub fn add_unrewritten_models(
     }
 }
 
-/// A named input file, read and parsed.
+/// The inputs of the given files: each file is one input, or an export of recorded executions
+/// whose inputs it yields (`input_files`).
 pub fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, InputError> {
     let mut out = Vec::new();
     for f in files {
-        let value = InputError::read_json(f)?;
-        let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        out.push(Input {
-            name: format!("sample {name}"),
-            value,
-            in_domain: true,
-        });
+        out.extend(input_files::read(f)?);
     }
     Ok(out)
 }
