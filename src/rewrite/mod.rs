@@ -14,6 +14,7 @@ pub mod errors;
 pub mod expr;
 pub mod files;
 pub mod hcl_edit;
+pub mod hcl_iam;
 pub mod iam;
 pub mod iam_template;
 pub mod integrations;
