@@ -20,6 +20,7 @@ pub mod iam_template;
 pub mod integrations;
 pub mod json_edit;
 pub mod json_span;
+pub mod jsonata_synth;
 pub mod pipeline;
 mod plan;
 pub mod refer;
