@@ -999,13 +999,10 @@ impl<'a> Engine<'a> {
                 Err(f) => f,
             };
             let retry = retriers.and_then(|rs| {
-                rs.iter()
-                    .enumerate()
-                    .find(|(_, r)| {
-                        r.get("ErrorEquals")
-                            .is_some_and(|eq| error_equals_matches(eq, &failure))
-                    })
-                    .map(|(i, r)| (i, r))
+                rs.iter().enumerate().find(|(_, r)| {
+                    r.get("ErrorEquals")
+                        .is_some_and(|eq| error_equals_matches(eq, &failure))
+                })
             });
             if let Some((i, retrier)) = retry {
                 let max = retrier
