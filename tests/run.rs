@@ -87,3 +87,69 @@ fn malformed_world_file_names_the_file_and_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("mock-put.json"));
 }
+
+/// The bytes `run --json` prints (result, history and world diff).
+fn run_bytes(world: &str) -> Vec<u8> {
+    let out = Command::cargo_bin("lambdaless")
+        .unwrap()
+        .args([
+            "run",
+            "fixtures/run/fanout.asl.json",
+            "--input",
+            r#"{"id":"a1"}"#,
+            "--world",
+            world,
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    out.stdout
+}
+
+#[test]
+fn same_seed_gives_byte_identical_result_history_and_diff() {
+    let first = run_bytes("fixtures/run/world-fanout.yaml");
+    assert!(
+        first == run_bytes("fixtures/run/world-fanout.yaml"),
+        "two runs with seed 1 printed different bytes"
+    );
+    let text = String::from_utf8(first.clone()).unwrap();
+    for event in ["TaskSucceeded", "ExecutionSucceeded"] {
+        assert!(text.contains(event), "history is part of the output");
+    }
+    for change in [
+        "item_put",
+        "item_updated",
+        "message_sent",
+        "notification_published",
+        "event_put",
+    ] {
+        assert!(text.contains(change), "world diff lists {change}");
+    }
+
+    // Another seed changes the ids and nothing else.
+    let seed2 = std::env::temp_dir().join(format!(
+        "lambdaless-world-seed2-{}.yaml",
+        std::process::id()
+    ));
+    let yaml = std::fs::read_to_string("fixtures/run/world-fanout.yaml").unwrap();
+    std::fs::write(&seed2, yaml.replace("seed: 1", "seed: 2")).unwrap();
+    let second = run_bytes(seed2.to_str().unwrap());
+    let _ = std::fs::remove_file(&seed2);
+    assert_ne!(first, second, "ids derive from the seed");
+    let ids = regex::Regex::new(r#"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|root=[^\\"]+|\b[0-9]{20}\b|[0-9a-f]{32}"#).unwrap();
+    let strip = |b: &[u8]| {
+        ids.replace_all(&String::from_utf8_lossy(b), "ID")
+            .into_owned()
+    };
+    assert!(
+        strip(&first) == strip(&second),
+        "seed 2 changed more than the ids"
+    );
+}

@@ -317,6 +317,85 @@ mod cli {
     }
 
     #[test]
+    fn mock_config_with_several_test_cases_needs_test_case() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mocks.json");
+        let priced = serde_json::json!({"0": {"Return": {"Payload": {"orderId": "o", "items": [], "total": 1}}}});
+        std::fs::write(
+            &file,
+            serde_json::json!({
+                "StateMachines": {"OrderWorkflow": {"TestCases": {
+                    "a": {"PriceOrder": "P"}, "b": {"PriceOrder": "P"}}}},
+                "MockedResponses": {"P": priced}
+            })
+            .to_string(),
+        )
+        .unwrap();
+        let base = [
+            "verify",
+            "fixtures/order-service",
+            "--samples",
+            "5",
+            "--no-faults",
+        ];
+        let out = verify()
+            .args(base)
+            .arg("--mock-config")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("mocks.json") && err.contains("a, b"), "{err}");
+        let out = verify()
+            .args(base)
+            .arg("--mock-config")
+            .arg(&file)
+            .args(["--test-case", "b", "--format", "json"])
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+        assert_eq!(report["machines"][0]["tasks"].as_array().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn inputs_from_an_execution_history_export() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("history.json");
+        // `aws stepfunctions get-execution-history` output: the input is JSON text.
+        let input = r#"{"orderId":"ord-from-history","customer":{"id":"c-1","email":"h@example.com"},"items":[]}"#;
+        std::fs::write(
+            &file,
+            serde_json::json!({"events": [{
+                "timestamp": "2026-11-20T10:00:00.000000+00:00", "type": "ExecutionStarted",
+                "id": 1, "previousEventId": 0,
+                "executionStartedEventDetails": {"input": input, "inputDetails": {"truncated": false},
+                    "roleArn": "arn:aws:iam::123456789012:role/r"}}]})
+            .to_string(),
+        )
+        .unwrap();
+        let base = [
+            "verify",
+            "fixtures/order-service",
+            "--samples",
+            "5",
+            "--no-faults",
+            "--format",
+            "json",
+        ];
+        let inputs_of = |extra: &[&std::ffi::OsStr]| {
+            let out = verify().args(base).args(extra).output().unwrap();
+            let report: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+            report["machines"][0]["whole_machine"]["inputs"]
+                .as_u64()
+                .unwrap()
+        };
+        let without = inputs_of(&[]);
+        let with = inputs_of(&["--inputs".as_ref(), file.as_os_str()]);
+        assert_eq!(with, without + 1);
+    }
+
+    #[test]
     fn bad_inputs_exit_2_naming_the_file() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("broken.json"), "{\"orderId\": ").unwrap();
@@ -411,5 +490,180 @@ fn the_report_does_not_depend_on_the_number_of_threads() {
         }
         assert_eq!(reports[0], reports[1]);
         assert_eq!(reports[0].contains("\"not-equivalent\""), wrong_rewrite);
+    }
+}
+
+mod mock_config {
+    use super::*;
+    use lambdaless::verify::backend::CallOrigin;
+    use lambdaless::verify::mock_file::MockConfigFile;
+
+    fn with_mock(
+        state: &str,
+        new_state: Value,
+        responses: Value,
+    ) -> lambdaless::verify::VerifyReport {
+        let project = project();
+        let plan = plan_with(&project, &[(state, new_state)]);
+        let mut opts = options(30);
+        for (other, m) in models() {
+            if other != state {
+                opts.simulate.insert(other.to_string(), m);
+            }
+        }
+        let mut case = serde_json::Map::new();
+        for name in responses.as_object().unwrap().keys() {
+            case.insert(name.clone(), json!(name));
+        }
+        opts.mock_config = Some(MockConfigFile {
+            path: "mock.json".into(),
+            config: json!({
+                "StateMachines": {"OrderWorkflow": {"TestCases": {"t": case}}},
+                "MockedResponses": responses
+            }),
+            test_case: None,
+        });
+        prove(&project, &plan, &opts).unwrap()
+    }
+
+    fn careful(state: &str) -> Value {
+        mutated(state, |_| {}).1
+    }
+
+    #[test]
+    fn a_failing_mocked_task_fails_both_versions_alike() {
+        let r = with_mock(
+            "SaveOrder",
+            careful("SaveOrder"),
+            json!({"PriceOrder": {"0": {"Throw": {"Error": "Pricing.Down", "Cause": "mocked"}}}}),
+        );
+        let t = &r.machines[0].tasks[0];
+        // Every execution stops at PriceOrder, so SaveOrder is never reached: nothing is proven.
+        assert_eq!(t.verdict, Verdict::Inconclusive, "{}", report::text(&r));
+        assert!(t.reason.as_deref().unwrap().contains("SaveOrder"));
+    }
+
+    #[test]
+    fn the_mocked_answer_feeds_both_versions_and_its_calls_are_compared() {
+        let (state, wrong) = mutated("SaveOrder", |s| {
+            s["Parameters"]["Item"]["orderId"] = json!({"S.$": "$.orderID"})
+        });
+        let priced = json!({"PriceOrder": {"0": {"Return": {"Payload":
+            {"orderId": "ord-9", "items": [], "customer": {"id": "c", "email": "e@x"}, "total": 3, "discount": 0}}}}});
+        let ok = with_mock(&state, careful(&state), priced.clone());
+        assert!(ok.equivalent(), "{}", report::text(&ok));
+        let r = with_mock(&state, wrong, priced);
+        let c = r.machines[0].tasks[0]
+            .counterexample
+            .as_ref()
+            .expect("the wrong path is still caught");
+        for run in [&c.original, &c.rewritten] {
+            let first = &run.calls[0];
+            assert_eq!(
+                (first.state.as_str(), first.origin),
+                ("PriceOrder", CallOrigin::MockConfig)
+            );
+        }
+    }
+
+    #[test]
+    fn mock_entries_for_the_rewritten_state_are_ignored() {
+        let (state, wrong) = mutated("SaveOrder", |s| {
+            s["Parameters"]["Item"]["orderId"] = json!({"S.$": "$.orderID"})
+        });
+        // Were SaveOrder answered by the mock, both versions would agree and hide the mistake.
+        let r = with_mock(
+            &state,
+            wrong,
+            json!({"SaveOrder": {"0-99": {"Return": {}}}}),
+        );
+        assert_eq!(r.machines[0].tasks[0].verdict, Verdict::NotEquivalent);
+    }
+}
+
+/// Time limits: the Task answers after its TimeoutSeconds in both versions, so the States.Timeout
+/// Retry/Catch paths are compared.
+mod timeouts {
+    use super::*;
+    use lambdaless::verify::faults::FaultMode;
+
+    /// The project with SaveOrder limited to 10 s and retried once on States.Timeout.
+    fn limited_project() -> lambdaless::discover::model::Project {
+        let mut project = project();
+        let save = project.state_machines[0]
+            .definition
+            .pointer_mut("/States/SaveOrder")
+            .unwrap();
+        limit(save);
+        project
+    }
+
+    fn limit(state: &mut Value) {
+        state["TimeoutSeconds"] = json!(10);
+        let retry = state["Retry"].as_array_mut().unwrap();
+        retry.insert(
+            0,
+            json!({"ErrorEquals": ["States.Timeout"], "IntervalSeconds": 1, "MaxAttempts": 1}),
+        );
+    }
+
+    fn prove_limited(f: impl Fn(&mut Value)) -> lambdaless::verify::VerifyReport {
+        let project = limited_project();
+        let (state, mut s) = mutated("SaveOrder", |_| {});
+        limit(&mut s);
+        f(&mut s);
+        let plan = plan_with(&project, &[(state.as_str(), s)]);
+        let mut opts = options(20);
+        for (other, m) in models() {
+            if other != state {
+                opts.simulate.insert(other.to_string(), m);
+            }
+        }
+        prove(&project, &plan, &opts).unwrap()
+    }
+
+    #[test]
+    fn the_same_limits_are_proven_with_timeout_scenarios() {
+        let with = prove_limited(|_| {});
+        assert!(with.equivalent(), "{}", report::text(&with));
+        // Two more scenarios than without a limit: States.Timeout on every attempt and on the first.
+        let without = prove_one("SaveOrder", mutated("SaveOrder", |_| {}).1, 20);
+        assert_eq!(
+            with.machines[0].tasks[0].fault_scenarios,
+            without.machines[0].tasks[0].fault_scenarios + 2
+        );
+    }
+
+    #[test]
+    fn a_lost_timeout_retry_or_limit_is_caught() {
+        let no_retry = prove_limited(|s| {
+            s["Retry"].as_array_mut().unwrap().remove(0);
+        });
+        let c = no_retry.machines[0].tasks[0]
+            .counterexample
+            .as_ref()
+            .expect("the dropped States.Timeout retrier is caught");
+        let fault = c.fault.as_ref().unwrap();
+        assert_eq!(fault.error.name, "States.Timeout");
+        assert!(matches!(
+            fault.mode,
+            FaultMode::Persistent | FaultMode::Transient
+        ));
+        assert!(
+            fault.describe().contains("past its TimeoutSeconds"),
+            "{}",
+            fault.describe()
+        );
+
+        let no_limit = prove_limited(|s| {
+            s.as_object_mut().unwrap().remove("TimeoutSeconds");
+        });
+        let c = no_limit.machines[0].tasks[0]
+            .counterexample
+            .as_ref()
+            .unwrap();
+        // The original times out and ends in its Catch; the rewrite waits and goes on.
+        assert_eq!(c.fault.as_ref().unwrap().error.name, "States.Timeout");
+        assert_ne!(c.original.path, c.rewritten.path);
     }
 }

@@ -24,8 +24,10 @@ pub struct Args {
     /// Project directory (or one template / ASL file).
     #[arg(default_value = ".")]
     pub path: PathBuf,
-    /// A directory of JSON execution inputs to verify with, besides the project's samples.
-    #[arg(long, value_name = "DIR")]
+    /// Execution inputs to verify with, besides the project's samples: a directory of JSON inputs,
+    /// or a file: an input, or the JSON output of `aws stepfunctions get-execution-history`,
+    /// `describe-execution`, or `{"executions": [<describe-execution output>, ...]}`.
+    #[arg(long, value_name = "DIR|FILE")]
     pub inputs: Option<PathBuf>,
     /// Seed of the input generator: the same seed gives the same inputs.
     #[arg(long, default_value_t = 1)]
@@ -48,6 +50,13 @@ pub struct Args {
     /// in both versions (repeatable).
     #[arg(long, value_name = "STATE=JSON")]
     pub mock: Vec<String>,
+    /// A Step Functions Local mock config (as `run --mock-config`): it answers the Tasks it names
+    /// that are not rewritten, the same in both versions.
+    #[arg(long, value_name = "FILE")]
+    pub mock_config: Option<PathBuf>,
+    /// The mock config's test case (default: the state machine's only one).
+    #[arg(long, value_name = "NAME", requires = "mock_config")]
+    pub test_case: Option<String>,
     #[command(flatten)]
     pub cloud: crate::cloud::remote_verify::RemoteArgs,
 }
@@ -85,7 +94,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             }
         }
     }
-    if let Some(dir) = &args.inputs {
+    if let Some(file) = &args.mock_config {
+        match verify::mock_file::MockConfigFile::read(file, args.test_case.clone()) {
+            Ok(m) => opts.mock_config = Some(m),
+            Err(e) => return input_error(e),
+        }
+    }
+    if let Some(file) = args.inputs.as_ref().filter(|p| p.is_file()) {
+        opts.input_files = vec![file.clone()];
+    } else if let Some(dir) = &args.inputs {
         match verify::input_files_in(dir) {
             Ok(files) => opts.input_files = files,
             Err(e) => return input_error(e),

@@ -214,6 +214,12 @@ impl Engine<'_> {
         let result = match outcome {
             TaskOutcome::Succeeded(v) => v,
             TaskOutcome::Failed { error, cause } => {
+                let cause = if error == "States.Runtime" && self.test.is_none() {
+                    cause
+                        .map(|c| crate::services::with_entered_event(&c, &cur.name, cur.entered_id))
+                } else {
+                    cause
+                };
                 self.failed_event(&kind, &error, cause.as_deref());
                 return Err(Failure::bare(Some(error), cause));
             }

@@ -103,6 +103,11 @@ pub struct AwsError {
     /// The exception class the SDK models this code with (without prefix), or None when the code is
     /// not modelled and surfaces as the service's base exception.
     pub exception: Option<String>,
+    /// Members of the error response besides the message (DynamoDB's `CancellationReasons`).
+    /// Step Functions reports only the message in the Cause; a handler model that catches the
+    /// error sees them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 impl AwsError {
@@ -120,6 +125,7 @@ impl AwsError {
             message: message.into(),
             status,
             exception: Some(class),
+            details: None,
         }
     }
 
@@ -138,6 +144,7 @@ impl AwsError {
             message: message.into(),
             status,
             exception: Some(class.to_string()),
+            details: None,
         }
     }
 
@@ -154,6 +161,7 @@ impl AwsError {
             message: message.into(),
             status,
             exception: None,
+            details: None,
         }
     }
 
@@ -161,6 +169,12 @@ impl AwsError {
     /// and `DynamoDb.DynamoDbException`).
     pub fn validation(service: Service, message: impl Into<String>) -> Self {
         Self::unmodeled(service, "ValidationException", 400, message)
+    }
+
+    /// The same error with extra members of the error response.
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
     }
 
     /// The Step Functions error name for this error under `integration`.

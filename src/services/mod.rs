@@ -17,6 +17,7 @@ pub mod lambda;
 pub mod layered;
 pub mod metadata;
 pub mod mock_config;
+pub mod params;
 pub mod s3;
 pub mod simulated;
 #[cfg(test)]
@@ -119,6 +120,26 @@ impl TaskResponse {
             error: error.into(),
             cause,
         })
+    }
+}
+
+/// `States.Runtime` causes point at the event that entered the state: "An error occurred while
+/// executing the state 'S' (entered at the event id #N). The Parameters '...' could not be used to
+/// start the Task: [...]" (a cause AWS returned, quoted in a public CDK project for a state entered at
+/// event #7). A service does not know N: it writes the cause with [`runtime_cause`] and the
+/// interpreter adds N with [`with_entered_event`].
+pub fn runtime_cause(state: &str, detail: &str) -> String {
+    format!("An error occurred while executing the state '{state}'. {detail}")
+}
+
+/// Completes a cause written by [`runtime_cause`] with the id of the state's entered event; any
+/// other cause is returned unchanged.
+pub fn with_entered_event(cause: &str, state: &str, entered_id: u64) -> String {
+    match cause.strip_prefix(&runtime_cause(state, "")) {
+        Some(detail) => format!(
+            "An error occurred while executing the state '{state}' (entered at the event id #{entered_id}). {detail}"
+        ),
+        None => cause.to_string(),
     }
 }
 

@@ -223,11 +223,13 @@ impl SimulatedServices {
     fn runtime(&self, call: &TaskCall, reason: &str) -> TaskOutcome {
         TaskOutcome::Failed {
             error: "States.Runtime".into(),
-            cause: Some(format!(
-                "An error occurred while executing the state '{}'. The Parameters '{}' could not be used to start the Task: [{}]",
-                call.state_name,
-                metadata::json_body(&call.parameters),
-                reason
+            cause: Some(super::runtime_cause(
+                &call.state_name,
+                &format!(
+                    "The Parameters '{}' could not be used to start the Task: [{}]",
+                    metadata::json_body(&call.parameters),
+                    reason
+                ),
             )),
         }
     }
@@ -312,6 +314,9 @@ impl SimulatedServices {
         pattern: Pattern,
     ) -> TaskOutcome {
         let params = call.parameters.as_object().cloned().unwrap_or_default();
+        if let Some(reason) = super::params::unsupported_parameter(service, action, &params) {
+            return self.runtime(call, &reason);
+        }
         match (service, action) {
             ("dynamodb", "getItem" | "putItem" | "updateItem" | "deleteItem") => {
                 if let Some(reason) = dynamodb_shape_problem(&params) {
@@ -728,22 +733,55 @@ fn iso_millis(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// AttributeValue shape problems Step Functions rejects before calling DynamoDB (States.Runtime).
+/// AttributeValue shape problems Step Functions rejects before calling DynamoDB (States.Runtime),
+/// at the top of the request and inside the requests of transactions and batches.
 fn dynamodb_shape_problem(p: &Map<String, Value>) -> Option<String> {
-    for field in [
+    let attribute_maps = [
         "Item",
         "Key",
         "ExpressionAttributeValues",
         "ExclusiveStartKey",
-    ] {
-        if let Some(Value::Object(m)) = p.get(field) {
-            for v in m.values() {
-                if let Err(super::dynamodb::attr::AttrProblem::Shape(reason)) =
-                    super::dynamodb::attr::validate(v)
-                {
-                    return Some(reason);
-                }
+    ]
+    .into_iter()
+    .filter_map(|field| p.get(field));
+    let batch_keys = p
+        .get("Keys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    for m in attribute_maps
+        .chain(batch_keys)
+        .filter_map(Value::as_object)
+    {
+        for v in m.values() {
+            if let Err(super::dynamodb::attr::AttrProblem::Shape(reason)) =
+                super::dynamodb::attr::validate(v)
+            {
+                return Some(reason);
             }
+        }
+    }
+    // TransactItems: [{"Put": {...}}]; RequestItems: {table: [{"PutRequest": {...}}]} or {table: {"Keys": [...]}}.
+    let transact = p
+        .get("TransactItems")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten();
+    let batch = p
+        .get("RequestItems")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.values())
+        .flat_map(|r| match r {
+            Value::Array(writes) => writes.iter().collect::<Vec<_>>(),
+            other => vec![other],
+        });
+    for element in transact.chain(batch).filter_map(Value::as_object) {
+        let bodies = element.values().filter_map(Value::as_object);
+        if let Some(reason) = dynamodb_shape_problem(element)
+            .or_else(|| bodies.into_iter().find_map(dynamodb_shape_problem))
+        {
+            return Some(reason);
         }
     }
     None

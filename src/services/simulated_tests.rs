@@ -403,3 +403,92 @@ fn callback_that_never_answers_runs_into_the_timeout() {
         "{\"token\":\"t\"}"
     );
 }
+
+#[test]
+fn dynamodb_transactions_through_the_aws_sdk_integration() {
+    let mut s = services();
+    let put = |id: &str| json!({"Put": {"TableName": "sfn_test_table", "Item": {"id": {"S": id}}, "ConditionExpression": "attribute_not_exists(id)"}});
+    let write = "arn:aws:states:::aws-sdk:dynamodb:transactWriteItems";
+    // aws-sdk results are the bare API output: no SdkHttpMetadata.
+    assert_eq!(
+        ok(s.call(&call(write, json!({"TransactItems": [put("a"), put("b")]})))),
+        json!({})
+    );
+    let (e, c) = failed(s.call(&call(write, json!({"TransactItems": [put("c"), put("a")]}))));
+    assert_eq!(e, "DynamoDb.TransactionCanceledException");
+    assert!(
+        c.starts_with("Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed] (Service: DynamoDb, Status Code: 400, Request ID: "),
+        "{c}"
+    );
+    assert_eq!(
+        s.world.tables["sfn_test_table"].items.len(),
+        2,
+        "c was not written"
+    );
+    let get = ok(s.call(&call(
+        "arn:aws:states:::aws-sdk:dynamodb:batchGetItem",
+        json!({"RequestItems": {"sfn_test_table": {"Keys": [{"id": {"S": "a"}}, {"id": {"S": "c"}}]}}}),
+    )));
+    assert_eq!(
+        get,
+        json!({"Responses": {"sfn_test_table": [{"id": {"S": "a"}}]}, "UnprocessedKeys": {}})
+    );
+    // A number given as a JSON number inside a transaction cannot be sent either.
+    let (e, _) = failed(s.call(&call(
+        write,
+        json!({"TransactItems": [{"Put": {"TableName": "sfn_test_table", "Item": {"id": {"S": "d"}, "n": {"N": 5}}}}]}),
+    )));
+    assert_eq!(e, "States.Runtime");
+    let (e, _) = failed(s.call(&call(
+        "arn:aws:states:::aws-sdk:dynamodb:batchWriteItem",
+        json!({"RequestItems": {"sfn_test_table": [{"DeleteRequest": {"Key": {"id": {"N": 5}}}}]}}),
+    )));
+    assert_eq!(e, "States.Runtime");
+}
+
+#[test]
+fn unsendable_parameters_name_the_entered_event() {
+    use crate::interp::{ExecuteOptions, ExecutionContext, StateMachine};
+    let sm = StateMachine::parse(&json!({"StartAt": "Wait", "States": {
+        "Wait": {"Type": "Pass", "Next": "Put"},
+        "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
+                "Parameters": {"TableName": "sfn_test_table", "Item": {"id": {"S": "1"}, "n": {"N": 5}}}, "End": true}}}))
+    .unwrap();
+    let mut s = services();
+    let r = sm.execute_with(
+        json!({}),
+        &ExecutionContext::default(),
+        &mut s,
+        &ExecuteOptions::default(),
+    );
+    assert_eq!(r.error.as_deref(), Some("States.Runtime"));
+    // Events: 1 ExecutionStarted, 2-3 Pass entered/exited, 4 TaskStateEntered.
+    assert_eq!(
+        r.cause.as_deref(),
+        Some("An error occurred while executing the state 'Put' (entered at the event id #4). The Parameters '{\"TableName\":\"sfn_test_table\",\"Item\":{\"id\":{\"S\":\"1\"},\"n\":{\"N\":5}}}' could not be used to start the Task: [The value for the field 'N' must be a STRING]")
+    );
+}
+
+#[test]
+fn optimized_integrations_reject_parameter_names_they_do_not_accept() {
+    let mut s = services();
+    let (e, c) = failed(s.call(&call(
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        json!({"FunctionName": "id_function", "TaskToken": "t"}),
+    )));
+    assert_eq!(e, "States.Runtime");
+    assert!(
+        c.ends_with("could not be used to start the Task: [The field \"TaskToken\" is not supported by Step Functions]"),
+        "{c}"
+    );
+    assert!(
+        s.world.diff.changes.is_empty(),
+        "the function was not invoked"
+    );
+    // A PutItem parameter is not a GetItem one.
+    let (e, _) = failed(s.call(&call(
+        "arn:aws:states:::dynamodb:getItem",
+        json!({"TableName": "sfn_test_table", "Key": {"id": {"S": "1"}}, "ReturnValues": "ALL_OLD"}),
+    )));
+    assert_eq!(e, "States.Runtime");
+}

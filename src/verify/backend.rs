@@ -10,6 +10,7 @@ use super::canon::canonical_request;
 use super::faults::{integration_error, ApiError, FaultState, IntegrationStyle};
 use super::lambda_sim::{self, Invocation, SdkRequest, SdkResponse, SdkTransport, Simulator};
 use crate::analysis::model::HandlerModel;
+use crate::services::mock_config::MockConfig;
 use crate::services::simulated::SimulatedServices;
 use crate::services::world::CallContext;
 use crate::services::{ServiceBackend, TaskCall, TaskOutcome, TaskResponse};
@@ -97,6 +98,8 @@ pub enum CallOrigin {
     Lambda,
     /// A Lambda Task answered by the shared mock (its payload is compared like a call).
     MockedLambda,
+    /// A Task answered by the Step Functions Local mock config (`--mock-config`), in both versions.
+    MockConfig,
 }
 
 /// One service operation attempt.
@@ -140,6 +143,19 @@ fn invoke_event(parameters: &Value) -> Result<Value, TaskResponse> {
     }
 }
 
+/// What a Lambda Task sends, as compared between the versions: `lambda:invoke`'s Payload
+/// parameter, or the effective input of a function-ARN Resource.
+fn lambda_payload(call: &TaskCall) -> Value {
+    if call.resource.starts_with("arn:aws:states:::lambda:invoke") {
+        call.parameters
+            .get("Payload")
+            .cloned()
+            .unwrap_or(Value::Null)
+    } else {
+        call.parameters.clone()
+    }
+}
+
 /// A simulation problem that makes the run say nothing about equivalence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Inconclusive {
@@ -156,6 +172,9 @@ pub struct RunBackend<'a> {
     pub log: Vec<CallRecord>,
     pub inconclusive: Option<Inconclusive>,
     requests: u64,
+    /// The mock config answering the Tasks it names, except the rewritten ones (whose Lambda
+    /// and integration are what is compared).
+    config: Option<(MockConfig, &'a [String])>,
 }
 
 impl<'a> RunBackend<'a> {
@@ -183,7 +202,47 @@ impl<'a> RunBackend<'a> {
             log: Vec::new(),
             inconclusive: None,
             requests: 0,
+            config: None,
         }
+    }
+
+    /// Lets `config` answer the Tasks it names, except the states in `rewritten`.
+    pub fn with_mock_config(mut self, config: MockConfig, rewritten: &'a [String]) -> Self {
+        self.config = Some((config, rewritten));
+        self
+    }
+
+    /// The mock config's answer, when it names this (not rewritten) state; logged like a call so
+    /// that what each version sends to the mocked Task is compared.
+    fn from_mock_config(&mut self, call: &TaskCall) -> Option<TaskResponse> {
+        let (config, rewritten) = self.config.as_mut()?;
+        if !config.names_state(&call.state_name) || rewritten.contains(&call.state_name) {
+            return None;
+        }
+        let resp = config.call(call);
+        let (operation, params) = if is_lambda_resource(&call.resource) {
+            ("lambda:Invoke".to_string(), lambda_payload(call))
+        } else {
+            match parse_resource(&call.resource) {
+                Some((service, action, _)) => (
+                    format!("{service}:{action}"),
+                    canonical_request(&service, &action, &call.parameters),
+                ),
+                None => (call.resource.clone(), call.parameters.clone()),
+            }
+        };
+        self.log.push(CallRecord {
+            state: call.state_name.clone(),
+            origin: CallOrigin::MockConfig,
+            operation,
+            params,
+            error: match &resp.outcome {
+                TaskOutcome::Failed { error, .. } => Some(error.clone()),
+                TaskOutcome::Succeeded(_) => None,
+            },
+            injected: false,
+        });
+        Some(resp)
     }
 
     pub fn effects(&self) -> Value {
@@ -287,6 +346,21 @@ impl<'a> RunBackend<'a> {
 
 impl ServiceBackend for RunBackend<'_> {
     fn call(&mut self, call: &TaskCall) -> TaskResponse {
+        let mut resp = self.route(call);
+        if let Some(ms) = self.faults.delay(&call.state_name) {
+            resp.elapsed_ms = resp.elapsed_ms.max(ms);
+        }
+        resp
+    }
+}
+
+impl RunBackend<'_> {
+    /// Who answers a Task call: the mock config, a simulated Lambda, the Lambda mock, or the
+    /// simulated services.
+    fn route(&mut self, call: &TaskCall) -> TaskResponse {
+        if let Some(resp) = self.from_mock_config(call) {
+            return resp;
+        }
         if let Some((model, exact)) = self.simulated.get(&call.state_name).copied() {
             if is_lambda_resource(&call.resource) {
                 return self.simulate(call, model, exact);
@@ -294,14 +368,7 @@ impl ServiceBackend for RunBackend<'_> {
         }
         if is_lambda_resource(&call.resource) {
             let resp = self.mock.call(call);
-            let payload = if call.resource.starts_with("arn:aws:states:::lambda:invoke") {
-                call.parameters
-                    .get("Payload")
-                    .cloned()
-                    .unwrap_or(Value::Null)
-            } else {
-                call.parameters.clone()
-            };
+            let payload = lambda_payload(call);
             self.log.push(CallRecord {
                 state: call.state_name.clone(),
                 origin: CallOrigin::MockedLambda,

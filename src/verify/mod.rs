@@ -10,10 +10,12 @@ pub mod backend;
 pub mod canon;
 pub mod compare;
 pub mod faults;
+pub mod input_files;
 pub mod inputs;
 pub mod lambda_sim;
 pub mod lang;
 pub mod marshal;
+pub mod mock_file;
 pub mod parallel;
 pub mod report;
 pub mod world;
@@ -23,6 +25,7 @@ use crate::discover::model::Project;
 use crate::error::InputError;
 use crate::interp::{ExecutionContext, StateMachine};
 use crate::rewrite::{RewritePlan, RewrittenTask};
+use crate::services::mock_config::MockConfig;
 use crate::services::simulated::SimulatedServices;
 use crate::services::world::World;
 use backend::{LambdaMock, MockLambdas, RunBackend};
@@ -49,6 +52,9 @@ pub struct VerifyOptions {
     pub machine_inputs: Vec<(usize, Input)>,
     /// Inject the service faults of each rewritten Task.
     pub faults: bool,
+    /// A Step Functions Local mock config answering the Tasks it names that are not rewritten,
+    /// in both versions (`--mock-config FILE [--test-case NAME]`).
+    pub mock_config: Option<mock_file::MockConfigFile>,
     /// Threads that run comparisons (0: one per core). The report does not depend on it.
     pub threads: usize,
     /// Count differences on inputs outside the samples' types as counterexamples too.
@@ -72,6 +78,7 @@ impl Default for VerifyOptions {
             machine_inputs: Vec::new(),
             faults: true,
             threads: 0,
+            mock_config: None,
             strict_types: false,
             context: ExecutionContext::default(),
             lambda_mocks: HashMap::new(),
@@ -157,6 +164,9 @@ pub struct TaskReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out_of_domain_example: Option<Counterexample>,
     pub findings: Vec<Finding>,
+    /// Faults only one version can meet, so not injected, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub faults_not_injected: Vec<faults::NotInjected>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -272,20 +282,12 @@ pub fn add_unrewritten_models(
     }
 }
 
-/// A named input file, read and parsed.
+/// The inputs of the given files: each file is one input, or an export of recorded executions
+/// whose inputs it yields (`input_files`).
 pub fn read_inputs(files: &[PathBuf]) -> Result<Vec<Input>, InputError> {
     let mut out = Vec::new();
     for f in files {
-        let value = InputError::read_json(f)?;
-        let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        out.push(Input {
-            name: format!("sample {name}"),
-            value,
-            in_domain: true,
-        });
+        out.extend(input_files::read(f)?);
     }
     Ok(out)
 }
@@ -341,6 +343,10 @@ pub fn prove(
                     .unwrap_or_else(|| t.model.function.clone())
             })
             .collect();
+        let config = match &opts.mock_config {
+            Some(file) => file.for_machine(&sm.name)?,
+            None => None,
+        };
         machines.push(prove_machine(
             project,
             &sm.name,
@@ -350,6 +356,7 @@ pub fn prove(
             &names,
             &with_machine_inputs(&samples, opts, sm_index),
             opts,
+            config,
         ));
     }
     let mut report = VerifyReport {
@@ -417,11 +424,12 @@ pub fn run_once(
     mocks: &HashMap<String, LambdaMock>,
 ) -> RunOutcome {
     let world = world::from_project(project, WORLD_SEED);
-    run_in(&world, machine, input, models, fault, context, mocks)
+    run_in(&world, machine, input, models, fault, context, mocks, None)
 }
 
 /// Runs one execution of `machine` on `input` in a copy of `world` (the world is built once per
 /// comparison and copied per run: cheaper than reading the project's resources again).
+#[allow(clippy::too_many_arguments)]
 fn run_in(
     world: &World,
     machine: &StateMachine,
@@ -430,6 +438,7 @@ fn run_in(
     fault: Option<Fault>,
     context: &ExecutionContext,
     mocks: &HashMap<String, LambdaMock>,
+    config: Option<(&MockConfig, &[String])>,
 ) -> RunOutcome {
     let mut services = SimulatedServices::new(world.clone());
     let mut mock = MockLambdas::borrowing(Cow::Borrowed(mocks));
@@ -439,6 +448,10 @@ fn run_in(
         &mut mock,
         FaultState::new(fault),
     );
+    if let Some((config, rewritten)) = config {
+        // A fresh copy per run: the mock counts each state's invocations from 0.
+        be = be.with_mock_config(config.clone(), rewritten);
+    }
     let result = machine.execute(input.clone(), context, &mut be);
     let effects = be.effects();
     RunOutcome::new(
@@ -461,6 +474,9 @@ struct Pair<'a> {
     models: HashMap<String, (&'a HandlerModel, bool)>,
     context: &'a ExecutionContext,
     mocks: &'a HashMap<String, LambdaMock>,
+    /// The mock config for the Tasks it names, except `rewritten_states`.
+    config: Option<MockConfig>,
+    rewritten_states: &'a [String],
     /// States a rewrite added (validation Choice/Fail) → the Task they belong to: the rewritten
     /// run's path counts them as that Task.
     added: HashMap<String, String>,
@@ -488,6 +504,7 @@ impl Pair<'_> {
             fault.cloned(),
             self.context,
             self.mocks,
+            self.config.as_ref().map(|c| (c, self.rewritten_states)),
         );
         let mut b = run_in(
             &self.world,
@@ -497,6 +514,7 @@ impl Pair<'_> {
             fault.cloned(),
             self.context,
             self.mocks,
+            self.config.as_ref().map(|c| (c, self.rewritten_states)),
         );
         if !self.added.is_empty() {
             let mut path: Vec<String> = Vec::new();
@@ -540,6 +558,7 @@ impl Tally {
                 out_of_domain_differences: 0,
                 out_of_domain_example: None,
                 findings: Vec::new(),
+                faults_not_injected: Vec::new(),
                 reason: None,
             },
         }
@@ -708,7 +727,9 @@ fn prove_machine(
     functions: &[String],
     samples: &[Input],
     opts: &VerifyOptions,
+    config: Option<MockConfig>,
 ) -> MachineReport {
+    let rewritten_states: Vec<String> = tasks.iter().map(|t| t.state.clone()).collect();
     let mut models: HashMap<String, (&HandlerModel, bool)> = opts
         .simulate
         .iter()
@@ -738,6 +759,8 @@ fn prove_machine(
                 context: &opts.context,
                 mocks: &opts.lambda_mocks,
                 added: added_states_of(tasks),
+                config: config.clone(),
+                rewritten_states: &rewritten_states,
             },
             (Err(e), _) => {
                 tally.report.verdict = Verdict::Inconclusive;
@@ -791,9 +814,23 @@ fn prove_machine(
             tally.report.verdict = Verdict::Inconclusive;
             tally.report.reason = Some(format!("no input reached state {}", task.state));
         }
+        if opts.faults && backend::is_lambda_resource(&resource_of(&task.original)) {
+            tally
+                .report
+                .faults_not_injected
+                .push(faults::lambda_only_faults());
+        }
         if opts.faults && !tally.done() {
             if let Some((service, action, _)) = backend::parse_resource(&integration) {
-                let scenarios = faults::scenarios(&task.state, &service, &action);
+                let mut scenarios = faults::scenarios(&task.state, &service, &action);
+                let null = Value::Null;
+                scenarios.extend(faults::timeout_scenarios(
+                    &task.state,
+                    &service,
+                    &action,
+                    original.pointer(&task.pointer).unwrap_or(&null),
+                    hybrid.pointer(&task.pointer).unwrap_or(&task.rewritten),
+                ));
                 let jobs: Vec<(usize, &Input)> = (0..scenarios.len())
                     .flat_map(|f| reaching.iter().map(move |input| (f, *input)))
                     .collect();
@@ -837,6 +874,8 @@ fn prove_machine(
                 context: &opts.context,
                 mocks: &opts.lambda_mocks,
                 added: added_states_of(tasks),
+                config: config.clone(),
+                rewritten_states: &rewritten_states,
             };
             let generated = inputs::generate(
                 &sample_values,

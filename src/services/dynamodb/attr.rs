@@ -40,8 +40,9 @@ pub fn validate(v: &Value) -> Result<(), AttrProblem> {
     };
     let present: Vec<&String> = m.keys().filter(|k| TYPES.contains(&k.as_str())).collect();
     if let Some(unknown) = m.keys().find(|k| !TYPES.contains(&k.as_str())) {
+        // Step Functions' text for a field it does not know (see services::params for the source).
         return Err(AttrProblem::Shape(format!(
-            "The field '{unknown}' is not supported by Step Functions"
+            "The field \"{unknown}\" is not supported by Step Functions"
         )));
     }
     if present.is_empty() {

@@ -1,5 +1,5 @@
 //! Simulated DynamoDB: GetItem, PutItem, UpdateItem, DeleteItem, Query and Scan over the world's
-//! tables, with DynamoDB's validation and error texts.
+//! tables, with DynamoDB's validation and error texts; the transactions and batches in `multi`.
 //!
 //! API semantics: DynamoDB API Reference (API_PutItem.html, API_GetItem.html, API_UpdateItem.html,
 //! API_DeleteItem.html, API_Query.html, API_Scan.html). Recorded error texts:
@@ -11,6 +11,7 @@
 pub mod attr;
 pub mod eval;
 pub mod expr;
+mod multi;
 
 use super::errors::{AwsError, Service};
 use super::world::{Change, Table, World};
@@ -61,6 +62,10 @@ pub fn call(world: &mut World, action: &str, params: &Value) -> Result<Value, Aw
         "DeleteItem" => delete_item(world, p),
         "Query" => query(world, p, true),
         "Scan" => query(world, p, false),
+        "TransactWriteItems" => multi::transact_write_items(world, p),
+        "TransactGetItems" => multi::transact_get_items(world, p),
+        "BatchWriteItem" => multi::batch_write_item(world, p),
+        "BatchGetItem" => multi::batch_get_item(world, p),
         _ => Err(AwsError::unmodeled(
             SVC,
             "UnknownOperationException",
