@@ -667,3 +667,61 @@ mod timeouts {
         assert_ne!(c.original.path, c.rewritten.path);
     }
 }
+
+/// PutEvents rejecting entries: the forwarding Lambda returns normally, events:putEvents fails
+/// with EventBridge.FailedEntry; the report says so and accepts exactly that change.
+#[test]
+fn eventbridge_partial_failure_is_reported_for_each_version() {
+    let r = prove_one("EmitOrderPlaced", mutated("EmitOrderPlaced", |_| {}).1, 20);
+    let t = &r.machines[0].tasks[0];
+    let p = t.partial_failure.as_ref().expect("observed");
+    assert!(!p.same && p.accepted, "{p:?}");
+    assert!(p.original.starts_with("SUCCEEDED"), "{}", p.original);
+    assert!(
+        p.rewritten.contains("EventBridge.FailedEntry"),
+        "{}",
+        p.rewritten
+    );
+    assert_eq!(t.verdict, Verdict::Proven, "{}", report::text(&r));
+    let text = report::text(&r);
+    assert!(
+        text.contains("FailedEntryCount > 0 (every entry rejected) (accepted change)"),
+        "{text}"
+    );
+    println!("{text}");
+}
+
+/// The report as users read it: text and JSON, proven and refuted.
+mod report_snapshots {
+    use super::*;
+
+    #[test]
+    fn proven_task_text() {
+        let r = prove_one("SaveOrder", mutated("SaveOrder", |_| {}).1, 30);
+        insta::assert_snapshot!(report::text(&r));
+    }
+
+    #[test]
+    fn counterexample_text_and_json() {
+        let (state, wrong) = mutated("SaveOrder", |s| {
+            s["Parameters"]["Item"]["orderId"] = json!({"S.$": "$.orderID"})
+        });
+        let r = prove_one(&state, wrong, 30);
+        insta::assert_snapshot!(report::text(&r));
+        let mut task = serde_json::to_value(&r.machines[0].tasks[0]).unwrap();
+        // Both runs carry their execution history (AWS event vocabulary) for side-by-side reading.
+        let c = &mut task["counterexample"];
+        for side in ["original", "rewritten"] {
+            let run = c[side].as_object_mut().unwrap();
+            let history = run.remove("history").expect("history in the JSON report");
+            assert_eq!(history[0]["type"], "ExecutionStarted");
+            // The simulated world's full contents belong to the services' own tests.
+            run.remove("world");
+        }
+        c["differences"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|d| d["aspect"] != "world");
+        insta::assert_json_snapshot!(task);
+    }
+}
