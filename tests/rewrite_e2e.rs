@@ -460,6 +460,16 @@ fn terraform_jsonencode_templatefile_and_file_are_rewritten_end_to_end() {
         "{tf}"
     );
     assert!(!tf.contains("restock_arn"), "{tf}");
+    // The role's policy document: the retired function leaves the invoke statement, the queue
+    // gets a statement of its own.
+    assert!(
+        tf.contains("    resources = [aws_lambda_function.reserve.arn]\n"),
+        "{tf}"
+    );
+    assert!(
+        tf.contains("  statement {\n    actions   = [\"sqs:SendMessage\"]\n    resources = [aws_sqs_queue.restock.arn]\n  }\n"),
+        "{tf}"
+    );
     let recount =
         std::fs::read_to_string(dir.path().join("statemachines/recount.asl.json")).unwrap();
     assert!(

@@ -580,3 +580,90 @@ mod mock_config {
         assert_eq!(r.machines[0].tasks[0].verdict, Verdict::NotEquivalent);
     }
 }
+
+/// Time limits: the Task answers after its TimeoutSeconds in both versions, so the States.Timeout
+/// Retry/Catch paths are compared.
+mod timeouts {
+    use super::*;
+    use lambdaless::verify::faults::FaultMode;
+
+    /// The project with SaveOrder limited to 10 s and retried once on States.Timeout.
+    fn limited_project() -> lambdaless::discover::model::Project {
+        let mut project = project();
+        let save = project.state_machines[0]
+            .definition
+            .pointer_mut("/States/SaveOrder")
+            .unwrap();
+        limit(save);
+        project
+    }
+
+    fn limit(state: &mut Value) {
+        state["TimeoutSeconds"] = json!(10);
+        let retry = state["Retry"].as_array_mut().unwrap();
+        retry.insert(
+            0,
+            json!({"ErrorEquals": ["States.Timeout"], "IntervalSeconds": 1, "MaxAttempts": 1}),
+        );
+    }
+
+    fn prove_limited(f: impl Fn(&mut Value)) -> lambdaless::verify::VerifyReport {
+        let project = limited_project();
+        let (state, mut s) = mutated("SaveOrder", |_| {});
+        limit(&mut s);
+        f(&mut s);
+        let plan = plan_with(&project, &[(state.as_str(), s)]);
+        let mut opts = options(20);
+        for (other, m) in models() {
+            if other != state {
+                opts.simulate.insert(other.to_string(), m);
+            }
+        }
+        prove(&project, &plan, &opts).unwrap()
+    }
+
+    #[test]
+    fn the_same_limits_are_proven_with_timeout_scenarios() {
+        let with = prove_limited(|_| {});
+        assert!(with.equivalent(), "{}", report::text(&with));
+        // Two more scenarios than without a limit: States.Timeout on every attempt and on the first.
+        let without = prove_one("SaveOrder", mutated("SaveOrder", |_| {}).1, 20);
+        assert_eq!(
+            with.machines[0].tasks[0].fault_scenarios,
+            without.machines[0].tasks[0].fault_scenarios + 2
+        );
+    }
+
+    #[test]
+    fn a_lost_timeout_retry_or_limit_is_caught() {
+        let no_retry = prove_limited(|s| {
+            s["Retry"].as_array_mut().unwrap().remove(0);
+        });
+        let c = no_retry.machines[0].tasks[0]
+            .counterexample
+            .as_ref()
+            .expect("the dropped States.Timeout retrier is caught");
+        let fault = c.fault.as_ref().unwrap();
+        assert_eq!(fault.error.name, "States.Timeout");
+        assert!(matches!(
+            fault.mode,
+            FaultMode::Persistent | FaultMode::Transient
+        ));
+        assert!(
+            fault.describe().contains("past its TimeoutSeconds"),
+            "{}",
+            fault.describe()
+        );
+
+        let no_limit = prove_limited(|s| {
+            s.as_object_mut().unwrap().remove("TimeoutSeconds");
+        });
+        let c = no_limit.machines[0].tasks[0]
+            .counterexample
+            .as_ref()
+            .unwrap();
+        // The original times out and ends in its Catch; the rewrite waits and goes on.
+        assert_eq!(c.fault.as_ref().unwrap().error.name, "States.Timeout");
+        assert_ne!(c.original.path, c.rewritten.path);
+    }
+}

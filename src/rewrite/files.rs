@@ -230,10 +230,21 @@ fn edit_machine(
                 .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
         }
     }
-    if let DefinitionOrigin::Terraform { .. } = &sm.origin {
+    if let DefinitionOrigin::Terraform { path, .. } = &sm.origin {
         let retired = retired_functions(project, m, unused, &out.tasks);
-        let summary =
+        let mut summary =
             iam_template::terraform_summary(project, m.state_machine, m.targets, &retired);
+        if let Some(role) = &sm.role {
+            let tf = resolve_path(&project.root, path);
+            let module = super::hcl_iam::module_files(&tf);
+            match super::hcl_iam::edit_role_policy(files, &module, role, m.targets, &retired) {
+                Ok(place) => summary.location = format!("{place} (policy of {role})"),
+                Err(e) => out.warnings.push(format!(
+                    "{}: IAM not edited ({e}); add the statements above by hand",
+                    sm.name
+                )),
+            }
+        }
         push_iam(out, summary);
     }
 }

@@ -242,6 +242,99 @@ pub fn attributes(text: &str, open: usize) -> Result<Vec<Attr>, String> {
     }
 }
 
+/// Every top-level block: (kind, labels, offset of its body's `{`).
+pub fn blocks(text: &str) -> Result<Vec<(String, Vec<String>, usize)>, String> {
+    let mut sc = Scan::new(text, 0);
+    let mut out = Vec::new();
+    loop {
+        sc.ws(true);
+        if sc.peek().is_none() {
+            return Ok(out);
+        }
+        let start = sc.i;
+        let mut labels = Vec::new();
+        let (kind, _) = sc.key()?;
+        loop {
+            sc.ws(false);
+            match sc.peek() {
+                Some(b'"') => {
+                    let s = sc.i;
+                    sc.string()?;
+                    labels.push(serde_json::from_str::<String>(&text[s..sc.i]).unwrap_or_default());
+                }
+                Some(c) if is_ident(c) => labels.push(sc.key()?.0),
+                _ => break,
+            }
+        }
+        match sc.peek() {
+            Some(b'{') => {
+                out.push((kind, labels, sc.i));
+                sc.bracketed()?;
+            }
+            Some(b'=') => {
+                sc.i += 1;
+                sc.expression()?;
+            }
+            _ => return Err(format!("unexpected text at byte {start}")),
+        }
+    }
+}
+
+/// The offset of the `}` that closes the body opened at `open`.
+pub fn block_end(text: &str, open: usize) -> Result<usize, String> {
+    let mut sc = Scan::new(text, open);
+    sc.bracketed()?;
+    Ok(sc.i - 1)
+}
+
+/// Nested blocks of the body opened at `open`: (name, offset of its `{`, span from name to `}`).
+pub fn nested_blocks(text: &str, open: usize) -> Result<Vec<(String, usize, Span)>, String> {
+    let mut sc = Scan::new(text, open + 1);
+    let mut out = Vec::new();
+    loop {
+        sc.ws(true);
+        match sc.peek() {
+            None => return Err("unclosed block".into()),
+            Some(b'}') => return Ok(out),
+            Some(b',') => {
+                sc.i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let (key, key_span) = sc.key()?;
+        sc.ws(false);
+        match sc.peek() {
+            Some(b'=') | Some(b':') => {
+                sc.i += 1;
+                sc.expression()?;
+            }
+            _ => {
+                while let Some(c) = sc.peek() {
+                    if c == b'{' {
+                        break;
+                    }
+                    if c == b'"' {
+                        sc.string()?;
+                    } else {
+                        sc.i += 1;
+                    }
+                }
+                let body = sc.i;
+                sc.bracketed()?;
+                out.push((
+                    key,
+                    body,
+                    Span {
+                        start: key_span.start,
+                        end: sc.i,
+                    },
+                ));
+            }
+        }
+    }
+}
+
 /// The body `{` offset of `resource "<ty>" "<name>"`.
 pub fn find_resource(text: &str, ty: &str, name: &str) -> Result<usize, String> {
     let mut sc = Scan::new(text, 0);

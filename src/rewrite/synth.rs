@@ -71,9 +71,7 @@ pub fn synthesize(
         .ok_or_else(|| format!("no state at {}", link.pointer))?;
     let state = original.as_object().ok_or("the state is not an object")?;
 
-    if is_jsonata(&sm.raw_definition, state) {
-        return Err("JSONata states are not rewritten yet".into());
-    }
+    let jsonata = is_jsonata(&sm.raw_definition, state);
     match link.style {
         InvocationStyle::OptimizedInvokeCallback => {
             return Err("callback (.waitForTaskToken) Tasks are not rewritten yet".into())
@@ -94,7 +92,12 @@ pub fn synthesize(
             model.calls.len()
         ));
     };
-    let event = event_view(state, link.style)?;
+    let event = if jsonata {
+        // Only validation reads it below; JSONata Tasks are composed by jsonata_synth.
+        Asl::Dynamic("$".into())
+    } else {
+        event_view(state, link.style)?
+    };
     let mut notes = Vec::new();
 
     // Validation throws become a Choice in front of the Task.
@@ -103,6 +106,12 @@ pub fn synthesize(
         .iter()
         .filter(|t| errors::deliberate_throws(model).contains(&t.error))
         .collect();
+    if jsonata && !deliberate.is_empty() {
+        return Err(
+            "the handler throws on purpose; JSONata Choice conditions for it are not written yet"
+                .into(),
+        );
+    }
     let validation = if deliberate.is_empty() {
         None
     } else {
@@ -205,6 +214,23 @@ pub fn synthesize(
         .retain(|name| errors::sdk_retried(call.flavor, name));
     if let Some(why) = &integ.fallback_reason {
         notes.push(why.clone());
+    }
+    if jsonata {
+        return synthesize_jsonata(SynthJsonata {
+            project,
+            state,
+            original: original.clone(),
+            link,
+            model,
+            call,
+            top: &top,
+            env: &env,
+            env_refs: &env_refs,
+            integ,
+            notes,
+            substitutions,
+            timeout: function.timeout_s,
+        });
     }
     let mut ctx = ExprCtx {
         event: Some(&event),
@@ -436,6 +462,147 @@ pub fn synthesize(
             .map(|v| v.states.clone())
             .unwrap_or_default(),
         entry: validation.map(|v| v.entry),
+    })
+}
+
+struct SynthJsonata<'a> {
+    project: &'a Project,
+    state: &'a Map<String, Value>,
+    original: Value,
+    link: &'a TaskLink,
+    model: &'a HandlerModel,
+    call: &'a crate::analysis::model::SdkCall,
+    top: &'a [(String, &'a ValueExpr)],
+    env: &'a IndexMap<String, Asl>,
+    env_refs: &'a IndexMap<String, CfnRef>,
+    integ: Integration,
+    notes: Vec<String>,
+    substitutions: Vec<(String, CfnRef)>,
+    timeout: Option<u64>,
+}
+
+/// A JSONata Task: Arguments and Output instead of Parameters/ResultSelector/ResultPath.
+fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
+    let SynthJsonata {
+        project,
+        state,
+        original,
+        link,
+        model,
+        call,
+        top,
+        env,
+        env_refs,
+        integ,
+        mut notes,
+        substitutions,
+        timeout,
+    } = j;
+    if call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor) {
+        return Err("DynamoDB marshalling is not written in JSONata yet".into());
+    }
+    let whole_result_matches = !integ.result_has_metadata && call.flavor == SdkFlavor::JsV2;
+    let f = super::jsonata_synth::fields(
+        state,
+        link.style,
+        model,
+        top,
+        env,
+        whole_result_matches,
+        &mut notes,
+    )?;
+    let retry = state
+        .get("Retry")
+        .and_then(|r| errors::rewrite_retry(r, &integ, &mut notes));
+    let retry = errors::ensure_sdk_retry(retry, &integ, call.flavor, &call.service, &mut notes);
+    let catch = state
+        .get("Catch")
+        .map(|c| errors::rewrite_catch(c, &integ, &Value::Null, &mut notes));
+    if state.get("Catch").is_some() {
+        notes.push("the Catch's $states.errorOutput.Cause is now the integration's error message, not the Lambda runtime's error JSON".into());
+    }
+    let mut new = Map::new();
+    for (key, value) in state {
+        match key.as_str() {
+            "Resource" => {
+                new.insert(key.clone(), Value::String(integ.resource.clone()));
+                if !state.contains_key("Arguments") {
+                    new.insert("Arguments".into(), f.arguments.clone());
+                }
+            }
+            "Arguments" => {
+                new.insert(key.clone(), f.arguments.clone());
+            }
+            "Output" => {
+                if let Some(o) = &f.output {
+                    new.insert(key.clone(), o.clone());
+                }
+            }
+            "Assign" => {
+                if let Some(a) = &f.assign {
+                    new.insert(key.clone(), a.clone());
+                }
+            }
+            "Retry" => {
+                if let Some(r) = &retry {
+                    new.insert(key.clone(), r.clone());
+                }
+            }
+            "Catch" => {
+                if let Some(Some(c)) = &catch {
+                    new.insert(key.clone(), c.clone());
+                }
+            }
+            _ => {
+                new.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    // Fields the original did not have go before Next/End.
+    let mut extra = Vec::new();
+    if let (Some(o), false) = (&f.output, state.contains_key("Output")) {
+        extra.push(("Output".to_string(), o.clone()));
+    }
+    if let (Some(r), false) = (&retry, state.contains_key("Retry")) {
+        extra.push(("Retry".to_string(), r.clone()));
+    }
+    if !extra.is_empty() {
+        let mut ordered = Map::new();
+        let mut pending = Some(extra);
+        for (k, v) in std::mem::take(&mut new) {
+            if matches!(k.as_str(), "Retry" | "Catch" | "Next" | "End") {
+                for (ek, ev) in pending.take().into_iter().flatten() {
+                    if !ordered.contains_key(&ek) {
+                        ordered.insert(ek, ev);
+                    }
+                }
+            }
+            ordered.insert(k, v);
+        }
+        for (ek, ev) in pending.take().into_iter().flatten() {
+            ordered.insert(ek, ev);
+        }
+        new = ordered;
+    }
+    if let Some(t) = timeout {
+        if !state.contains_key("TimeoutSeconds") {
+            notes.push(format!(
+                "the function's {t} s timeout no longer bounds the call; the Task has no TimeoutSeconds"
+            ));
+        }
+    }
+    notes.extend(integration_notes(&integ, call.flavor));
+    let targets = targets(project, call, &integ, top, env_refs, &mut notes);
+    dedup(&mut notes);
+    Ok(Synthesized {
+        original,
+        rewritten: Value::Object(new),
+        notes,
+        integration: integ,
+        targets,
+        substitutions,
+        added_states: vec![],
+        entry: None,
     })
 }
 

@@ -195,7 +195,9 @@ fn members(lines: &[String], loc: &Located) -> Vec<(String, usize, usize)> {
         .collect();
     let heads: Vec<(usize, String)> = vl
         .iter()
-        .filter(|l| l.indent == loc.indent)
+        // Items of a sequence written at its key's indentation (`Catch:\n- ErrorEquals: ...`)
+        // belong to that key.
+        .filter(|l| l.indent == loc.indent && !(l.text.starts_with("- ") || l.text == "-"))
         .filter_map(|l| split_key(&l.text).map(|(k, _)| (l.idx, k)))
         .collect();
     heads

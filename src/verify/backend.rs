@@ -346,6 +346,18 @@ impl<'a> RunBackend<'a> {
 
 impl ServiceBackend for RunBackend<'_> {
     fn call(&mut self, call: &TaskCall) -> TaskResponse {
+        let mut resp = self.route(call);
+        if let Some(ms) = self.faults.delay(&call.state_name) {
+            resp.elapsed_ms = resp.elapsed_ms.max(ms);
+        }
+        resp
+    }
+}
+
+impl RunBackend<'_> {
+    /// Who answers a Task call: the mock config, a simulated Lambda, the Lambda mock, or the
+    /// simulated services.
+    fn route(&mut self, call: &TaskCall) -> TaskResponse {
         if let Some(resp) = self.from_mock_config(call) {
             return resp;
         }

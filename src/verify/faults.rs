@@ -7,6 +7,7 @@
 //! `ValidationException`, which DynamoDB returns without modelling it.
 
 use serde::Serialize;
+use serde_json::Value;
 
 /// One API error as the service returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -239,14 +240,29 @@ pub enum FaultMode {
     Transient,
 }
 
-/// One fault scenario: the calls a state makes to one operation fail with one error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One fault scenario: the calls a state makes to one operation fail with one error, or (`slow`)
+/// the state's Task answers only after its TimeoutSeconds or HeartbeatSeconds have passed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Fault {
     pub state: String,
     pub service: String,
     pub action: String,
+    /// The API error; for a slow fault, the States error the time limit raises.
     pub error: ApiError,
     pub mode: FaultMode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slow: Option<Slow>,
+}
+
+/// A Task that answers late: in the original the Lambda function runs that long (after its
+/// calls), in the rewrite the service answers that late; either way the Task's own limit fires.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Slow {
+    /// `TimeoutSeconds` or `HeartbeatSeconds`.
+    pub limit: &'static str,
+    pub seconds: f64,
+    /// When the Task answers (ms after the call), past the limit of both versions.
+    pub answers_after_ms: u64,
 }
 
 impl Fault {
@@ -255,6 +271,16 @@ impl Fault {
             FaultMode::Persistent => "every attempt",
             FaultMode::Transient => "first attempt only",
         };
+        if let Some(slow) = &self.slow {
+            return format!(
+                "{} answers after {} s, past its {} ({}: {}) ({mode})",
+                self.state,
+                slow.answers_after_ms as f64 / 1000.0,
+                slow.limit,
+                slow.seconds,
+                self.error.name
+            );
+        }
         format!(
             "{}:{} in {} fails with {} ({mode})",
             self.service, self.action, self.state, self.error.name
@@ -273,10 +299,95 @@ pub fn scenarios(state: &str, service: &str, action: &str) -> Vec<Fault> {
                 action: action.to_string(),
                 error: err.clone(),
                 mode,
+                slow: None,
             });
         }
     }
     out
+}
+
+/// A number of seconds a state sets (`TimeoutSeconds`, `HeartbeatSeconds`).
+fn seconds(state: &Value, key: &str) -> Option<f64> {
+    state.get(key).and_then(Value::as_f64).filter(|s| *s > 0.0)
+}
+
+/// Time-limit scenarios for a rewritten Task: when either version of the state sets
+/// TimeoutSeconds (HeartbeatSeconds), the Task answers one second after the larger limit, so a
+/// version with the limit fails with States.Timeout (States.HeartbeatTimeout) and its Retry or
+/// Catch runs, while a version without it waits. A Task without limits has no such scenario:
+/// the Lambda would be stopped by its own function timeout (`Lambda.Unknown`), which the direct
+/// integration has no counterpart of.
+pub fn timeout_scenarios(
+    state: &str,
+    service: &str,
+    action: &str,
+    original: &Value,
+    rewritten: &Value,
+) -> Vec<Fault> {
+    let mut out = Vec::new();
+    for (limit, error, message) in [
+        (
+            "TimeoutSeconds",
+            "States.Timeout",
+            "the Task ran past TimeoutSeconds",
+        ),
+        (
+            "HeartbeatSeconds",
+            "States.HeartbeatTimeout",
+            "no heartbeat within HeartbeatSeconds",
+        ),
+    ] {
+        let (a, b) = (seconds(original, limit), seconds(rewritten, limit));
+        let Some(longest) = a.into_iter().chain(b).reduce(f64::max) else {
+            continue;
+        };
+        for mode in [FaultMode::Persistent, FaultMode::Transient] {
+            out.push(Fault {
+                state: state.to_string(),
+                service: service.to_string(),
+                action: action.to_string(),
+                error: ApiError {
+                    name: error,
+                    status: 0,
+                    message,
+                    modelled: false,
+                },
+                mode,
+                slow: Some(Slow {
+                    limit,
+                    seconds: a.unwrap_or(longest),
+                    answers_after_ms: (longest * 1000.0) as u64 + 1000,
+                }),
+            });
+        }
+    }
+    out
+}
+
+/// Failures that only the original version can have, so they are not injected (and the report
+/// says so): the errors of invoking a Lambda function (aws-facts §3.2: `Lambda.<Exception>` for
+/// service and transport errors, throttling; `Lambda.Unknown` / `Sandbox.Timedout` for a function
+/// timeout or crash). The rewritten Task invokes no function; its own service's errors, injected
+/// above, take their place.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotInjected {
+    pub errors: Vec<&'static str>,
+    pub why: &'static str,
+}
+
+pub fn lambda_only_faults() -> NotInjected {
+    NotInjected {
+        errors: vec![
+            "Lambda.ServiceException",
+            "Lambda.AWSLambdaException",
+            "Lambda.SdkClientException",
+            "Lambda.TooManyRequestsException",
+            "Lambda.ClientExecutionTimeoutException",
+            "Lambda.Unknown",
+            "Sandbox.Timedout",
+        ],
+        why: "failures of invoking the Lambda function; the rewritten Task invokes none, so they cannot happen after the rewrite and Retry/Catch entries naming them no longer apply",
+    }
 }
 
 /// Counts matching calls so a transient fault fails only the first one.
@@ -294,7 +405,7 @@ impl FaultState {
     /// The error to inject for this call, if the fault applies to it.
     pub fn check(&mut self, state: &str, service: &str, action: &str) -> Option<ApiError> {
         let f = self.fault.as_ref()?;
-        if f.state != state || f.service != service || f.action != action {
+        if f.state != state || f.service != service || f.action != action || f.slow.is_some() {
             return None;
         }
         self.hits += 1;
@@ -302,6 +413,20 @@ impl FaultState {
             FaultMode::Persistent => Some(f.error.clone()),
             FaultMode::Transient if self.hits == 1 => Some(f.error.clone()),
             FaultMode::Transient => None,
+        }
+    }
+}
+
+impl FaultState {
+    /// How late the Task of `state` answers, if a slow fault applies to this attempt.
+    pub fn delay(&mut self, state: &str) -> Option<u64> {
+        let f = self.fault.as_ref()?;
+        let slow = f.slow.as_ref().filter(|_| f.state == state)?;
+        let ms = slow.answers_after_ms;
+        self.hits += 1;
+        match f.mode {
+            FaultMode::Transient if self.hits > 1 => None,
+            _ => Some(ms),
         }
     }
 }
@@ -331,6 +456,46 @@ mod tests {
             integration_error(IntegrationStyle::Optimized, "sqs", qdne, "r").0,
             "SQS.QueueDoesNotExistException"
         );
+    }
+
+    #[test]
+    fn time_limit_scenarios_follow_the_longer_limit() {
+        let original = serde_json::json!({"TimeoutSeconds": 10, "HeartbeatSeconds": 4});
+        let rewritten = serde_json::json!({"TimeoutSeconds": 30});
+        let all = timeout_scenarios("Save", "dynamodb", "PutItem", &original, &rewritten);
+        let names: Vec<_> = all.iter().map(|f| (f.error.name, f.mode)).collect();
+        assert_eq!(
+            names,
+            vec![
+                ("States.Timeout", FaultMode::Persistent),
+                ("States.Timeout", FaultMode::Transient),
+                ("States.HeartbeatTimeout", FaultMode::Persistent),
+                ("States.HeartbeatTimeout", FaultMode::Transient),
+            ]
+        );
+        assert_eq!(all[0].slow.as_ref().unwrap().answers_after_ms, 31_000);
+        assert_eq!(all[2].slow.as_ref().unwrap().answers_after_ms, 5_000);
+        // No limits, no scenarios; slow faults are not API errors.
+        let none = timeout_scenarios(
+            "Save",
+            "dynamodb",
+            "PutItem",
+            &rewritten,
+            &serde_json::json!({}),
+        );
+        assert_eq!(none.len(), 2);
+        assert!(timeout_scenarios(
+            "S",
+            "sqs",
+            "SendMessage",
+            &serde_json::json!({}),
+            &serde_json::json!({})
+        )
+        .is_empty());
+        let mut st = FaultState::new(Some(all[1].clone()));
+        assert!(st.check("Save", "dynamodb", "PutItem").is_none());
+        assert_eq!(st.delay("Save"), Some(31_000));
+        assert_eq!(st.delay("Save"), None);
     }
 
     #[test]

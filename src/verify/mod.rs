@@ -164,6 +164,9 @@ pub struct TaskReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out_of_domain_example: Option<Counterexample>,
     pub findings: Vec<Finding>,
+    /// Faults only one version can meet, so not injected, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub faults_not_injected: Vec<faults::NotInjected>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -555,6 +558,7 @@ impl Tally {
                 out_of_domain_differences: 0,
                 out_of_domain_example: None,
                 findings: Vec::new(),
+                faults_not_injected: Vec::new(),
                 reason: None,
             },
         }
@@ -810,9 +814,23 @@ fn prove_machine(
             tally.report.verdict = Verdict::Inconclusive;
             tally.report.reason = Some(format!("no input reached state {}", task.state));
         }
+        if opts.faults && backend::is_lambda_resource(&resource_of(&task.original)) {
+            tally
+                .report
+                .faults_not_injected
+                .push(faults::lambda_only_faults());
+        }
         if opts.faults && !tally.done() {
             if let Some((service, action, _)) = backend::parse_resource(&integration) {
-                let scenarios = faults::scenarios(&task.state, &service, &action);
+                let mut scenarios = faults::scenarios(&task.state, &service, &action);
+                let null = Value::Null;
+                scenarios.extend(faults::timeout_scenarios(
+                    &task.state,
+                    &service,
+                    &action,
+                    original.pointer(&task.pointer).unwrap_or(&null),
+                    hybrid.pointer(&task.pointer).unwrap_or(&task.rewritten),
+                ));
                 let jobs: Vec<(usize, &Input)> = (0..scenarios.len())
                     .flat_map(|f| reaching.iter().map(move |input| (f, *input)))
                     .collect();

@@ -63,6 +63,14 @@ fn task_line(out: &mut String, t: &TaskReport) {
             }
         }
     }
+    for n in &t.faults_not_injected {
+        let _ = writeln!(
+            out,
+            "      not injected: {}: {}",
+            n.errors.join(", "),
+            n.why
+        );
+    }
     for f in &t.findings {
         let label = match f.kind {
             Kind::Warning => "WARNING",
