@@ -6,6 +6,7 @@
 //! line of the template stays byte-identical.
 //! DefinitionString: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-stepfunctions-statemachine.html
 
+use super::added_states::TextChanges;
 use super::bindings::CfnRef;
 use super::edits::{self, StateReplacement};
 use super::json_span::{self, Span};
@@ -14,6 +15,23 @@ use crate::discover::definition;
 use crate::discover::refs::{Flavour, Scope};
 use serde_json::Value;
 use std::path::Path;
+
+/// The insertions with their pointers moved under `prefix` (a definition inside a template).
+fn shift(c: &TextChanges, prefix: &str) -> TextChanges {
+    TextChanges {
+        redirected: Vec::new(),
+        start_at: c
+            .start_at
+            .iter()
+            .map(|(p, e)| (format!("{prefix}{p}"), e.clone()))
+            .collect(),
+        insertions: c
+            .insertions
+            .iter()
+            .map(|(p, a)| (format!("{prefix}{p}"), a.clone()))
+            .collect(),
+    }
+}
 
 fn escape_pointer(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
@@ -26,6 +44,7 @@ pub fn edit_json_template(
     resource: &str,
     states: &[StateReplacement],
     added: &[(String, CfnRef)],
+    inserted: &TextChanges,
 ) -> Result<String, String> {
     let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let props_ptr = format!("/Resources/{}/Properties", escape_pointer(resource));
@@ -46,24 +65,32 @@ pub fn edit_json_template(
                 rewritten: s.rewritten,
             })
             .collect();
-        return edits::edit_json_definition(text, &shifted);
+        let text = edits::edit_json_definition(text, &shifted)?;
+        return shift(inserted, &format!("{props_ptr}/Definition")).apply_json(&text);
     }
     let ds_ptr = format!("{props_ptr}/DefinitionString");
     let ds = props
         .get("DefinitionString")
         .ok_or("the resource has neither Definition nor DefinitionString")?;
     match ds {
-        Value::String(_) => edit_string_at(text, &ds_ptr, states),
+        Value::String(_) => edit_string_at(text, &ds_ptr, states, inserted),
         Value::Object(m) if m.contains_key("Fn::Sub") => match &m["Fn::Sub"] {
-            Value::String(_) => edit_string_at(text, &format!("{ds_ptr}/Fn::Sub"), states),
+            Value::String(_) => {
+                edit_string_at(text, &format!("{ds_ptr}/Fn::Sub"), states, inserted)
+            }
             Value::Array(a) if a.first().is_some_and(Value::is_string) => {
-                edit_string_at(text, &format!("{ds_ptr}/Fn::Sub/0"), states)
+                edit_string_at(text, &format!("{ds_ptr}/Fn::Sub/0"), states, inserted)
             }
             _ => Err("Fn::Sub is not a string or [string, variables]".into()),
         },
-        Value::Object(m) if m.contains_key("Fn::Join") => {
-            edit_join(text, &format!("{ds_ptr}/Fn::Join"), ds, states, added)
-        }
+        Value::Object(m) if m.contains_key("Fn::Join") => edit_join(
+            text,
+            &format!("{ds_ptr}/Fn::Join"),
+            ds,
+            states,
+            added,
+            inserted,
+        ),
         _ => Err("DefinitionString is built by an expression that is not edited".into()),
     }
 }
@@ -73,12 +100,13 @@ fn edit_string_at(
     text: &str,
     pointer: &str,
     states: &[StateReplacement],
+    inserted: &TextChanges,
 ) -> Result<String, String> {
     let span = json_span::find_pointer(text, pointer)
         .map_err(|e| format!("{pointer} (byte {}): {}", e.offset, e.message))?;
     let literal = &text[span.start..span.end];
     let inner: String = serde_json::from_str(literal).map_err(|e| format!("{pointer}: {e}"))?;
-    let edited = edits::edit_json_definition(&inner, states)?;
+    let edited = inserted.apply_json(&edits::edit_json_definition(&inner, states)?)?;
     let new_literal = serde_json::to_string(&edited).map_err(|e| e.to_string())?;
     Ok(splice(text, span, &new_literal))
 }
@@ -100,6 +128,7 @@ fn edit_join(
     expr: &Value,
     states: &[StateReplacement],
     added: &[(String, CfnRef)],
+    inserted: &TextChanges,
 ) -> Result<String, String> {
     let arr = expr["Fn::Join"]
         .as_array()
@@ -114,7 +143,7 @@ fn edit_join(
     }
     let scope = Scope::new(Flavour::Cfn, Path::new("").to_path_buf());
     let dt = definition::from_expression(expr, &scope).ok_or("Fn::Join is not readable")?;
-    let edited = edits::edit_json_definition(&dt.text, states)?;
+    let edited = inserted.apply_json(&edits::edit_json_definition(&dt.text, states)?)?;
     let mut vars: Vec<(String, Value)> = dt.vars.into_iter().collect();
     for (name, r) in added {
         if !vars.iter().any(|(n, _)| n == name) {
@@ -214,6 +243,7 @@ pub fn edit_yaml_template(
     text: &str,
     resource: &str,
     states: &[StateReplacement],
+    inserted: &TextChanges,
 ) -> Result<String, String> {
     let mut doc = YamlDoc::parse(text);
     let props = doc
@@ -247,7 +277,7 @@ pub fn edit_yaml_template(
             }
         })
         .collect();
-    let edited = edits::edit_json_definition(&inner, states)?;
+    let edited = inserted.apply_json(&edits::edit_json_definition(&inner, states)?)?;
     let pad = " ".repeat(indent);
     let new_lines: Vec<String> = edited
         .split_inclusive('\n')
@@ -295,7 +325,14 @@ mod tests {
         let old = json!({"Type": "Task", "Resource": "${Fn.Arn}", "End": true});
         let new = json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
             "Parameters": {"QueueUrl": "${Queue}"}, "End": true});
-        let out = edit_json_template(&text, "SM", &task_replacement(&old, &new), &[]).unwrap();
+        let out = edit_json_template(
+            &text,
+            "SM",
+            &task_replacement(&old, &new),
+            &[],
+            &TextChanges::default(),
+        )
+        .unwrap();
         let v: Value = serde_json::from_str(&out).unwrap();
         let inner: Value = serde_json::from_str(
             v["Resources"]["SM"]["Properties"]["DefinitionString"]["Fn::Sub"]
@@ -312,6 +349,34 @@ mod tests {
             .collect();
         assert_eq!(changed.len(), 1);
         assert_eq!(text.lines().count(), out.lines().count());
+    }
+
+    #[test]
+    fn added_states_are_inserted_inside_the_embedded_definition() {
+        let def = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\n      \"Type\": \"Task\",\n      \"Resource\": \"${Fn.Arn}\",\n      \"End\": true\n    }\n  }\n}";
+        let template = json!({"Resources": {"SM": {"Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {"DefinitionString": {"Fn::Sub": def}}}}});
+        let text = serde_json::to_string_pretty(&template).unwrap() + "\n";
+        let old = json!({"Type": "Task", "Resource": "${Fn.Arn}", "End": true});
+        let new = json!({"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": true});
+        let inserted = TextChanges {
+            insertions: vec![(
+                "/States/A".into(),
+                vec![("A failed".into(), json!({"Type": "Fail", "Error": "Invalid"}))],
+            )],
+            ..TextChanges::default()
+        };
+        let out =
+            edit_json_template(&text, "SM", &task_replacement(&old, &new), &[], &inserted).unwrap();
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let inner: Value = serde_json::from_str(
+            v["Resources"]["SM"]["Properties"]["DefinitionString"]["Fn::Sub"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(inner["States"]["A"], new);
+        assert_eq!(inner["States"]["A failed"]["Type"], "Fail");
     }
 
     #[test]
@@ -345,7 +410,14 @@ mod tests {
         let new = json!({"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
             "Parameters": {"TableName": "${Table}", "Item": {"id": {"S.$": "$.id"}}}, "End": true});
         let added = vec![("Table".to_string(), CfnRef::Ref("Table".into()))];
-        let out = edit_json_template(text, "SM", &task_replacement(&old, &new), &added).unwrap();
+        let out = edit_json_template(
+            text,
+            "SM",
+            &task_replacement(&old, &new),
+            &added,
+            &TextChanges::default(),
+        )
+        .unwrap();
         let v: Value = serde_json::from_str(&out).unwrap();
         let parts = v["Resources"]["SM"]["Properties"]["DefinitionString"]["Fn::Join"][1]
             .as_array()
@@ -375,7 +447,13 @@ mod tests {
         let text = "Resources:\n  SM:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      DefinitionString: !Sub |\n        {\n          \"StartAt\": \"A\",\n          \"States\": {\n            \"A\": {\n              \"Type\": \"Task\",\n              \"Resource\": \"${Fn.Arn}\",\n              \"End\": true\n            }\n          }\n        }\n      RoleArn: !GetAtt Role.Arn\n";
         let old = json!({"Type": "Task", "Resource": "${Fn.Arn}", "End": true});
         let new = json!({"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": true});
-        let out = edit_yaml_template(text, "SM", &task_replacement(&old, &new)).unwrap();
+        let out = edit_yaml_template(
+            text,
+            "SM",
+            &task_replacement(&old, &new),
+            &TextChanges::default(),
+        )
+        .unwrap();
         assert_eq!(
             out,
             text.replace("\"${Fn.Arn}\"", "\"arn:aws:states:::sns:publish\"")

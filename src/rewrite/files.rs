@@ -138,19 +138,20 @@ fn edit_machine(
             resource,
             definition_file,
         } => {
-            if let Err(e) = no_added("Terraform definitions") {
-                out.warnings.push(format!("{}: not edited: {e}", sm.name));
-                return;
+            if definition_file.is_none() {
+                if let Err(e) = no_added("jsonencode definitions") {
+                    out.warnings.push(format!("{}: not edited: {e}", sm.name));
+                    return;
+                }
             }
             edit_terraform(
                 project,
                 sm,
                 m,
                 unused,
-                path,
-                resource,
+                (path, resource),
                 definition_file.as_deref(),
-                &states,
+                (&states, &added),
                 files,
                 out,
             );
@@ -176,15 +177,13 @@ fn edit_machine(
             match inline_resource {
                 // A JSON template: the Definition object or the DefinitionString.
                 Some(resource) if json => {
-                    no_added("JSON templates")?;
                     return definition_string::edit_json_template(
-                        &text, resource, &states, m.added,
+                        &text, resource, &states, m.added, &added,
                     );
                 }
                 // A YAML template with a DefinitionString block scalar.
                 Some(resource) if refer::style(sm) == RefStyle::SubVariables => {
-                    no_added("DefinitionString")?;
-                    return definition_string::edit_yaml_template(&text, resource, &states);
+                    return definition_string::edit_yaml_template(&text, resource, &states, &added);
                 }
                 _ if json => {
                     let text = edits::edit_json_definition(&text, &states)?;
@@ -389,10 +388,9 @@ fn edit_terraform(
     sm: &StateMachine,
     m: &MachineEdit,
     unused: &[usize],
-    tf: &Path,
-    address: &str,
+    (tf, address): (&Path, &str),
     definition_file: Option<&Path>,
-    states: &[StateReplacement],
+    (states, inserted): (&[StateReplacement], &added_states::TextChanges),
     files: &mut OpenFiles,
     out: &mut RewritePlan,
 ) {
@@ -423,7 +421,7 @@ fn edit_terraform(
     let def_abs = resolve_path(&project.root, def_file);
     let r = current_text(files, &def_abs).and_then(|t| {
         if t.trim_start().starts_with('{') {
-            edits::edit_json_definition(&t, states)
+            inserted.apply_json(&edits::edit_json_definition(&t, states)?)
         } else {
             Err("only JSON definition files are edited for Terraform".into())
         }
