@@ -667,3 +667,26 @@ mod timeouts {
         assert_ne!(c.original.path, c.rewritten.path);
     }
 }
+
+/// PutEvents rejecting entries: the forwarding Lambda returns normally, events:putEvents fails
+/// with EventBridge.FailedEntry; the report says so and accepts exactly that change.
+#[test]
+fn eventbridge_partial_failure_is_reported_for_each_version() {
+    let r = prove_one("EmitOrderPlaced", mutated("EmitOrderPlaced", |_| {}).1, 20);
+    let t = &r.machines[0].tasks[0];
+    let p = t.partial_failure.as_ref().expect("observed");
+    assert!(!p.same && p.accepted, "{p:?}");
+    assert!(p.original.starts_with("SUCCEEDED"), "{}", p.original);
+    assert!(
+        p.rewritten.contains("EventBridge.FailedEntry"),
+        "{}",
+        p.rewritten
+    );
+    assert_eq!(t.verdict, Verdict::Proven, "{}", report::text(&r));
+    let text = report::text(&r);
+    assert!(
+        text.contains("FailedEntryCount > 0 (every entry rejected) (accepted change)"),
+        "{text}"
+    );
+    println!("{text}");
+}

@@ -17,6 +17,7 @@ pub mod lang;
 pub mod marshal;
 pub mod mock_file;
 pub mod parallel;
+pub mod partial_failure;
 pub mod report;
 pub mod world;
 
@@ -164,6 +165,9 @@ pub struct TaskReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out_of_domain_example: Option<Counterexample>,
     pub findings: Vec<Finding>,
+    /// How each version behaves when PutEvents rejects entries (EventBridge Tasks only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial_failure: Option<partial_failure::PartialFailure>,
     /// Faults only one version can meet, so not injected, with why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults_not_injected: Vec<faults::NotInjected>,
@@ -496,8 +500,18 @@ fn added_states_of(tasks: &[&RewrittenTask]) -> HashMap<String, String> {
 
 impl Pair<'_> {
     fn run(&self, input: &Value, fault: Option<&Fault>) -> (RunOutcome, RunOutcome, Vec<Delta>) {
+        self.run_from(&self.world, input, fault)
+    }
+
+    /// `run`, starting both versions from `world` instead of the project's.
+    fn run_from(
+        &self,
+        world: &World,
+        input: &Value,
+        fault: Option<&Fault>,
+    ) -> (RunOutcome, RunOutcome, Vec<Delta>) {
         let a = run_in(
-            &self.world,
+            world,
             &self.original,
             input,
             &self.models,
@@ -507,7 +521,7 @@ impl Pair<'_> {
             self.config.as_ref().map(|c| (c, self.rewritten_states)),
         );
         let mut b = run_in(
-            &self.world,
+            world,
             &self.rewritten,
             input,
             &self.models,
@@ -559,6 +573,7 @@ impl Tally {
                 out_of_domain_example: None,
                 findings: Vec::new(),
                 faults_not_injected: Vec::new(),
+                partial_failure: None,
                 reason: None,
             },
         }
@@ -858,6 +873,19 @@ fn prove_machine(
                         !tally.done()
                     },
                 );
+            }
+        }
+        if opts.faults && !tally.done() && resource_of(&task.rewritten).contains("putEvents") {
+            if let Some(input) = reaching.first() {
+                let observed = partial_failure::observe(&pair, &task.state, &input.value);
+                if !observed.same && !observed.accepted {
+                    tally.report.verdict = Verdict::NotEquivalent;
+                    tally.report.reason = Some(format!(
+                        "under a PutEvents partial failure the versions differ: original {}; rewritten {}",
+                        observed.original, observed.rewritten
+                    ));
+                }
+                tally.report.partial_failure = Some(observed);
             }
         }
         task_reports.push(tally.report);

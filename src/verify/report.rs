@@ -63,6 +63,19 @@ fn task_line(out: &mut String, t: &TaskReport) {
             }
         }
     }
+    if let Some(p) = &t.partial_failure {
+        let mark = if p.same {
+            "same"
+        } else if p.accepted {
+            "accepted change"
+        } else {
+            "DIFFERENT"
+        };
+        let _ = writeln!(out, "      {} ({mark}):", p.scenario);
+        let _ = writeln!(out, "        original:  {}", p.original);
+        let _ = writeln!(out, "        rewritten: {}", p.rewritten);
+        let _ = writeln!(out, "        {}", p.note);
+    }
     for n in &t.faults_not_injected {
         let _ = writeln!(
             out,
