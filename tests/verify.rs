@@ -690,3 +690,38 @@ fn eventbridge_partial_failure_is_reported_for_each_version() {
     );
     println!("{text}");
 }
+
+/// The report as users read it: text and JSON, proven and refuted.
+mod report_snapshots {
+    use super::*;
+
+    #[test]
+    fn proven_task_text() {
+        let r = prove_one("SaveOrder", mutated("SaveOrder", |_| {}).1, 30);
+        insta::assert_snapshot!(report::text(&r));
+    }
+
+    #[test]
+    fn counterexample_text_and_json() {
+        let (state, wrong) = mutated("SaveOrder", |s| {
+            s["Parameters"]["Item"]["orderId"] = json!({"S.$": "$.orderID"})
+        });
+        let r = prove_one(&state, wrong, 30);
+        insta::assert_snapshot!(report::text(&r));
+        let mut task = serde_json::to_value(&r.machines[0].tasks[0]).unwrap();
+        // Both runs carry their execution history (AWS event vocabulary) for side-by-side reading.
+        let c = &mut task["counterexample"];
+        for side in ["original", "rewritten"] {
+            let run = c[side].as_object_mut().unwrap();
+            let history = run.remove("history").expect("history in the JSON report");
+            assert_eq!(history[0]["type"], "ExecutionStarted");
+            // The simulated world's full contents belong to the services' own tests.
+            run.remove("world");
+        }
+        c["differences"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|d| d["aspect"] != "world");
+        insta::assert_json_snapshot!(task);
+    }
+}

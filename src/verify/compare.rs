@@ -23,7 +23,8 @@ pub struct RunOutcome {
     pub world: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inconclusive: Option<Inconclusive>,
-    #[serde(skip)]
+    /// The execution history (AWS's event vocabulary), shown for counterexamples.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Value>,
 }
 
