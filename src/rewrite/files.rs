@@ -276,26 +276,45 @@ fn edit_yaml_template(
         add_policies: &add_policies,
         retired_functions: &retired,
     };
+    let text = edits::edit_yaml_template(&current_text(files, abs)?, &changes_t)?;
     match sam {
-        Some(s) => out.iam_template.push(s),
+        Some(s) => {
+            out.iam_template.push(s);
+            Ok(text)
+        }
         None => {
-            if let Some(role) = &sm.role {
-                let add = iam::add_statements(m.targets);
-                let remove = iam::remove_statements(project, &retired_indices(project, &retired));
-                push_iam(
-                    out,
-                    iam_template::cfn_summary(
-                        m.state_machine,
-                        format!("policy statements of AWS::IAM::Role {role} (add them by hand)"),
-                        &add,
-                        &remove,
-                    ),
-                );
+            let Some(role) = &sm.role else {
+                return Ok(text);
+            };
+            let add = iam::add_statements(m.targets);
+            let remove = iam::remove_statements(project, &retired_indices(project, &retired));
+            if add.is_empty() && remove.is_empty() {
+                return Ok(text);
+            }
+            let ids: Vec<String> = project.functions.iter().map(|f| f.id.clone()).collect();
+            match iam_template::edit_cfn_yaml_role(&text, role, &add, &retired, &ids) {
+                Ok((new, place)) => {
+                    push_iam(
+                        out,
+                        iam_template::cfn_summary(m.state_machine, place, &add, &remove),
+                    );
+                    Ok(new)
+                }
+                Err(e) => {
+                    push_iam(
+                        out,
+                        iam_template::cfn_summary(
+                            m.state_machine,
+                            format!("policy statements of AWS::IAM::Role {role} (add them by hand: {e})"),
+                            &add,
+                            &remove,
+                        ),
+                    );
+                    Ok(text)
+                }
             }
         }
     }
-    let text = current_text(files, abs)?;
-    edits::edit_yaml_template(&text, &changes_t)
 }
 
 /// CloudFormation JSON: DefinitionSubstitutions members and the role's policy statements.
