@@ -49,7 +49,7 @@ const FLAVOURS: &[Flavour] = &[
         proven: false,
     },
     Flavour {
-        // jsonencode, templatefile and file().
+        // jsonencode, heredoc, templatefile and file().
         fixture: "fixtures/iac/terraform",
         edited: &[
             "stepfunctions.tf",
@@ -460,6 +460,11 @@ fn terraform_jsonencode_templatefile_and_file_are_rewritten_end_to_end() {
         "{tf}"
     );
     assert!(!tf.contains("restock_arn"), "{tf}");
+    // Inside a heredoc the reference is a template interpolation.
+    assert!(
+        tf.contains("            \"QueueUrl\": \"${aws_sqs_queue.restock.url}\",\n"),
+        "{tf}"
+    );
     // The role's policy document: the retired function leaves the invoke statement, the queue
     // gets a statement of its own.
     assert!(

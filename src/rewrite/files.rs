@@ -82,15 +82,6 @@ fn edit_machine(
             rewritten: n,
         }))
         .collect();
-    let no_added = |format: &str| -> Result<(), String> {
-        if added.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "the rewrite adds states (input validation) that are not inserted into {format} yet; apply them by hand"
-            ))
-        }
-    };
     // Where the states' text lives: a file, and the YAML path to the definition inside it
     // (empty for a standalone definition file).
     let (definition_file, yaml_prefix, template): (Option<PathBuf>, Vec<String>, _) = match &sm
@@ -138,12 +129,6 @@ fn edit_machine(
             resource,
             definition_file,
         } => {
-            if definition_file.is_none() {
-                if let Err(e) = no_added("jsonencode definitions") {
-                    out.warnings.push(format!("{}: not edited: {e}", sm.name));
-                    return;
-                }
-            }
             edit_terraform(
                 project,
                 sm,
@@ -432,8 +417,18 @@ fn edit_terraform(
                 rewritten: s.rewritten,
             })
             .collect();
-        let r = current_text(files, &tf_abs)
-            .and_then(|t| hcl_edit::edit_jsonencode(&t, address, &hcl_states));
+        let r = current_text(files, &tf_abs).and_then(|t| {
+            if hcl_edit::definition_is_heredoc(&t, address) {
+                // A heredoc of JSON: the definition text is edited in place.
+                hcl_edit::edit_heredoc(&t, address, &|inner: &str| {
+                    inserted.apply_json(&edits::edit_json_definition(inner, states)?)
+                })
+            } else if !inserted.is_empty() {
+                Err("the rewrite adds states (input validation) that are not inserted into jsonencode definitions yet; apply them by hand".into())
+            } else {
+                hcl_edit::edit_jsonencode(&t, address, &hcl_states)
+            }
+        });
         record(files, &tf_abs, r, out);
         return;
     };
