@@ -250,36 +250,51 @@ fn every_iac_fixture_has_an_unresolved_link_and_an_uncalled_function() {
 fn environment_values_resolve_through_references() {
     use lambdaless::discover::discover;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/iac");
-    let env = |flavour: &str, id: &str, var: &str| -> String {
+    // (project, function id, variable, value after resolving references)
+    let expected = [
+        (
+            "terraform",
+            "aws_lambda_function.reserve",
+            "TABLE_NAME",
+            "inventory-dev-stock",
+        ),
+        (
+            "terraform",
+            "aws_lambda_function.restock",
+            "QUEUE_URL",
+            "https://sqs.us-east-1.amazonaws.com/123456789012/restock-requests",
+        ),
+        (
+            "serverless",
+            "recordPayment",
+            "PAYMENTS_TABLE",
+            "payments-dev",
+        ),
+        (
+            "serverless",
+            "publishReceipt",
+            "TOPIC_ARN",
+            "arn:aws:sns:us-east-1:123456789012:payment-receipts",
+        ),
+        (
+            "sam",
+            "CreateShipmentFunction",
+            "TABLE_NAME",
+            "${ShipmentsTable}",
+        ),
+        ("sam", "CreateShipmentFunction", "LOG_LEVEL", "INFO"),
+        (
+            "cdk",
+            "ArchiveOrderFn5E1C2A4B",
+            "TABLE_NAME",
+            "${OrdersTable315BB997}",
+        ),
+    ];
+    for (flavour, id, var, value) in expected {
         let p = discover(&root.join(flavour)).unwrap();
         let f = p.functions.iter().find(|f| f.id == id).unwrap();
-        f.environment[var].as_str().unwrap().to_string()
-    };
-    assert_eq!(
-        env("terraform", "aws_lambda_function.reserve", "TABLE_NAME"),
-        "inventory-dev-stock"
-    );
-    assert_eq!(
-        env("terraform", "aws_lambda_function.restock", "QUEUE_URL"),
-        "https://sqs.us-east-1.amazonaws.com/123456789012/restock-requests"
-    );
-    assert_eq!(
-        env("serverless", "recordPayment", "PAYMENTS_TABLE"),
-        "payments-dev"
-    );
-    assert_eq!(
-        env("serverless", "publishReceipt", "TOPIC_ARN"),
-        "arn:aws:sns:us-east-1:123456789012:payment-receipts"
-    );
-    assert_eq!(
-        env("sam", "CreateShipmentFunction", "TABLE_NAME"),
-        "${ShipmentsTable}"
-    );
-    assert_eq!(env("sam", "CreateShipmentFunction", "LOG_LEVEL"), "INFO");
-    assert_eq!(
-        env("cdk", "ArchiveOrderFn5E1C2A4B", "TABLE_NAME"),
-        "${OrdersTable315BB997}"
-    );
+        assert_eq!(f.environment[var], value, "{flavour} {id} {var}");
+    }
     let p = discover(&root.join("sam")).unwrap();
     let f = p
         .functions

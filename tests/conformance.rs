@@ -927,8 +927,8 @@ fn simulated_services(case: &Value) -> lambdaless::services::SimulatedServices {
         )],
     };
     let mut decorated = Vec::new();
-    for (name, handler) in case["lambda_handlers"].as_object().into_iter().flatten() {
-        let h = handler.as_str().unwrap_or("");
+    for (name, handler) in lambda_handlers(case) {
+        let h = handler.as_str();
         let mock = if h.ends_with("/id_function.py") {
             LambdaMock::Identity
         } else if h.ends_with("/raise_exception.py") {
@@ -959,13 +959,45 @@ fn simulated_services(case: &Value) -> lambdaless::services::SimulatedServices {
         } else {
             panic!("{name}: upstream test function {h} is not modelled");
         };
-        world.add_function(name, mock);
+        world.add_function(&name, mock);
     }
     lambdaless::services::SimulatedServices::new(world).with_lambda_handler(Box::new(
         DecoratedInput {
             functions: decorated,
         },
     ))
+}
+
+/// The upstream test functions a case calls: its `lambda_handlers`, or for the two TestState tests
+/// whose recording lacks them, the function the upstream test creates
+/// (tests/aws/services/stepfunctions/v2/test_state/test_test_state_scenarios.py:
+/// `test_base_lambda_task_state` deploys LAMBDA_RETURN_BYTES_STR as the Task's Resource,
+/// `test_base_lambda_service_task_state` LAMBDA_ID_FUNCTION as the input's FunctionName).
+fn lambda_handlers(case: &Value) -> Vec<(String, String)> {
+    let recorded: Vec<(String, String)> = case["lambda_handlers"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+        .collect();
+    if !recorded.is_empty() {
+        return recorded;
+    }
+    let name = case["name"].as_str().unwrap_or("");
+    let dir = "tests/aws/services/stepfunctions/templates/services/lambdafunctions";
+    if name.contains("test_base_lambda_task_state") {
+        let resource = case["definition"]["Resource"].as_str().unwrap_or("");
+        let function = resource.rsplit(':').next().unwrap_or("").to_string();
+        return vec![(function, format!("{dir}/return_bytes_str.py"))];
+    }
+    if name.contains("test_base_lambda_service_task_state") {
+        let function = case["input"]["FunctionName"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        return vec![(function, format!("{dir}/id_function.py"))];
+    }
+    Vec::new()
 }
 
 /// `return_decorated_input.py`: `return f"input-event-{event}"`, i.e. the event's Python `repr`
@@ -1183,16 +1215,35 @@ fn recorded_service_cases_against_the_simulators() {
             .flatten()
             .filter_map(Value::as_str)
             .collect();
-        if services.is_empty() || entry["kind"] != "execution" {
+        if services.is_empty() {
             continue;
         }
         let file = entry["file"].as_str().unwrap_or("");
         let case: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join(file)).expect("case file"))
                 .expect("case json");
+        let params = &case["test_state_params"];
+        // A TestState request with a mock never calls the service.
+        if entry["kind"] == "test_state" && params.get("mock").is_some_and(|m| !m.is_null()) {
+            continue;
+        }
         let ctx: ExecutionContext =
             serde_json::from_value(case["context"].clone()).unwrap_or_default();
         let actual = std::panic::catch_unwind(|| match StateMachine::parse(&case["definition"]) {
+            _ if entry["kind"] == "test_state" => {
+                let mut sim = simulated_services(&case);
+                let input = case.get("input").cloned().unwrap_or(Value::Null);
+                let state = params.get("stateName").and_then(Value::as_str);
+                test_state::run_with_services(
+                    &case["definition"],
+                    &input,
+                    state,
+                    params,
+                    &ctx,
+                    &mut sim,
+                )
+                .to_json()
+            }
             Ok(sm) => {
                 let mut sim = simulated_services(&case);
                 let opts = ExecuteOptions {
@@ -1232,8 +1283,10 @@ fn recorded_service_cases_against_the_simulators() {
     for f in &failures {
         println!("  FAIL {}", f.chars().take(300).collect::<String>());
     }
-    // Every recorded DynamoDB, SQS, SNS and EventBridge execution, and every Lambda-only one (run
-    // with the upstream test functions modelled above), passes against the simulators.
+    // Every recorded case that calls DynamoDB, SQS, SNS or EventBridge (28 executions; their TestState
+    // cases all carry a mock and never call the service), and every case that calls only Lambda (72
+    // standard and 5 express executions, 4 TestState requests without a mock), with the upstream test
+    // functions modelled above, passes against the simulators.
     assert!(
         failures.is_empty(),
         "service cases failing against the simulators: {failures:#?}"
@@ -1241,7 +1294,7 @@ fn recorded_service_cases_against_the_simulators() {
     let count = |k: &str| by_service.get(k).copied().unwrap_or_default().total;
     assert_eq!(
         (count("dynamodb/sqs/sns/events"), count("lambda")),
-        (28, 72),
-        "recorded service executions (DynamoDB/SQS/SNS/EventBridge, Lambda-only) in index.json"
+        (28, 81),
+        "recorded cases that call services (DynamoDB/SQS/SNS/EventBridge, Lambda only) in index.json"
     );
 }

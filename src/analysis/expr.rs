@@ -191,3 +191,59 @@ pub fn path_text(path: &[PathSeg]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::model::Span;
+
+    fn text(s: &str) -> ValueExpr {
+        lit(Value::String(s.into()))
+    }
+
+    #[test]
+    fn templates_merge_text_and_keep_values() {
+        let event = ValueExpr::Event { path: vec![] };
+        let mut t = TemplateBuilder::default();
+        t.text("a");
+        t.text("b");
+        t.expr(event.clone());
+        t.text("c");
+        assert_eq!(
+            t.finish(),
+            ValueExpr::Template {
+                parts: vec![
+                    TemplatePart::Text { text: "ab".into() },
+                    TemplatePart::Expr {
+                        value: event.clone()
+                    },
+                    TemplatePart::Text { text: "c".into() },
+                ]
+            }
+        );
+        let mut plain = TemplateBuilder::default();
+        plain.text("x");
+        assert_eq!(plain.finish(), text("x"));
+        assert_eq!(
+            concat(text("id-"), concat(event.clone(), text(""))),
+            ValueExpr::Template {
+                parts: vec![
+                    TemplatePart::Text { text: "id-".into() },
+                    TemplatePart::Expr { value: event },
+                ]
+            }
+        );
+    }
+
+    #[test]
+    fn fields_and_indexes_extend_paths() {
+        let sp = Span::default();
+        let e = field_of(&ValueExpr::Event { path: vec![] }, "items", sp);
+        let e = index_of(&e, 0, sp);
+        let ValueExpr::Event { path } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(path_text(path), "items[0]");
+        assert_eq!(field_of(&text("abc"), "length", sp), lit(Value::from(3)));
+    }
+}

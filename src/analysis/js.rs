@@ -1,6 +1,8 @@
 //! JavaScript and TypeScript front end: walks the exported handler (and the helper functions it
 //! calls) over tree-sitter syntax, tracking where each value comes from, and records SDK calls,
-//! the return value, throws and findings in the shared [`Collector`].
+//! the return value, throws and findings in the shared
+//! [`Collector`](super::facts::Collector). What does not depend on the grammar (frames and
+//! scopes, helper calls, returns, language-neutral findings) is in [`super::walk`].
 
 use super::expr::{
     concat, field_of, first_unrepresentable, index_of, is_stringish, lit, path_text, unknown,

@@ -1,6 +1,8 @@
 //! Python front end: walks the handler function (and the helpers it calls) over tree-sitter
 //! syntax, tracking where each value comes from, and records boto3 calls, the return value,
-//! raises and findings in the shared [`Collector`].
+//! raises and findings in the shared [`Collector`](super::facts::Collector). What does not
+//! depend on the grammar (frames and scopes, helper calls, returns, language-neutral findings)
+//! is in [`super::walk`].
 
 use super::expr::{
     concat, field_of, first_unrepresentable, index_of, is_stringish, lit, path_text, push_concat,

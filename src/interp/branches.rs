@@ -398,20 +398,7 @@ impl Engine<'_> {
         depth: usize,
     ) -> Result<Step, Failure> {
         let bindings = self.jsonata_bindings(state, vars, input);
-        let branch_input = match &bindings {
-            Some(b) => match state.get("Arguments") {
-                Some(a) => self.jsonata_field(a, cur, input, b, "Arguments")?,
-                None => input.clone(),
-            },
-            None => {
-                let effective = self.input_path(state, cur, input, vars)?;
-                let eff = effective.as_ref().unwrap_or(input);
-                match state.get("Parameters") {
-                    Some(p) => self.template(p, cur, eff, vars)?,
-                    None => eff.clone(),
-                }
-            }
-        };
+        let branch_input = self.effective_parameters(state, cur, input, vars, bindings.as_ref())?;
         if depth == 0 {
             if let Some(mock) = self.test.as_ref().and_then(|t| t.mock.clone()) {
                 let result = mock?;

@@ -584,6 +584,30 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    /// What a Task or Parallel state passes on: its Arguments (JSONata), or InputPath then
+    /// Parameters (JSONPath).
+    pub fn effective_parameters(
+        &self,
+        state: &Map<String, Value>,
+        cur: &Current,
+        input: &Value,
+        vars: &Map<String, Value>,
+        bindings: Option<&Map<String, Value>>,
+    ) -> Result<Value, Failure> {
+        if let Some(b) = bindings {
+            return match state.get("Arguments") {
+                Some(a) => self.jsonata_field(a, cur, input, b, "Arguments"),
+                None => Ok(input.clone()),
+            };
+        }
+        let effective = self.input_path(state, cur, input, vars)?;
+        let eff = effective.as_ref().unwrap_or(input);
+        match state.get("Parameters") {
+            Some(p) => self.template(p, cur, eff, vars),
+            None => Ok(eff.clone()),
+        }
+    }
+
     /// The step after a JSONata state: its Assign and Output (`result` without an Output).
     pub fn jsonata_step(
         &self,
@@ -975,13 +999,10 @@ impl<'a> Engine<'a> {
                 Err(f) => f,
             };
             let retry = retriers.and_then(|rs| {
-                rs.iter()
-                    .enumerate()
-                    .find(|(_, r)| {
-                        r.get("ErrorEquals")
-                            .is_some_and(|eq| error_equals_matches(eq, &failure))
-                    })
-                    .map(|(i, r)| (i, r))
+                rs.iter().enumerate().find(|(_, r)| {
+                    r.get("ErrorEquals")
+                        .is_some_and(|eq| error_equals_matches(eq, &failure))
+                })
             });
             if let Some((i, retrier)) = retry {
                 let max = retrier

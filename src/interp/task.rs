@@ -136,22 +136,7 @@ impl Engine<'_> {
         jsonata: bool,
     ) -> Result<Step, Failure> {
         let bindings = jsonata.then(|| self.bindings(vars, input, None, None));
-        // Effective parameters.
-        let effective;
-        let parameters = match &bindings {
-            Some(b) => match state.get("Arguments") {
-                Some(a) => self.jsonata_field(a, cur, input, b, "Arguments")?,
-                None => input.clone(),
-            },
-            None => {
-                effective = self.input_path(state, cur, input, vars)?;
-                let eff = effective.as_ref().unwrap_or(input);
-                match state.get("Parameters") {
-                    Some(p) => self.template(p, cur, eff, vars)?,
-                    None => eff.clone(),
-                }
-            }
-        };
+        let parameters = self.effective_parameters(state, cur, input, vars, bindings.as_ref())?;
         let credentials = match (state.get("Credentials"), &bindings) {
             (None, _) => None,
             (Some(c), Some(b)) => Some(self.jsonata_field(c, cur, input, b, "Credentials")?),

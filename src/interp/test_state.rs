@@ -112,6 +112,19 @@ pub fn run_with_context(
     request: &Value,
     exec: &ExecutionContext,
 ) -> TestStateResult {
+    run_with_services(definition, input, state, request, exec, &mut NoServices)
+}
+
+/// [`run_with_context`] with the services an unmocked Task calls (TestState without `mock` calls
+/// the real service).
+pub fn run_with_services(
+    definition: &Value,
+    input: &Value,
+    state: Option<&str>,
+    request: &Value,
+    exec: &ExecutionContext,
+    services: &mut dyn ServiceBackend,
+) -> TestStateResult {
     // The state under test, and the query language it inherits.
     let (state_def, top_jsonata) = match definition.get("States").and_then(Value::as_object) {
         Some(states) => {
@@ -188,13 +201,12 @@ pub fn run_with_context(
         ..Default::default()
     };
     let mut mocked;
-    let mut none = NoServices;
     let backend: &mut dyn ServiceBackend = match &mock {
         Some(m) => {
             mocked = MockedTask(m.clone());
             &mut mocked
         }
-        None => &mut none,
+        None => services,
     };
     let mut engine = Engine::new(backend, &ctx, &opts, start_ms, ctx_obj, top_jsonata);
     engine.test = Some(TestMode {

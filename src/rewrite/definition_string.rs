@@ -362,7 +362,10 @@ mod tests {
         let inserted = TextChanges {
             insertions: vec![(
                 "/States/A".into(),
-                vec![("A failed".into(), json!({"Type": "Fail", "Error": "Invalid"}))],
+                vec![(
+                    "A failed".into(),
+                    json!({"Type": "Fail", "Error": "Invalid"}),
+                )],
             )],
             ..TextChanges::default()
         };

@@ -82,15 +82,6 @@ fn edit_machine(
             rewritten: n,
         }))
         .collect();
-    let no_added = |format: &str| -> Result<(), String> {
-        if added.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "the rewrite adds states (input validation) that are not inserted into {format} yet; apply them by hand"
-            ))
-        }
-    };
     // Where the states' text lives: a file, and the YAML path to the definition inside it
     // (empty for a standalone definition file).
     let (definition_file, yaml_prefix, template): (Option<PathBuf>, Vec<String>, _) = match &sm
@@ -138,12 +129,6 @@ fn edit_machine(
             resource,
             definition_file,
         } => {
-            if definition_file.is_none() {
-                if let Err(e) = no_added("jsonencode definitions") {
-                    out.warnings.push(format!("{}: not edited: {e}", sm.name));
-                    return;
-                }
-            }
             edit_terraform(
                 project,
                 sm,
@@ -276,26 +261,45 @@ fn edit_yaml_template(
         add_policies: &add_policies,
         retired_functions: &retired,
     };
+    let text = edits::edit_yaml_template(&current_text(files, abs)?, &changes_t)?;
     match sam {
-        Some(s) => out.iam_template.push(s),
+        Some(s) => {
+            out.iam_template.push(s);
+            Ok(text)
+        }
         None => {
-            if let Some(role) = &sm.role {
-                let add = iam::add_statements(m.targets);
-                let remove = iam::remove_statements(project, &retired_indices(project, &retired));
-                push_iam(
-                    out,
-                    iam_template::cfn_summary(
-                        m.state_machine,
-                        format!("policy statements of AWS::IAM::Role {role} (add them by hand)"),
-                        &add,
-                        &remove,
-                    ),
-                );
+            let Some(role) = &sm.role else {
+                return Ok(text);
+            };
+            let add = iam::add_statements(m.targets);
+            let remove = iam::remove_statements(project, &retired_indices(project, &retired));
+            if add.is_empty() && remove.is_empty() {
+                return Ok(text);
+            }
+            let ids: Vec<String> = project.functions.iter().map(|f| f.id.clone()).collect();
+            match iam_template::edit_cfn_yaml_role(&text, role, &add, &retired, &ids) {
+                Ok((new, place)) => {
+                    push_iam(
+                        out,
+                        iam_template::cfn_summary(m.state_machine, place, &add, &remove),
+                    );
+                    Ok(new)
+                }
+                Err(e) => {
+                    push_iam(
+                        out,
+                        iam_template::cfn_summary(
+                            m.state_machine,
+                            format!("policy statements of AWS::IAM::Role {role} (add them by hand: {e})"),
+                            &add,
+                            &remove,
+                        ),
+                    );
+                    Ok(text)
+                }
             }
         }
     }
-    let text = current_text(files, abs)?;
-    edits::edit_yaml_template(&text, &changes_t)
 }
 
 /// CloudFormation JSON: DefinitionSubstitutions members and the role's policy statements.
@@ -413,8 +417,18 @@ fn edit_terraform(
                 rewritten: s.rewritten,
             })
             .collect();
-        let r = current_text(files, &tf_abs)
-            .and_then(|t| hcl_edit::edit_jsonencode(&t, address, &hcl_states));
+        let r = current_text(files, &tf_abs).and_then(|t| {
+            if hcl_edit::definition_is_heredoc(&t, address) {
+                // A heredoc of JSON: the definition text is edited in place.
+                hcl_edit::edit_heredoc(&t, address, &|inner: &str| {
+                    inserted.apply_json(&edits::edit_json_definition(inner, states)?)
+                })
+            } else if !inserted.is_empty() {
+                Err("the rewrite adds states (input validation) that are not inserted into jsonencode definitions yet; apply them by hand".into())
+            } else {
+                hcl_edit::edit_jsonencode(&t, address, &hcl_states)
+            }
+        });
         record(files, &tf_abs, r, out);
         return;
     };

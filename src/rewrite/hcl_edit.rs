@@ -644,6 +644,91 @@ pub fn edit_jsonencode(text: &str, address: &str, states: &[HclState]) -> Result
     Ok(out)
 }
 
+/// Whether the resource's `definition` is a heredoc.
+pub fn definition_is_heredoc(text: &str, address: &str) -> bool {
+    let Some((ty, name)) = address.split_once('.') else {
+        return false;
+    };
+    find_resource(text, ty, name)
+        .and_then(|body| attributes(text, body))
+        .ok()
+        .and_then(|attrs| attrs.into_iter().find(|a| a.key == "definition"))
+        .is_some_and(|a| text[a.value.start..].starts_with("<<"))
+}
+
+/// Edits a `definition = <<EOF ... EOF` (or `<<-EOF`, indented) heredoc of JSON: `edit` gets the
+/// definition text (dedented) and returns it edited; only the lines that change differ.
+pub fn edit_heredoc(
+    text: &str,
+    address: &str,
+    edit: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<String, String> {
+    let (ty, name) = address.split_once('.').ok_or("not a resource address")?;
+    let body = find_resource(text, ty, name)?;
+    let def = attributes(text, body)?
+        .into_iter()
+        .find(|a| a.key == "definition")
+        .ok_or("no definition attribute")?;
+    let value = &text[def.value.start..def.value.end];
+    let header = value
+        .strip_prefix("<<")
+        .ok_or("the definition is not a heredoc")?;
+    let indented = header.starts_with('-');
+    let marker: String = header
+        .trim_start_matches('-')
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let content_start = def.value.start + value.find('\n').ok_or("the heredoc has no body")? + 1;
+    // The closing marker's line.
+    let mut pos = content_start;
+    let mut content_end = None;
+    for line in text[content_start..].split_inclusive('\n') {
+        if line.trim() == marker {
+            content_end = Some(pos);
+            break;
+        }
+        pos += line.len();
+    }
+    let content_end = content_end.ok_or("the heredoc is not closed")?;
+    let content = &text[content_start..content_end];
+    let indent = if indented {
+        content
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.len() - l.trim_start_matches(' ').len())
+            .min()
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    let inner: String = content
+        .split_inclusive('\n')
+        .map(|l| {
+            if l.trim().is_empty() {
+                l.trim_start_matches(' ')
+            } else {
+                &l[indent..]
+            }
+        })
+        .collect();
+    let edited = edit(&inner)?;
+    let pad = " ".repeat(indent);
+    let new: String = edited
+        .split_inclusive('\n')
+        .map(|l| {
+            if l.trim().is_empty() {
+                l.to_string()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
+        .collect();
+    let mut out = text.to_string();
+    out.replace_range(content_start..content_end, &new);
+    Ok(out)
+}
+
 /// Adds `name = expr` variables to (and removes `remove` from) the `templatefile(path, {...})` of
 /// the resource's definition; a `file(path)` becomes `templatefile(path, {...})` when variables are
 /// added. Returns the new text.
@@ -799,6 +884,32 @@ resource "aws_sfn_state_machine" "f" {
         .unwrap();
         assert!(out.contains("definition = templatefile(\"f.asl.json\", {\n    queue_url = aws_sqs_queue.q.url\n  })"), "{out}");
         crate::discover::hcl::parse(std::path::Path::new("m.tf"), &out).unwrap();
+    }
+
+    #[test]
+    fn heredoc_definitions_are_edited_in_place() {
+        let tf = "resource \"aws_sfn_state_machine\" \"h\" {\n  definition = <<-EOF\n    {\n      \"StartAt\": \"A\",\n      \"States\": {\"A\": {\"Type\": \"Task\", \"Resource\": \"${aws_lambda_function.f.arn}\", \"End\": true}}\n    }\n  EOF\n}\n";
+        let out = edit_heredoc(tf, "aws_sfn_state_machine.h", &|t: &str| {
+            Ok(t.replace(
+                "${aws_lambda_function.f.arn}",
+                "arn:aws:states:::sqs:sendMessage",
+            ))
+        })
+        .unwrap();
+        assert_eq!(
+            out,
+            tf.replace(
+                "${aws_lambda_function.f.arn}",
+                "arn:aws:states:::sqs:sendMessage"
+            )
+        );
+        let blocks = crate::discover::hcl::parse(std::path::Path::new("h.tf"), &out).unwrap();
+        let def: Value =
+            serde_json::from_str(blocks[0].body["definition"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            def["States"]["A"]["Resource"],
+            "arn:aws:states:::sqs:sendMessage"
+        );
     }
 
     #[test]

@@ -130,6 +130,130 @@ pub fn edit_cfn_json_role(
     }
 }
 
+/// Edits the role's policy in a CloudFormation YAML template, as [`edit_cfn_json_role`] does:
+/// statements appended to the role's first inline policy (or an `AWS::IAM::Policy` naming the
+/// role), statements that only invoke retired functions removed. `functions` are the ids of every
+/// function of the project (a statement naming a function that stays is kept).
+pub fn edit_cfn_yaml_role(
+    text: &str,
+    role: &str,
+    add: &[Value],
+    retired: &[String],
+    functions: &[String],
+) -> Result<(String, String), String> {
+    use super::yaml_edit::YamlDoc;
+    let path = std::path::Path::new("template.yaml");
+    let doc = crate::discover::yaml::parse_yaml(path, text).map_err(|e| e.message)?;
+    let resources = doc
+        .get("Resources")
+        .and_then(Value::as_object)
+        .ok_or("no Resources")?;
+    let mut yaml = YamlDoc::parse(text);
+    // The PolicyDocument line to edit, and where it is.
+    let inline = doc
+        .pointer(&format!(
+            "/Resources/{role}/Properties/Policies/0/PolicyDocument/Statement"
+        ))
+        .is_some_and(Value::is_array);
+    let (pd_line, place) = if inline {
+        let props = yaml
+            .resource_properties(role)
+            .ok_or("the role has no Properties")?;
+        let policies = yaml.child(props, "Policies").ok_or("no Policies")?;
+        let item = yaml
+            .first_item(policies)
+            .ok_or("Policies is not a block list")?;
+        let pd = if yaml.is_key(item, "PolicyDocument") {
+            item
+        } else {
+            yaml.child(item, "PolicyDocument")
+                .ok_or("no PolicyDocument")?
+        };
+        let name = doc
+            .pointer(&format!(
+                "/Resources/{role}/Properties/Policies/0/PolicyName"
+            ))
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        (pd, format!("inline policy {name} of AWS::IAM::Role {role}"))
+    } else {
+        let attached = resources.iter().find(|(_, r)| {
+            r.get("Type").and_then(Value::as_str) == Some("AWS::IAM::Policy")
+                && r.pointer("/Properties/Roles")
+                    .and_then(Value::as_array)
+                    .is_some_and(|roles| roles.contains(&json!({"Ref": role})))
+        });
+        let Some((id, _)) = attached else {
+            return Err(format!(
+                "the role {role} has no inline policy or AWS::IAM::Policy to extend"
+            ));
+        };
+        let props = yaml
+            .resource_properties(id)
+            .ok_or("the policy has no Properties")?;
+        let pd = yaml
+            .child(props, "PolicyDocument")
+            .ok_or("no PolicyDocument")?;
+        (pd, format!("AWS::IAM::Policy {id}"))
+    };
+    // Statements the document already has (another state machine of the role added them).
+    let statements_ptr = if inline {
+        format!("/Resources/{role}/Properties/Policies/0/PolicyDocument/Statement")
+    } else {
+        let id = place.trim_start_matches("AWS::IAM::Policy ");
+        format!("/Resources/{id}/Properties/PolicyDocument/Statement")
+    };
+    let existing: Vec<Value> = doc
+        .pointer(&statements_ptr)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let present = |s: &Value| existing.contains(s);
+    let items: Vec<Vec<String>> = add
+        .iter()
+        .filter(|s| !present(s))
+        .map(yaml_statement)
+        .collect::<Result<_, _>>()?;
+    let mentions = |item: &str, id: &str| {
+        item.match_indices(id).any(|(i, _)| {
+            let after = item[i + id.len()..].chars().next();
+            let before = item[..i].chars().last();
+            let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            !ident(before) && !ident(after)
+        })
+    };
+    let remove = |item: &str| {
+        item.contains("lambda:InvokeFunction")
+            && retired.iter().any(|f| mentions(item, f))
+            && functions
+                .iter()
+                .filter(|f| !retired.contains(f))
+                .all(|f| !mentions(item, f))
+    };
+    yaml.edit_list(pd_line, "Statement", &remove, &items)?;
+    Ok((yaml.text(), place))
+}
+
+/// A policy statement as the lines of a YAML list item (relative to its `- `).
+fn yaml_statement(s: &Value) -> Result<Vec<String>, String> {
+    let mut lines = vec![format!(
+        "Effect: {}",
+        s["Effect"].as_str().unwrap_or("Allow")
+    )];
+    lines.push("Action:".into());
+    for a in s["Action"].as_array().into_iter().flatten() {
+        lines.push(format!("  - {}", a.as_str().unwrap_or_default()));
+    }
+    lines.push("Resource:".into());
+    for r in s["Resource"].as_array().into_iter().flatten() {
+        let inline = super::bindings::CfnRef::parse(r)
+            .to_yaml_inline()
+            .ok_or_else(|| format!("{r} cannot be written on one line"))?;
+        lines.push(format!("  - {inline}"));
+    }
+    Ok(lines)
+}
+
 /// The report entry for a CloudFormation role: statements as they go into the policy document.
 pub fn cfn_summary(
     state_machine: usize,
@@ -252,6 +376,33 @@ mod tests {
             .pointer("/Resources/Role/Properties/Policies/0/PolicyDocument/Statement")
             .unwrap();
         assert_eq!(st, &json!([add[0], invoke_mixed, more[0]]));
+    }
+
+    #[test]
+    fn yaml_role_policy_is_edited_line_by_line() {
+        let text = "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyName: Invoke\n          PolicyDocument:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: lambda:InvokeFunction\n                Resource: !GetAtt Old.Arn\n              - Effect: Allow\n                Action: lambda:InvokeFunction\n                Resource:\n                  - !GetAtt Old.Arn\n                  - !GetAtt Kept.Arn\n  Next:\n    Type: AWS::SQS::Queue\n";
+        let add = vec![
+            json!({"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [{"Fn::GetAtt": ["Q", "Arn"]}]}),
+        ];
+        let (out, place) = edit_cfn_yaml_role(
+            text,
+            "Role",
+            &add,
+            &["Old".into()],
+            &["Old".into(), "Kept".into()],
+        )
+        .unwrap();
+        assert!(place.contains("inline policy \"Invoke\""), "{place}");
+        let expected = "            Statement:\n              - Effect: Allow\n                Action: lambda:InvokeFunction\n                Resource:\n                  - !GetAtt Old.Arn\n                  - !GetAtt Kept.Arn\n              - Effect: Allow\n                Action:\n                  - sqs:SendMessage\n                Resource:\n                  - !GetAtt Q.Arn\n  Next:\n";
+        assert!(
+            out.ends_with(&format!("{expected}    Type: AWS::SQS::Queue\n")),
+            "{out}"
+        );
+        let v = crate::discover::yaml::parse_yaml(std::path::Path::new("t.yaml"), &out).unwrap();
+        let st =
+            &v["Resources"]["Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+        assert_eq!(st.as_array().unwrap().len(), 2);
+        assert_eq!(st[1]["Resource"][0], json!({"Fn::GetAtt": ["Q", "Arn"]}));
     }
 
     #[test]

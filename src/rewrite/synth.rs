@@ -72,11 +72,9 @@ pub fn synthesize(
     let state = original.as_object().ok_or("the state is not an object")?;
 
     let jsonata = is_jsonata(&sm.raw_definition, state);
-    match link.style {
-        InvocationStyle::OptimizedInvokeCallback => {
-            return Err("callback (.waitForTaskToken) Tasks are not rewritten yet".into())
-        }
-        InvocationStyle::OptimizedInvoke | InvocationStyle::BareArn => {}
+    let callback = link.style == InvocationStyle::OptimizedInvokeCallback;
+    if callback && jsonata {
+        return Err("JSONata callback (.waitForTaskToken) Tasks are not rewritten yet".into());
     }
     if state.contains_key("Assign") {
         return Err(
@@ -275,6 +273,19 @@ pub fn synthesize(
         ));
     }
     let parameters = Asl::Object(params).to_template()?;
+    let mut integ = integ;
+    if callback {
+        integ.resource = callback_resource(&integ)?;
+        if !parameters.to_string().contains("$$.Task.Token") {
+            return Err(
+                "the handler does not pass the task token on: the callback would never come".into(),
+            );
+        }
+        notes.push(format!(
+            "the handler only handed the task token on; {} sends it where the handler put it and waits for SendTaskSuccess/SendTaskFailure as before (TimeoutSeconds and HeartbeatSeconds kept)",
+            integ.resource
+        ));
+    }
 
     // Result.
     let payload = match &model.returns {
@@ -297,7 +308,7 @@ pub fn synthesize(
             r
         }
     };
-    if model.returns.is_none() && !is_discarded(state) {
+    if model.returns.is_none() && !is_discarded(state) && !callback {
         notes.push("the handler returns nothing: the Lambda's Payload was null".into());
     }
     let passthrough = match &model.returns {
@@ -308,6 +319,13 @@ pub fn synthesize(
         _ => None,
     };
     let mut result = match passthrough {
+        // A callback Task's result is what SendTaskSuccess sends, in both versions.
+        _ if callback => results::ResultFields {
+            result_selector: Field::Keep,
+            result_path: Field::Keep,
+            output_path: Field::Keep,
+            notes: vec![],
+        },
         Some(r) => r,
         None => results::compose(state, link.style, payload)?,
     };
@@ -606,6 +624,26 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
     })
 }
 
+/// The callback form of the integration: the optimized integrations that take a task token
+/// (SQS, SNS, EventBridge, Lambda, Step Functions, ECS) and every aws-sdk integration, in
+/// Standard workflows (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html,
+/// "Wait for a Callback with Task Token").
+fn callback_resource(integ: &Integration) -> Result<String, String> {
+    const CALLBACK: &[&str] = &[
+        "arn:aws:states:::sqs:sendMessage",
+        "arn:aws:states:::sns:publish",
+        "arn:aws:states:::events:putEvents",
+        "arn:aws:states:::lambda:invoke",
+        "arn:aws:states:::states:startExecution",
+        "arn:aws:states:::ecs:runTask",
+    ];
+    if !integ.optimized || CALLBACK.contains(&integ.resource.as_str()) {
+        Ok(format!("{}.waitForTaskToken", integ.resource))
+    } else {
+        Err(format!("{} has no .waitForTaskToken form", integ.resource))
+    }
+}
+
 /// Does the handler's return value read PutEvents' failure report (or the whole response)?
 fn reads_failed_entries(model: &HandlerModel) -> bool {
     let mut found = false;
@@ -861,6 +899,18 @@ fn targets(
                         arn: arn.clone(),
                         logical_id: logical_id.clone(),
                     });
+                }
+                // The template resource, also when the handler named it literally.
+                let resource = logical_id.clone().or_else(|| match reference {
+                    Some(CfnRef::Literal(s)) => project
+                        .resources
+                        .iter()
+                        .find(|(_, r)| r.ref_value == *s || r.name == *s || r.arn == *s)
+                        .map(|(id, _)| id.clone()),
+                    _ => None,
+                });
+                if let Some(id) = &resource {
+                    out.extend(super::iam::kms_targets(project, &call.service, id, notes));
                 }
             }
             None => notes.push(format!(

@@ -99,6 +99,17 @@ impl YamlDoc {
         (parent + 1, last + 1)
     }
 
+    /// The line of the first item of the block list opened at `line` (`Policies:` → `- PolicyName: x`).
+    pub fn first_item(&self, line: usize) -> Option<usize> {
+        let (start, end) = self.block(line);
+        (start..end).find(|&i| self.lines[i].trim_start().starts_with("- "))
+    }
+
+    /// Whether line `i` holds `key:` (also as the first key of a list item).
+    pub fn is_key(&self, i: usize, key: &str) -> bool {
+        is_key_line(&self.lines[i], key)
+    }
+
     /// The `Properties:` line of a resource.
     pub fn resource_properties(&self, logical_id: &str) -> Option<usize> {
         let resources = self.top_level("Resources")?;

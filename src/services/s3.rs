@@ -250,13 +250,31 @@ mod tests {
             &json!({"Bucket": "b", "Key": "k", "Body": {"Dict": "Value"}}),
         )
         .unwrap();
+        // The whole result, as aws-facts §1.3 records it (checksum and ETag computed independently:
+        // zlib.crc32 and hashlib.md5 of the 16 stored bytes).
         assert_eq!(
-            r["ETag"],
-            json!(format!("\"{}\"", md5_hex(b"{\"Dict\":\"Value\"}")))
+            r,
+            json!({"ChecksumCRC32": "hnEfWw==", "ChecksumType": "FULL_OBJECT",
+                   "ETag": "\"49e31cee5aec8faf3345893addb14346\"", "ServerSideEncryption": "AES256"})
         );
         let g = call(&mut w, "GetObject", &json!({"Bucket": "b", "Key": "k"})).unwrap();
-        assert_eq!(g["ContentLength"], json!(16));
-        assert_eq!(g["Body"], json!("{\"Dict\":\"Value\"}"));
+        assert_eq!(
+            g,
+            json!({"AcceptRanges": "bytes", "Body": "{\"Dict\":\"Value\"}", "ContentLength": 16,
+                   "ContentType": "text/plain; charset=UTF-8", "ETag": "\"49e31cee5aec8faf3345893addb14346\"",
+                   "LastModified": g["LastModified"], "Metadata": {}, "ServerSideEncryption": "AES256"})
+        );
+        let e = call(&mut w, "GetObject", &json!({"Bucket": "nope", "Key": "k"})).unwrap_err();
+        assert_eq!(
+            (
+                e.error_name(crate::services::errors::Integration::AwsSdk),
+                e.message.as_str()
+            ),
+            (
+                "S3.NoSuchBucketException".to_string(),
+                "The specified bucket does not exist"
+            )
+        );
         call(
             &mut w,
             "CopyObject",

@@ -492,3 +492,86 @@ fn optimized_integrations_reject_parameter_names_they_do_not_accept() {
     )));
     assert_eq!(e, "States.Runtime");
 }
+
+#[test]
+fn start_execution_shapes_and_errors() {
+    use super::world::{ChildResult, StateMachineEntry};
+    let mut s = services();
+    s.world.state_machines.insert(
+        "child".into(),
+        StateMachineEntry {
+            name: "child".into(),
+            result: Some(ChildResult {
+                status: "SUCCEEDED".into(),
+                output: Some(json!({"done": true})),
+                error: None,
+                cause: None,
+                duration_ms: 1500,
+            }),
+        },
+    );
+    let arn = "arn:aws:states:us-east-1:111111111111:stateMachine:child";
+    let params = json!({"StateMachineArn": arn, "Input": {"a": 1}, "Name": "run-1"});
+    let exec_arn = "arn:aws:states:us-east-1:111111111111:execution:child:run-1";
+    // Request-response: ExecutionArn and StartDate, wrapped in the HTTP metadata (aws-facts §1.3).
+    let r = ok(s.call(&call(
+        "arn:aws:states:::states:startExecution",
+        params.clone(),
+    )));
+    let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "ExecutionArn",
+            "SdkHttpMetadata",
+            "SdkResponseMetadata",
+            "StartDate"
+        ]
+    );
+    assert_eq!(r["ExecutionArn"], json!(exec_arn));
+    // aws-sdk: the bare output with PascalCase keys and a string date.
+    let r = ok(s.call(&call(
+        "arn:aws:states:::aws-sdk:sfn:startExecution",
+        params.clone(),
+    )));
+    assert_eq!(
+        r,
+        json!({"ExecutionArn": exec_arn, "StartDate": "2025-01-01T00:00:00.000Z"})
+    );
+    // .sync: the description with Input and Output as JSON text; .sync:2 as JSON.
+    let r = s.call(&call(
+        "arn:aws:states:::states:startExecution.sync",
+        params.clone(),
+    ));
+    assert_eq!(r.elapsed_ms, 1500, "the Task lasts as long as the child");
+    let r = ok(r);
+    assert_eq!(r["Output"], json!("{\"done\":true}"));
+    assert_eq!(r["Input"], json!("{\"a\":1}"));
+    assert_eq!(r["Status"], json!("SUCCEEDED"));
+    let r = ok(s.call(&call(
+        "arn:aws:states:::states:startExecution.sync:2",
+        params,
+    )));
+    assert_eq!(r["Output"], json!({"done": true}));
+    // A missing state machine.
+    let (e, c) = failed(s.call(&call(
+        "arn:aws:states:::states:startExecution",
+        json!({"StateMachineArn": "arn:aws:states:us-east-1:111111111111:stateMachine:nope"}),
+    )));
+    assert_eq!(e, "StepFunctions.StateMachineDoesNotExistException");
+    assert!(
+        c.starts_with("State Machine Does Not Exist: 'arn:aws:states:us-east-1:111111111111:stateMachine:nope' (Service: AWSStepFunctions; Status Code: 400; Error Code: StateMachineDoesNotExist;"),
+        "{c}"
+    );
+    let started = s
+        .world
+        .diff
+        .changes
+        .iter()
+        .filter(|c| matches!(c.change, super::world::Change::ExecutionStarted { .. }))
+        .count();
+    assert_eq!(
+        started, 4,
+        "every started execution is in the diff, the failed start is not"
+    );
+}
