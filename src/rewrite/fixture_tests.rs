@@ -945,3 +945,74 @@ fn a_callback_task_whose_handler_drops_the_token_is_not_rewritten() {
         plan.skipped
     );
 }
+
+/// Plans the fixture in a one-Task machine after `encrypt` changed the target's properties.
+fn plan_with_encrypted_target(
+    fixture: &str,
+    function: &str,
+    encrypt: impl Fn(&mut Value),
+) -> RewritePlan {
+    let handler = fixtures_dir().join(fixture);
+    let (model, env) = analysed(&handler, function, &IndexMap::new());
+    let dir = tempfile::tempdir().unwrap();
+    let definition = json!({"StartAt": "Call", "States": {"Call": task_state(InvocationStyle::OptimizedInvoke)}});
+    let mut project = fixture_project(dir.path(), &handler, &model, &env, definition);
+    for r in project.resources.values_mut() {
+        encrypt(&mut r.properties);
+    }
+    plan(&project, &[(0, model)], &RewriteOptions::default())
+}
+
+fn kms_statement(plan: &RewritePlan) -> Option<&Value> {
+    plan.iam_add.iter().find(|s| {
+        s["Action"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a.as_str().unwrap().starts_with("kms:"))
+    })
+}
+
+#[test]
+fn kms_permissions_follow_a_customer_managed_key_on_the_target() {
+    // SQS queue under a key of the template: GenerateDataKey and Decrypt on that key's ARN.
+    let plan = plan_with_encrypted_target("js/sqs-v3-send.js", "handler", |p| {
+        p["KmsMasterKeyId"] = json!({"Ref": "QueueKey"})
+    });
+    assert_eq!(
+        kms_statement(&plan).unwrap(),
+        &json!({"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [{"Fn::GetAtt": ["QueueKey", "Arn"]}]})
+    );
+    // The queue statement stays scoped to the queue alone.
+    assert!(plan
+        .iam_add
+        .iter()
+        .any(|s| s["Action"] == json!(["sqs:SendMessage"])));
+
+    // SNS topic under the AWS managed key: nothing to add.
+    let plan = plan_with_encrypted_target("js/helper-function.js", "handler", |p| {
+        p["KmsMasterKeyId"] = json!("alias/aws/sns")
+    });
+    assert_eq!(plan.tasks.len(), 1, "{:?}", plan.skipped);
+    assert!(kms_statement(&plan).is_none());
+
+    // DynamoDB table with SSE under a key ARN.
+    let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let plan = plan_with_encrypted_target("py/ddb_client_put.py", "lambda_handler", |p| {
+        p["SSESpecification"] = json!({"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": key})
+    });
+    assert_eq!(
+        kms_statement(&plan).unwrap(),
+        &json!({"Effect": "Allow", "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": [key]})
+    );
+
+    // A customer alias: no ARN to scope to, so a note instead of a statement.
+    let plan = plan_with_encrypted_target("js/sqs-v3-send.js", "handler", |p| {
+        p["KmsMasterKeyId"] = json!("alias/orders")
+    });
+    assert!(kms_statement(&plan).is_none());
+    assert!(plan.tasks[0]
+        .notes
+        .iter()
+        .any(|n| n.contains("alias/orders")));
+}

@@ -900,6 +900,18 @@ fn targets(
                         logical_id: logical_id.clone(),
                     });
                 }
+                // The template resource, also when the handler named it literally.
+                let resource = logical_id.clone().or_else(|| match reference {
+                    Some(CfnRef::Literal(s)) => project
+                        .resources
+                        .iter()
+                        .find(|(_, r)| r.ref_value == *s || r.name == *s || r.arn == *s)
+                        .map(|(id, _)| id.clone()),
+                    _ => None,
+                });
+                if let Some(id) = &resource {
+                    out.extend(super::iam::kms_targets(project, &call.service, id, notes));
+                }
             }
             None => notes.push(format!(
                 "IAM: the {kind} is chosen at run time or not a template resource; scope {} by hand (AWS accepts a resource here, so avoid \"*\")",
