@@ -537,3 +537,229 @@ fn the_minimality_check_catches_a_change_outside_the_states() {
         vec!["2: \"Comment\": \"a\",".to_string()]
     );
 }
+
+/// A SAM template written in JSON, its definition in a DefinitionUri file: the new Task's topic
+/// becomes a DefinitionSubstitutions member, the retired function's substitution and invoke
+/// statement go, the topic's publish statement comes.
+#[test]
+fn json_sam_template_with_definition_uri_gets_its_substitutions_and_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let template = r#"{
+  "AWSTemplateFormatVersion": "2010-09-09",
+  "Transform": "AWS::Serverless-2016-10-31",
+  "Resources": {
+    "AlertsTopic": {
+      "Type": "AWS::SNS::Topic",
+      "Properties": {
+        "TopicName": "alerts"
+      }
+    },
+    "AlertFunction": {
+      "Type": "AWS::Serverless::Function",
+      "Properties": {
+        "CodeUri": "alert/",
+        "Handler": "index.handler",
+        "Runtime": "nodejs20.x",
+        "Environment": {
+          "Variables": {
+            "TOPIC_ARN": {
+              "Ref": "AlertsTopic"
+            }
+          }
+        }
+      }
+    },
+    "FlowRole": {
+      "Type": "AWS::IAM::Role",
+      "Properties": {
+        "AssumeRolePolicyDocument": {
+          "Version": "2012-10-17",
+          "Statement": []
+        },
+        "Policies": [
+          {
+            "PolicyName": "Invoke",
+            "PolicyDocument": {
+              "Version": "2012-10-17",
+              "Statement": [
+                {
+                  "Effect": "Allow",
+                  "Action": "lambda:InvokeFunction",
+                  "Resource": {
+                    "Fn::GetAtt": [
+                      "AlertFunction",
+                      "Arn"
+                    ]
+                  }
+                }
+              ]
+            }
+          }
+        ]
+      }
+    },
+    "Flow": {
+      "Type": "AWS::Serverless::StateMachine",
+      "Properties": {
+        "DefinitionUri": "flow.asl.json",
+        "DefinitionSubstitutions": {
+          "AlertFunctionArn": {
+            "Fn::GetAtt": [
+              "AlertFunction",
+              "Arn"
+            ]
+          }
+        },
+        "Role": {
+          "Fn::GetAtt": [
+            "FlowRole",
+            "Arn"
+          ]
+        }
+      }
+    }
+  }
+}
+"#;
+    std::fs::write(root.join("template.json"), template).unwrap();
+    std::fs::write(
+        root.join("flow.asl.json"),
+        "{\n  \"StartAt\": \"Alert\",\n  \"States\": {\n    \"Alert\": {\n      \"Type\": \"Task\",\n      \"Resource\": \"${AlertFunctionArn}\",\n      \"ResultPath\": null,\n      \"End\": true\n    }\n  }\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(root.join("alert")).unwrap();
+    std::fs::write(
+        root.join("alert/index.js"),
+        "const { SNSClient, PublishCommand } = require(\"@aws-sdk/client-sns\");\nconst sns = new SNSClient({});\nexports.handler = async (event) => {\n  await sns.send(new PublishCommand({ TopicArn: process.env.TOPIC_ARN, Message: JSON.stringify(event) }));\n};\n",
+    )
+    .unwrap();
+    let (code, _) = run(&["rewrite", "--write", "--force"], root);
+    assert_eq!(code, 0);
+    let t: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("template.json")).unwrap())
+            .unwrap();
+    let props = &t["Resources"]["Flow"]["Properties"];
+    assert_eq!(
+        props["DefinitionSubstitutions"],
+        serde_json::json!({"AlertsTopicArn": {"Ref": "AlertsTopic"}})
+    );
+    let statements =
+        &t["Resources"]["FlowRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+    assert_eq!(
+        statements,
+        &serde_json::json!([{"Effect": "Allow", "Action": ["sns:Publish"], "Resource": [{"Ref": "AlertsTopic"}]}])
+    );
+    let flow: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("flow.asl.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        flow["States"]["Alert"]["Resource"],
+        "arn:aws:states:::sns:publish"
+    );
+    assert_eq!(
+        flow["States"]["Alert"]["Parameters"]["TopicArn"],
+        "${AlertsTopicArn}"
+    );
+    // Discovery reads the result back: no Lambda Task left, the substitution resolves.
+    let p = lambdaless::discover::discover(root).unwrap();
+    assert!(p.links.is_empty());
+    assert_eq!(
+        p.state_machines[0].definition["States"]["Alert"]["Parameters"]["TopicArn"],
+        "arn:aws:sns:us-east-1:123456789012:alerts"
+    );
+}
+
+/// A CloudFormation YAML template with a plain `DefinitionString: |` block and
+/// DefinitionSubstitutions, its role's inline policy in YAML.
+#[test]
+fn yaml_definition_string_block_and_role_policy_are_edited() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let template = r#"AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  JobsQueue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: jobs
+  EnqueueFunction:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: enqueue/
+      Handler: index.handler
+      Runtime: nodejs20.x
+      Role: !GetAtt EnqueueRole.Arn
+      Environment:
+        Variables:
+          QUEUE_URL: !Ref JobsQueue
+  FlowRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: []
+      Policies:
+        - PolicyName: Invoke
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: lambda:InvokeFunction
+                Resource: !GetAtt EnqueueFunction.Arn
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: !GetAtt FlowRole.Arn
+      DefinitionSubstitutions:
+        EnqueueArn: !GetAtt EnqueueFunction.Arn
+      DefinitionString: |
+        {
+          "StartAt": "Enqueue",
+          "States": {
+            "Enqueue": {
+              "Type": "Task",
+              "Resource": "${EnqueueArn}",
+              "ResultPath": null,
+              "End": true
+            }
+          }
+        }
+"#;
+    std::fs::write(root.join("template.yaml"), template).unwrap();
+    std::fs::create_dir(root.join("enqueue")).unwrap();
+    std::fs::write(
+        root.join("enqueue/index.js"),
+        "const { SQSClient, SendMessageCommand } = require(\"@aws-sdk/client-sqs\");\nconst sqs = new SQSClient({});\nexports.handler = async (event) => {\n  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL, MessageBody: JSON.stringify(event) }));\n};\n",
+    )
+    .unwrap();
+    let (code, _) = run(&["rewrite", "--write", "--force"], root);
+    assert_eq!(code, 0);
+    let path = root.join("template.yaml");
+    assert_parses(&path);
+    let new = std::fs::read_to_string(&path).unwrap();
+    let v = lambdaless::discover::yaml::parse_yaml(&path, &new).unwrap();
+    let props = &v["Resources"]["Flow"]["Properties"];
+    assert_eq!(
+        props["DefinitionSubstitutions"],
+        serde_json::json!({"JobsQueueUrl": {"Ref": "JobsQueue"}})
+    );
+    let def: Value = serde_json::from_str(props["DefinitionString"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        def["States"]["Enqueue"]["Parameters"]["QueueUrl"],
+        "${JobsQueueUrl}"
+    );
+    let st =
+        &v["Resources"]["FlowRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+    assert_eq!(
+        st,
+        &serde_json::json!([{"Effect": "Allow", "Action": ["sqs:SendMessage"],
+            "Resource": [{"Fn::GetAtt": ["JobsQueue", "Arn"]}]}])
+    );
+    // The lines before the state machine's properties are untouched.
+    let head = template.find("      Policies:").unwrap();
+    assert_eq!(&new[..head], &template[..head]);
+    assert!(lambdaless::discover::discover(root)
+        .unwrap()
+        .links
+        .is_empty());
+}

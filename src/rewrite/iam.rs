@@ -28,6 +28,103 @@ pub fn add_statements(targets: &[Target]) -> Vec<Value> {
         .collect()
 }
 
+/// The KMS permissions a call needs when its target is encrypted with a customer managed key
+/// named in the template: sending to an SSE-KMS queue or publishing to an SSE-KMS topic takes
+/// kms:GenerateDataKey and kms:Decrypt on the key
+/// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html,
+/// https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html, "Configuring AWS KMS
+/// permissions"); a DynamoDB table under a customer managed key is read and written with the
+/// caller's kms:Decrypt (and kms:DescribeKey) on it
+/// (https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html). AWS managed
+/// keys (`alias/aws/...`) need no IAM statement: their key policy admits the account's callers
+/// of the service. `resource` is the logical id of the queue, topic or table.
+pub fn kms_targets(
+    project: &Project,
+    service: &str,
+    resource: &str,
+    notes: &mut Vec<String>,
+) -> Vec<Target> {
+    let Some(res) = project.resources.get(resource) else {
+        return vec![];
+    };
+    let p = &res.properties;
+    let (key, actions): (Option<&Value>, &[&str]) = match service {
+        "sqs" => (
+            p.get("KmsMasterKeyId")
+                .or_else(|| p.get("kms_master_key_id")),
+            &["kms:Decrypt", "kms:GenerateDataKey"],
+        ),
+        "sns" => (
+            p.get("KmsMasterKeyId")
+                .or_else(|| p.get("kms_master_key_id")),
+            &["kms:Decrypt", "kms:GenerateDataKey"],
+        ),
+        "dynamodb" => {
+            let sse = p.get("SSESpecification");
+            let enabled = sse
+                .and_then(|s| s.get("SSEEnabled"))
+                .is_some_and(|e| e == &Value::Bool(true) || e == "true");
+            (
+                sse.filter(|_| enabled)
+                    .and_then(|s| s.get("KMSMasterKeyId")),
+                &["kms:Decrypt", "kms:DescribeKey"],
+            )
+        }
+        _ => (None, &[]),
+    };
+    let Some(key) = key else {
+        return vec![];
+    };
+    let (arn, logical_id) = match key {
+        Value::String(s) if s.starts_with("alias/aws/") => return vec![],
+        Value::String(s) if s.starts_with("arn:") && !s.contains(":alias/") => (json!(s), None),
+        Value::String(s) if !s.starts_with("alias/") && !s.contains("${") && !s.contains(':') => (
+            json!({ "Fn::Sub": format!("arn:${{AWS::Partition}}:kms:${{AWS::Region}}:${{AWS::AccountId}}:key/{s}") }),
+            None,
+        ),
+        Value::Object(m) if m.len() == 1 => {
+            let r = super::bindings::CfnRef::parse(key);
+            match r.logical_id() {
+                // Ref of an AWS::KMS::Key is its key id; its Arn attribute is what IAM takes.
+                Some(id)
+                    if project
+                        .resources
+                        .get(id)
+                        .is_none_or(|k| k.resource_type == "AWS::KMS::Key") =>
+                {
+                    (json!({ "Fn::GetAtt": [id, "Arn"] }), Some(id.to_string()))
+                }
+                _ => {
+                    notes.push(format!(
+                        "IAM: {resource} is encrypted with a KMS key given as {key}; grant {} on that key by hand",
+                        actions.join(", ")
+                    ));
+                    return vec![];
+                }
+            }
+        }
+        other => {
+            notes.push(format!(
+                "IAM: {resource} is encrypted with KMS key {other} (an alias or an expression); grant {} on the key it names by hand (IAM needs the key ARN)",
+                actions.join(", ")
+            ));
+            return vec![];
+        }
+    };
+    notes.push(format!(
+        "IAM: {resource} is encrypted with a customer managed KMS key: the role also needs {} on it (the key policy must allow the account's IAM policies)",
+        actions.join(", ")
+    ));
+    actions
+        .iter()
+        .map(|a| Target {
+            action: a.to_string(),
+            arn: arn.clone(),
+            logical_id: logical_id.clone(),
+        })
+        .collect()
+}
+
 /// `lambda:InvokeFunction` on each retired function (and its versions/aliases, as SAM's
 /// LambdaInvokePolicy grants `function:<name>*`).
 pub fn remove_statements(project: &Project, unused: &[usize]) -> Vec<Value> {

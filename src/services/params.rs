@@ -8,10 +8,24 @@
 //! (`The field "TaskToken" is not supported by Step Functions` for a lambda:invoke Task). The lists:
 //! aws-facts §1.1 and §1.5 (connect-lambda, connect-ddb, connect-sqs, connect-sns, connect-eventbridge).
 
+/// Parameters every optimized DynamoDB write (PutItem, DeleteItem, UpdateItem) accepts.
+const DYNAMODB_WRITE: [&str; 9] = [
+    "TableName",
+    "ConditionalOperator",
+    "ConditionExpression",
+    "Expected",
+    "ExpressionAttributeNames",
+    "ExpressionAttributeValues",
+    "ReturnConsumedCapacity",
+    "ReturnItemCollectionMetrics",
+    "ReturnValues",
+];
+
 /// The parameters of `<service>:<action>`, or None when the integration's list is not known.
-fn supported(service: &str, action: &str) -> Option<&'static [&'static str]> {
+fn supported(service: &str, action: &str) -> Option<Vec<&'static str>> {
+    let write = |own: &[&'static str]| own.iter().chain(DYNAMODB_WRITE.iter()).copied().collect();
     Some(match (service, action) {
-        ("dynamodb", "getItem") => &[
+        ("dynamodb", "getItem") => vec![
             "Key",
             "TableName",
             "AttributesToGet",
@@ -20,46 +34,11 @@ fn supported(service: &str, action: &str) -> Option<&'static [&'static str]> {
             "ProjectionExpression",
             "ReturnConsumedCapacity",
         ],
-        ("dynamodb", "putItem") => &[
-            "Item",
-            "TableName",
-            "ConditionalOperator",
-            "ConditionExpression",
-            "Expected",
-            "ExpressionAttributeNames",
-            "ExpressionAttributeValues",
-            "ReturnConsumedCapacity",
-            "ReturnItemCollectionMetrics",
-            "ReturnValues",
-        ],
-        ("dynamodb", "deleteItem") => &[
-            "Key",
-            "TableName",
-            "ConditionalOperator",
-            "ConditionExpression",
-            "Expected",
-            "ExpressionAttributeNames",
-            "ExpressionAttributeValues",
-            "ReturnConsumedCapacity",
-            "ReturnItemCollectionMetrics",
-            "ReturnValues",
-        ],
-        ("dynamodb", "updateItem") => &[
-            "Key",
-            "TableName",
-            "AttributeUpdates",
-            "ConditionalOperator",
-            "ConditionExpression",
-            "Expected",
-            "ExpressionAttributeNames",
-            "ExpressionAttributeValues",
-            "ReturnConsumedCapacity",
-            "ReturnItemCollectionMetrics",
-            "ReturnValues",
-            "UpdateExpression",
-        ],
+        ("dynamodb", "putItem") => write(&["Item"]),
+        ("dynamodb", "deleteItem") => write(&["Key"]),
+        ("dynamodb", "updateItem") => write(&["Key", "AttributeUpdates", "UpdateExpression"]),
         // LogType is accepted in practice (aws-facts §1.1).
-        ("lambda", "invoke") => &[
+        ("lambda", "invoke") => vec![
             "FunctionName",
             "Payload",
             "InvocationType",
@@ -67,7 +46,7 @@ fn supported(service: &str, action: &str) -> Option<&'static [&'static str]> {
             "ClientContext",
             "LogType",
         ],
-        ("sqs", "sendMessage") => &[
+        ("sqs", "sendMessage") => vec![
             "QueueUrl",
             "MessageBody",
             "DelaySeconds",
@@ -75,7 +54,7 @@ fn supported(service: &str, action: &str) -> Option<&'static [&'static str]> {
             "MessageDeduplicationId",
             "MessageGroupId",
         ],
-        ("sns", "publish") => &[
+        ("sns", "publish") => vec![
             "Message",
             "MessageAttributes",
             "MessageStructure",
@@ -86,7 +65,7 @@ fn supported(service: &str, action: &str) -> Option<&'static [&'static str]> {
             "TargetArn",
             "TopicArn",
         ],
-        ("events", "putEvents") => &["Entries"],
+        ("events", "putEvents") => vec!["Entries"],
         _ => return None,
     })
 }

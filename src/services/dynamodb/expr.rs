@@ -431,14 +431,7 @@ impl<'s, 'a> Parser<'s, 'a> {
             self.expect_sym(")")?;
             return Ok(Operand::Size(p));
         }
-        match self.peek().cloned() {
-            Some(Tok::ValueRef(v)) => {
-                self.pos += 1;
-                self.value_ref(&v)
-            }
-            Some(Tok::Ident(_)) | Some(Tok::NameRef(_)) => Ok(Operand::Path(self.path()?)),
-            _ => Err(self.err_here()),
-        }
+        self.path_or_value()
     }
 
     fn condition(&mut self) -> Result<Cond, String> {
@@ -593,13 +586,14 @@ impl<'s, 'a> Parser<'s, 'a> {
                 ));
             }
         }
-        match self.peek().cloned() {
-            Some(Tok::ValueRef(v)) => {
-                self.pos += 1;
-                self.value_ref(&v)
-            }
+        self.path_or_value()
+    }
+
+    /// A document path or a `:value` reference.
+    fn path_or_value(&mut self) -> Result<Operand, String> {
+        match self.peek() {
             Some(Tok::Ident(_)) | Some(Tok::NameRef(_)) => Ok(Operand::Path(self.path()?)),
-            _ => Err(self.err_here()),
+            _ => self.value_operand(),
         }
     }
 
