@@ -1,7 +1,8 @@
 //! Benchmark (not a test): prove one typical rewritten Task (SaveOrder → dynamodb:putItem) of the
 //! order-service example on 1,000 generated inputs plus its fault scenarios, then the whole
 //! rewritten state machine on 1,000 more. Target: under 1 s in release on the project machine.
-//!   cargo run --release --example verify-bench [-- SAMPLES]
+//!   cargo run --release --example verify-bench [-- SAMPLES [THREADS]]
+//! THREADS: comparison threads (default 0: one per core); the report is the same for any value.
 
 #[path = "../tests/support/order_plan.rs"]
 mod order_plan;
@@ -13,6 +14,10 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(1000);
+    let threads: usize = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let project = order_plan::project();
     let state = "SaveOrder";
     let new_state = order_plan::rewritten_states()
@@ -22,6 +27,7 @@ fn main() {
         .expect("SaveOrder rewrite");
     let plan = order_plan::plan_with(&project, &[(state, new_state)]);
     let mut opts = order_plan::options(samples);
+    opts.threads = threads;
     for (other, m) in order_plan::models() {
         if other != state {
             opts.simulate.insert(other.to_string(), m);

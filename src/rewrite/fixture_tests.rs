@@ -31,14 +31,11 @@ const SPREAD: &str = "synthesis (JSONPath): the message spreads the event into a
 const EVENT_RESULT: &str = "synthesis (JSONPath): the return value mixes event data into the result, which needs a Pass state after the Task (not built; JSONata's Output reads $states.input)";
 const JSONATA_MARSHAL: &str =
     "synthesis (JSONata): DynamoDB marshalling and unmarshalling are not written in JSONata yet";
-const JSONATA_VALIDATION: &str =
-    "synthesis (JSONata): validation Choice states with JSONata Conditions are not written yet";
 const JSONATA_INDENT: &str =
     "synthesis (JSONata): JSON.stringify with an indentation whose width the model does not keep";
 const NOT_JSON_SAMPLE: &str = "test input: the generated sample's `body` is not JSON text, so json.loads raises JSONDecodeError where $parse fails with States.QueryEvaluationError (a real difference for such inputs)";
 const SKIPS: &[(&str, &str, &str)] = &[
     ("js/constants.js", "*", RENAME),
-    ("js/custom-error.js", "jsonata", JSONATA_VALIDATION),
     ("js/ddb-aggregated-putitem.mjs", "*", RENAME),
     ("js/ddb-doc-aggregated.mjs", "jsonpath", RENAME),
     ("js/ddb-doc-aggregated.mjs", "jsonata", JSONATA_MARSHAL),
@@ -69,8 +66,6 @@ const SKIPS: &[(&str, &str, &str)] = &[
     ("js/ssm-v2.js", "*", SIMULATION),
     ("js/stringify-indented.js", "jsonata", JSONATA_INDENT),
     ("js/then-chain.js", "*", RENAME),
-    ("js/validation-throw.js", "jsonata", JSONATA_VALIDATION),
-    ("py/custom_exception.py", "jsonata", JSONATA_VALIDATION),
     ("py/ddb_client_put.py", "*", RENAME),
     ("py/ddb_resource_get.py", "jsonpath", UNMARSHAL),
     ("py/ddb_resource_get.py", "jsonata", JSONATA_MARSHAL),
@@ -98,7 +93,6 @@ const SKIPS: &[(&str, &str, &str)] = &[
     ("py/sfn_start.py", "*", SIMULATION),
     ("py/sqs_send_compact.py", "jsonpath", UNICODE),
     ("py/sqs_send_compact.py", "jsonata", UNICODE),
-    ("py/validation_raise.py", "jsonata", JSONATA_VALIDATION),
     ("ts/athena-start.ts", "*", SIMULATION),
     ("ts/batch-submit.ts", "*", SIMULATION),
     ("ts/codebuild-start.ts", "*", SIMULATION),
@@ -109,8 +103,7 @@ const SKIPS: &[(&str, &str, &str)] = &[
     ("ts/powertools-tracer.ts", "*", RENAME),
     ("ts/sesv2-send.ts", "*", SIMULATION),
     ("ts/sfn-start-sync.ts", "*", SIMULATION),
-    ("ts/validation.ts", "jsonpath", RENAME),
-    ("ts/validation.ts", "jsonata", JSONATA_VALIDATION),
+    ("ts/validation.ts", "*", RENAME),
 ];
 
 fn fixtures_dir() -> PathBuf {

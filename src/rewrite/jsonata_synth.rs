@@ -9,7 +9,8 @@
 
 use super::asl_value::Asl;
 use crate::analysis::model::{
-    DefaultWhen, HandlerModel, JsonStyle, Language, ObjectEntry, PathSeg, TemplatePart, ValueExpr,
+    Condition, DefaultWhen, HandlerModel, JsonStyle, Language, ObjectEntry, PathSeg, TemplatePart,
+    ValueExpr,
 };
 use crate::discover::model::InvocationStyle;
 use indexmap::IndexMap;
@@ -429,6 +430,73 @@ pub fn fields(
         arguments: Value::Object(args),
         output,
         assign,
+    })
+}
+
+/// The JSONata condition under which the handler throws (a Choice `Condition`), over the state
+/// input the Task would have sent the Lambda.
+pub fn throw_condition(
+    state: &Map<String, Value>,
+    style: InvocationStyle,
+    cond: &Condition,
+    language: Language,
+) -> Result<String, String> {
+    let event = event_of(state, style)?;
+    condition(&event, cond, language)
+}
+
+fn condition(event: &J, cond: &Condition, language: Language) -> Result<String, String> {
+    let operand = |value: &ValueExpr| -> Result<J, String> {
+        match value {
+            ValueExpr::Event { path } => Ok(event.select(path)),
+            _ => Err("the validation tests something other than the event".into()),
+        }
+    };
+    Ok(match cond {
+        Condition::Missing { value } => match operand(value)? {
+            J::Absent => "true".into(),
+            v => format!("$not($exists({}))", v.expr()),
+        },
+        Condition::Falsy { value } => match operand(value)? {
+            J::Absent => "true".into(),
+            v => {
+                let v = v.expr();
+                // JavaScript `!v`: undefined, null, false, 0, ""; Python `not v` also empty
+                // lists and objects. `=` between values of different types is false.
+                let mut tests = vec![
+                    format!("$not($exists({v}))"),
+                    format!("{v} = null"),
+                    format!("{v} = false"),
+                    format!("{v} = 0"),
+                    format!("{v} = \"\""),
+                ];
+                if language == Language::Python {
+                    tests.push(format!("($type({v}) = \"array\" and $count({v}) = 0)"));
+                    tests.push(format!(
+                        "($type({v}) = \"object\" and $count($keys({v})) = 0)"
+                    ));
+                }
+                format!("({})", tests.join(" or "))
+            }
+        },
+        Condition::Not { condition: c } => format!("$not({})", condition(event, c, language)?),
+        Condition::And { conditions } | Condition::Or { conditions } => {
+            let op = if matches!(cond, Condition::And { .. }) {
+                " and "
+            } else {
+                " or "
+            };
+            let parts = conditions
+                .iter()
+                .map(|c| condition(event, c, language))
+                .collect::<Result<Vec<_>, _>>()?;
+            format!("({})", parts.join(op))
+        }
+        Condition::Other { source } => {
+            return Err(format!(
+                "`{source}` is not expressible as a Choice condition"
+            ))
+        }
     })
 }
 

@@ -104,22 +104,31 @@ pub fn synthesize(
         .iter()
         .filter(|t| errors::deliberate_throws(model).contains(&t.error))
         .collect();
-    if jsonata && !deliberate.is_empty() {
-        return Err(
-            "the handler throws on purpose; JSONata Choice conditions for it are not written yet"
-                .into(),
-        );
-    }
+    let taken: Vec<String> = link
+        .pointer
+        .rsplit_once('/')
+        .and_then(|(states, _)| sm.raw_definition.pointer(states))
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
     let validation = if deliberate.is_empty() {
         None
+    } else if jsonata {
+        let mut conditions = Vec::new();
+        for t in &deliberate {
+            let cond = t
+                .condition
+                .as_ref()
+                .ok_or_else(|| format!("the handler always throws {}", t.error))?;
+            let c = super::jsonata_synth::throw_condition(state, link.style, cond, model.language)
+                .map_err(|e| format!("the handler throws on purpose: {e}"))?;
+            conditions.push((*t, c));
+        }
+        let v = validation::jsonata_states_for(&link.state, state, &conditions, &taken)
+            .map_err(|e| format!("the handler throws on purpose: {e}"))?;
+        notes.extend(v.notes.iter().cloned());
+        Some(v)
     } else {
-        let taken: Vec<String> = link
-            .pointer
-            .rsplit_once('/')
-            .and_then(|(states, _)| sm.raw_definition.pointer(states))
-            .and_then(Value::as_object)
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
         let v = validation::states_for(
             &link.state,
             state,
@@ -228,6 +237,7 @@ pub fn synthesize(
             notes,
             substitutions,
             timeout: function.timeout_s,
+            validation,
         });
     }
     let mut ctx = ExprCtx {
@@ -497,6 +507,7 @@ struct SynthJsonata<'a> {
     notes: Vec<String>,
     substitutions: Vec<(String, CfnRef)>,
     timeout: Option<u64>,
+    validation: Option<validation::Validation>,
 }
 
 /// A JSONata Task: Arguments and Output instead of Parameters/ResultSelector/ResultPath.
@@ -515,6 +526,7 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         mut notes,
         substitutions,
         timeout,
+        validation,
     } = j;
     if call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor) {
         return Err("DynamoDB marshalling is not written in JSONata yet".into());
@@ -619,8 +631,11 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         integration: integ,
         targets,
         substitutions,
-        added_states: vec![],
-        entry: None,
+        added_states: validation
+            .as_ref()
+            .map(|v| v.states.clone())
+            .unwrap_or_default(),
+        entry: validation.map(|v| v.entry),
     })
 }
 

@@ -150,6 +150,68 @@ pub fn states_for(
     })
 }
 
+/// The same for a JSONata Task: each throw's `condition` (a JSONata expression, see
+/// `jsonata_synth::throw_condition`) becomes a Choice rule `Condition`.
+pub fn jsonata_states_for(
+    task_name: &str,
+    task: &Map<String, Value>,
+    throws: &[(&Throw, String)],
+    taken: &[String],
+) -> Result<Validation, String> {
+    let mut names: Vec<String> = taken.to_vec();
+    let mut fresh = |wanted: String| {
+        let mut name = wanted.clone();
+        let mut n = 2;
+        while names.contains(&name) {
+            name = format!("{wanted} {n}");
+            n += 1;
+        }
+        names.push(name.clone());
+        name
+    };
+    let entry = fresh(format!("Validate {task_name}"));
+    let mut choices = Vec::new();
+    let mut states = Vec::new();
+    for (t, condition) in throws {
+        if catcher_for(task, &t.error).is_some() {
+            return Err(format!(
+                "the Task's Catch takes the Lambda's {}; JSONata catchers are not rewritten into the validation yet",
+                t.error
+            ));
+        }
+        let cause = match &t.message {
+            Some(ValueExpr::Literal {
+                value: Value::String(s),
+            }) => s.clone(),
+            None => String::new(),
+            Some(_) => {
+                return Err(format!(
+                    "the message of {} is built at run time (not written as a Fail Cause yet)",
+                    t.error
+                ))
+            }
+        };
+        let name = fresh(format!("{task_name} {}", t.error));
+        choices.push(json!({ "Condition": format!("{{% {condition} %}}"), "Next": name }));
+        states.push((
+            name,
+            json!({ "Type": "Fail", "Error": t.error, "Cause": cause }),
+        ));
+    }
+    let mut all = vec![(
+        entry.clone(),
+        json!({ "Type": "Choice", "Choices": choices, "Default": task_name }),
+    )];
+    all.extend(states);
+    Ok(Validation {
+        states: all,
+        notes: vec![format!(
+            "{entry} checks the input as the handler did before calling; a failed check ends in the same error name, with the message as Cause instead of the Lambda runtime's error JSON"
+        )],
+        entry,
+    })
+}
+
 /// The first catcher of the Task that matches `error`.
 fn catcher_for<'a>(task: &'a Map<String, Value>, error: &str) -> Option<&'a Map<String, Value>> {
     task.get("Catch")?.as_array()?.iter().find_map(|c| {
