@@ -669,3 +669,97 @@ fn json_sam_template_with_definition_uri_gets_its_substitutions_and_policy() {
         "arn:aws:sns:us-east-1:123456789012:alerts"
     );
 }
+
+/// A CloudFormation YAML template with a plain `DefinitionString: |` block and
+/// DefinitionSubstitutions, its role's inline policy in YAML.
+#[test]
+fn yaml_definition_string_block_and_role_policy_are_edited() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let template = r#"AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  JobsQueue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: jobs
+  EnqueueFunction:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: enqueue/
+      Handler: index.handler
+      Runtime: nodejs20.x
+      Role: !GetAtt EnqueueRole.Arn
+      Environment:
+        Variables:
+          QUEUE_URL: !Ref JobsQueue
+  FlowRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: []
+      Policies:
+        - PolicyName: Invoke
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action: lambda:InvokeFunction
+                Resource: !GetAtt EnqueueFunction.Arn
+  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: !GetAtt FlowRole.Arn
+      DefinitionSubstitutions:
+        EnqueueArn: !GetAtt EnqueueFunction.Arn
+      DefinitionString: |
+        {
+          "StartAt": "Enqueue",
+          "States": {
+            "Enqueue": {
+              "Type": "Task",
+              "Resource": "${EnqueueArn}",
+              "ResultPath": null,
+              "End": true
+            }
+          }
+        }
+"#;
+    std::fs::write(root.join("template.yaml"), template).unwrap();
+    std::fs::create_dir(root.join("enqueue")).unwrap();
+    std::fs::write(
+        root.join("enqueue/index.js"),
+        "const { SQSClient, SendMessageCommand } = require(\"@aws-sdk/client-sqs\");\nconst sqs = new SQSClient({});\nexports.handler = async (event) => {\n  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL, MessageBody: JSON.stringify(event) }));\n};\n",
+    )
+    .unwrap();
+    let (code, _) = run(&["rewrite", "--write", "--force"], root);
+    assert_eq!(code, 0);
+    let path = root.join("template.yaml");
+    assert_parses(&path);
+    let new = std::fs::read_to_string(&path).unwrap();
+    let v = lambdaless::discover::yaml::parse_yaml(&path, &new).unwrap();
+    let props = &v["Resources"]["Flow"]["Properties"];
+    assert_eq!(
+        props["DefinitionSubstitutions"],
+        serde_json::json!({"JobsQueueUrl": {"Ref": "JobsQueue"}})
+    );
+    let def: Value = serde_json::from_str(props["DefinitionString"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        def["States"]["Enqueue"]["Parameters"]["QueueUrl"],
+        "${JobsQueueUrl}"
+    );
+    let st =
+        &v["Resources"]["FlowRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+    assert_eq!(
+        st,
+        &serde_json::json!([{"Effect": "Allow", "Action": ["sqs:SendMessage"],
+            "Resource": [{"Fn::GetAtt": ["JobsQueue", "Arn"]}]}])
+    );
+    // The lines before the state machine's properties are untouched.
+    let head = template.find("      Policies:").unwrap();
+    assert_eq!(&new[..head], &template[..head]);
+    assert!(lambdaless::discover::discover(root)
+        .unwrap()
+        .links
+        .is_empty());
+}

@@ -167,7 +167,10 @@ fn edit_machine(
                     );
                 }
                 // A YAML template with a DefinitionString block scalar.
-                Some(resource) if refer::style(sm) == RefStyle::SubVariables => {
+                Some(resource)
+                    if matches!(&sm.origin, DefinitionOrigin::TemplateInline { template, .. }
+                        if refer::definition_string(template, resource).is_some()) =>
+                {
                     return definition_string::edit_yaml_template(&text, resource, &states, &added);
                 }
                 _ if json => {
@@ -271,6 +274,7 @@ fn edit_yaml_template(
             let Some(role) = &sm.role else {
                 return Ok(text);
             };
+            let retired = retired_functions(project, m, unused, &out.tasks);
             let add = iam::add_statements(m.targets);
             let remove = iam::remove_statements(project, &retired_indices(project, &retired));
             if add.is_empty() && remove.is_empty() {

@@ -203,10 +203,9 @@ fn edit_policy_document(
         let indent = " ".repeat(line_indent(&text, open) + 2);
         let mut added = String::new();
         for (res, actions) in grouped(targets) {
-            let present = existing.iter().any(|(a, r)| {
-                let a: Vec<String> = a.clone();
-                a == actions && r.iter().any(|x| *x == res)
-            });
+            let present = existing
+                .iter()
+                .any(|(a, r)| *a == actions && r.contains(&res));
             if present {
                 continue;
             }
@@ -344,7 +343,7 @@ mod tests {
         let mut files: OpenFiles = IndexMap::new();
         let place = edit_role_policy(
             &mut files,
-            &[path.clone()],
+            std::slice::from_ref(&path),
             "aws_iam_role.sfn",
             &[target()],
             &["aws_lambda_function.old".into()],
