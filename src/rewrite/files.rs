@@ -1,7 +1,15 @@
 //! The file edits of a plan: for each state machine with rewritten Tasks, the text of the file that
-//! holds its definition is edited in place (ASL file, template, serverless.yml, .tf file), and the
-//! template's substitutions and IAM entries follow. Which editor runs depends on where discovery
-//! found the definition ([`DefinitionOrigin`]).
+//! holds its definition is edited in place, and the template's substitutions and IAM entries
+//! follow. Which editor runs depends on where discovery found the definition ([`DefinitionOrigin`]):
+//! - ASL `.json` / `.asl.json` / `.yaml` files and SAM `DefinitionUri` files: [`edits`] (JSON spans)
+//!   and [`yaml_state`] (block YAML);
+//! - SAM/CloudFormation templates: inline `Definition` (YAML or JSON), `DefinitionString` as a
+//!   string, `Fn::Sub` or `Fn::Join` ([`definition_string`]); `DefinitionSubstitutions`, SAM
+//!   `Policies` and the role's policy statements (YAML line edits, [`json_edit`], [`iam_template`]);
+//! - serverless.yml (serverless-step-functions): [`yaml_state`] under `stepFunctions.stateMachines`;
+//! - Terraform: `jsonencode(...)` and heredocs in the .tf file, `templatefile`/`file` definition
+//!   files plus their variables ([`hcl_edit`]), the role's `aws_iam_role_policy` ([`super::hcl_iam`]);
+//! - CDK output: no edit; the construct to use instead ([`super::cdk_advice`]).
 
 use super::bindings::CfnRef;
 use super::edits::{self, StateReplacement, TemplateChanges};

@@ -573,11 +573,6 @@ pub fn object(entries: &[(String, String)], indent: usize) -> String {
     out
 }
 
-fn column_of(text: &str, offset: usize) -> usize {
-    let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    text[line_start..offset].chars().count()
-}
-
 fn line_indent_at(text: &str, offset: usize) -> usize {
     let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
     text[line_start..].len() - text[line_start..].trim_start_matches(' ').len()
@@ -622,7 +617,7 @@ pub fn edit_jsonencode(text: &str, address: &str, states: &[HclState]) -> Result
                     .then(|| attrs.iter().find(|a| &a.key == k))
                     .flatten();
                 let value = match kept {
-                    // The original text, re-indented only if it spans lines at the same depth.
+                    // The original text (same depth, so multi-line values keep their layout).
                     Some(a) => text[a.value.start..a.value.end].to_string(),
                     None => render(v, indent + 2),
                 };
@@ -633,7 +628,6 @@ pub fn edit_jsonencode(text: &str, address: &str, states: &[HclState]) -> Result
                 (key, value)
             })
             .collect();
-        let _ = column_of;
         replacements.push((span, object(&entries, indent)));
     }
     replacements.sort_by_key(|(s, _)| std::cmp::Reverse(s.start));
