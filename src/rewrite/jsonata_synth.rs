@@ -151,6 +151,9 @@ struct Ctx<'a> {
     language: Language,
     /// `$states.result` when converting the return value.
     result: Option<&'a str>,
+    /// The result's items are typed AttributeValues the handler saw plain (lib-dynamodb, boto3
+    /// resource): reads into them go through `$u`.
+    typed_items: bool,
     notes: Vec<String>,
 }
 
@@ -293,6 +296,7 @@ impl Ctx<'_> {
                 }
             }
             ValueExpr::SdkResult { path, .. } => match self.result {
+                Some(r) if self.typed_items => unmarshalled_read(r, path, self.language)?,
                 Some(r) => J::Expr(r.to_string()).select(path),
                 None => return Err("reads an SDK result before the call".into()),
             },
@@ -315,6 +319,68 @@ fn is_falsy(v: &Value, language: Language) -> bool {
         Value::Array(a) => language == Language::Python && a.is_empty(),
         Value::Object(o) => language == Language::Python && o.is_empty(),
     }
+}
+
+/// Marshals a plain JSON value into a DynamoDB AttributeValue as lib-dynamodb's marshall and
+/// boto3's TypeSerializer do for JSON values: strings S, numbers N (as text), booleans BOOL,
+/// null NULL, arrays L, objects M; undefined members are left out.
+const MARSHAL_FN: &str = "$m := function($v){ $type($v) = \"string\" ? {\"S\": $v} : $type($v) = \"number\" ? {\"N\": $string($v)} : $type($v) = \"boolean\" ? {\"BOOL\": $v} : $type($v) = \"null\" ? {\"NULL\": true} : $type($v) = \"array\" ? {\"L\": [$map($v, function($x){ $m($x) })]} : $type($v) = \"object\" ? {\"M\": $merge([{}, $each($v, function($x, $k){ {$k: $m($x)} })])} : $v }";
+
+/// The inverse, for values read from a typed result: S, N (as a number), BOOL, NULL, L, M and the
+/// string and number sets (as arrays).
+const UNMARSHAL_FN: &str = "$u := function($v){ $exists($v.S) ? $v.S : $exists($v.N) ? $number($v.N) : $exists($v.BOOL) ? $v.BOOL : $exists($v.NULL) ? null : $exists($v.L) ? [$map($v.L, function($x){ $u($x) })] : $exists($v.M) ? $merge([{}, $each($v.M, function($x, $k){ {$k: $u($x)} })]) : $exists($v.SS) ? $v.SS : $exists($v.NS) ? [$map($v.NS, function($x){ $number($x) })] : $v }";
+
+/// A read of a typed result (`res.Item`, `res.Item.name`, `res.Attributes.x`) unmarshalled.
+fn unmarshalled_read(result: &str, path: &[PathSeg], language: Language) -> Result<J, String> {
+    if language == Language::Python && path.first() == Some(&PathSeg::Field("Item".into())) {
+        // `response["Item"]` raises KeyError when no item matches; the Task would go on with null.
+        return Err("reads response[\"Item\"], which raises KeyError when no item matches the key; the integration's result just has no Item".into());
+    }
+    let Some((PathSeg::Field(map), rest)) = path.split_first() else {
+        return Err(
+            "returns the typed response as a whole (its items would need unmarshalling one by one)"
+                .into(),
+        );
+    };
+    if map != "Item" && map != "Attributes" {
+        if path.len() == 1 && matches!(map.as_str(), "ConsumedCapacity" | "Count" | "ScannedCount")
+        {
+            return Ok(J::Expr(result.to_string()).select(path));
+        }
+        return Err(format!(
+            "reads {map} of a typed DynamoDB response (not unmarshalled yet)"
+        ));
+    }
+    let base = format!("{result}.{map}");
+    Ok(match rest.split_first() {
+        None => J::Expr(format!(
+            "({UNMARSHAL_FN}; $exists({base}) ? $merge([{{}}, $each({base}, function($x, $k){{ {{$k: $u($x)}} }})]) : null)"
+        )),
+        Some((attr, deeper)) => {
+            let at = J::Expr(base).select(std::slice::from_ref(attr)).expr();
+            J::Expr(format!("({UNMARSHAL_FN}; $u({at}))")).select(deeper)
+        }
+    })
+}
+
+/// An Item/Key/ExpressionAttributeValues parameter, marshalled at run time by `$m`.
+fn marshalled(j: &J) -> Result<J, String> {
+    let body = match j {
+        J::Obj(fields) => {
+            let inner: Vec<String> = fields
+                .iter()
+                .filter(|(_, v)| *v != J::Absent)
+                .map(|(k, v)| format!("{}: $m({})", Value::String(k.clone()), v.expr()))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        J::Expr(_) | J::Lit(Value::Object(_)) => format!(
+            "$merge([{{}}, $each({}, function($x, $k){{ {{$k: $m($x)}} }})])",
+            j.expr()
+        ),
+        _ => return Err("the attribute map is not an object".into()),
+    };
+    Ok(J::Expr(format!("({MARSHAL_FN}; {body})")))
 }
 
 /// The new state's Arguments, Output and Assign (None: field left out).
@@ -362,6 +428,7 @@ pub fn fields(
     params: &[(String, &ValueExpr)],
     env: &IndexMap<String, Asl>,
     whole_result_matches: bool,
+    dynamodb_plain: bool,
     notes: &mut Vec<String>,
 ) -> Result<JsonataFields, String> {
     let event = event_of(state, style)?;
@@ -370,22 +437,35 @@ pub fn fields(
         env,
         language: model.language,
         result: None,
+        typed_items: false,
         notes: Vec::new(),
     };
     let mut args = Map::new();
     for (key, value) in params {
         match ctx.convert(value).map_err(|e| format!("{key}: {e}"))? {
             J::Absent => {}
+            j if dynamodb_plain && super::dynamodb::ITEM_PARAMS.contains(&key.as_str()) => {
+                args.insert(
+                    key.clone(),
+                    marshalled(&j)
+                        .map_err(|e| format!("{key}: {e}"))?
+                        .template(),
+                );
+            }
             j => {
                 args.insert(key.clone(), j.template());
             }
         }
+    }
+    if dynamodb_plain {
+        notes.push("plain values marshalled into DynamoDB AttributeValues at run time by their JSON type ($m), as the handler's client did; numbers are written with JSONata's $string (15 significant digits)".into());
     }
     let mut rctx = Ctx {
         event: &event,
         env,
         language: model.language,
         result: Some("$states.result"),
+        typed_items: dynamodb_plain,
         notes: Vec::new(),
     };
     let payload = match &model.returns {

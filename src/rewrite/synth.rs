@@ -528,9 +528,6 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         timeout,
         validation,
     } = j;
-    if call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor) {
-        return Err("DynamoDB marshalling is not written in JSONata yet".into());
-    }
     let whole_result_matches = !integ.result_has_metadata && call.flavor == SdkFlavor::JsV2;
     let f = super::jsonata_synth::fields(
         state,
@@ -539,6 +536,7 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         top,
         env,
         whole_result_matches,
+        call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor),
         &mut notes,
     )?;
     let retry = state
