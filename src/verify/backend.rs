@@ -214,7 +214,7 @@ impl<'a> RunBackend<'a> {
 
     /// The mock config's answer, when it names this (not rewritten) state; logged like a call so
     /// that what each version sends to the mocked Task is compared.
-    fn from_mock_config(&mut self, call: &TaskCall) -> Option<TaskResponse> {
+    fn answer_from_mock_config(&mut self, call: &TaskCall) -> Option<TaskResponse> {
         let (config, rewritten) = self.config.as_mut()?;
         if !config.names_state(&call.state_name) || rewritten.contains(&call.state_name) {
             return None;
@@ -358,7 +358,7 @@ impl RunBackend<'_> {
     /// Who answers a Task call: the mock config, a simulated Lambda, the Lambda mock, or the
     /// simulated services.
     fn route(&mut self, call: &TaskCall) -> TaskResponse {
-        if let Some(resp) = self.from_mock_config(call) {
+        if let Some(resp) = self.answer_from_mock_config(call) {
             return resp;
         }
         if let Some((model, exact)) = self.simulated.get(&call.state_name).copied() {

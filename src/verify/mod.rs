@@ -409,7 +409,7 @@ pub fn apply_tasks(original: &Value, tasks: &[&RewrittenTask], full: Option<&Val
         def.get_mut("States").and_then(Value::as_object_mut),
     ) {
         for (name, state) in full {
-            if !states.contains_key(name) && !original["States"].get(name).is_some() {
+            if !states.contains_key(name) && original["States"].get(name).is_none() {
                 states.insert(name.clone(), state.clone());
             }
         }
