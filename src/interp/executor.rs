@@ -16,6 +16,13 @@ use serde_json::{json, Map, Value};
 /// Step Functions' payload limit for state input/output and task results (256 KiB).
 pub const PAYLOAD_LIMIT_BYTES: usize = 256 * 1024;
 
+/// lambdaless's own limit on how deeply a state's output may nest. AWS documents no depth limit,
+/// but a loop such as a Pass state with `ResultPath: $.n` nests its input one level deeper on
+/// every turn, and values that deep overflow the stack when they are copied or dropped. 512 is far
+/// beyond real payloads (a JSON input is parsed with a limit of 128); past it the execution stops
+/// with a `States.Runtime` that says the limit is ours, as `max_steps` does.
+pub const MAX_NESTING: usize = 512;
+
 /// Where a state goes after it ran.
 pub enum Next {
     To(String),
@@ -573,6 +580,11 @@ impl<'a> Engine<'a> {
 
     /// The payload limit on a state's output (terminal `States.DataLimitExceeded`).
     pub fn check_size(&self, who: &str, v: &Value) -> Result<(), Failure> {
+        if json_depth_exceeds(v, MAX_NESTING) {
+            return Err(Failure::fatal(format!(
+                "lambdaless: the output of state '{who}' nests deeper than {MAX_NESTING} levels (a lambdaless limit, not an AWS one)"
+            )));
+        }
         if json_size_exceeds(v, PAYLOAD_LIMIT_BYTES) {
             return Err(Failure::raised(
                 "States.DataLimitExceeded",
@@ -1094,6 +1106,24 @@ pub fn plain_text(v: &Value) -> String {
 }
 
 /// Whether the compact JSON encoding of `v` is longer than `limit` bytes (stops counting early).
+/// Whether `v` nests arrays/objects more than `limit` levels deep. Iterative, so that it cannot
+/// itself overflow the stack on the values it guards against.
+pub fn json_depth_exceeds(v: &Value, limit: usize) -> bool {
+    let mut stack: Vec<(&Value, usize)> = vec![(v, 0)];
+    while let Some((v, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(obj) => Box::new(obj.values()),
+            _ => continue,
+        };
+        if depth + 1 > limit {
+            return true;
+        }
+        stack.extend(children.map(|c| (c, depth + 1)));
+    }
+    false
+}
+
 pub fn json_size_exceeds(v: &Value, limit: usize) -> bool {
     fn size(v: &Value, acc: &mut usize, limit: usize) -> bool {
         match v {

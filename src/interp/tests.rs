@@ -48,6 +48,33 @@ fn fail_state_reports_error_and_cause() {
 }
 
 #[test]
+fn output_nesting_deeper_than_the_limit_stops_the_execution_instead_of_the_stack() {
+    // Each turn nests the input one level deeper (`$.n` becomes the whole input); without the
+    // limit this overflowed a test thread's 2 MB stack near 1,500 levels.
+    let r = run(
+        json!({"StartAt": "Loop", "States": {"Loop": {"Type": "Pass", "ResultPath": "$.n", "Next": "Loop"}}}),
+        json!({"a": true, "n": 0}),
+    );
+    assert_eq!(r.status, "FAILED");
+    assert_eq!(r.error.as_deref(), Some("States.Runtime"));
+    let cause = r.cause.unwrap_or_default();
+    assert!(cause.contains("deeper than 512 levels"), "{cause}");
+}
+
+#[test]
+fn nesting_depth_is_measured_exactly() {
+    use super::executor::json_depth_exceeds;
+    let mut v = json!(1);
+    for _ in 0..3 {
+        v = json!({"k": [v]});
+    }
+    // three objects, each holding an array: six levels.
+    assert!(!json_depth_exceeds(&v, 6));
+    assert!(json_depth_exceeds(&v, 5));
+    assert!(!json_depth_exceeds(&json!("scalar"), 0));
+}
+
+#[test]
 fn wait_moves_the_virtual_clock_only() {
     let t0 = std::time::Instant::now();
     let r = run(
