@@ -458,12 +458,13 @@ mod tests {
             "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]"
         );
         assert_eq!(
-            e.details,
+            e.details.as_deref(),
             Some(json!({"CancellationReasons": [
                 {"Code": "None"},
                 {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed",
                  "Item": {"id": {"S": "apple"}, "n": {"N": "0"}}}
             ]}))
+            .as_ref()
         );
         assert_eq!(
             e.error_name(crate::services::errors::Integration::AwsSdk),
