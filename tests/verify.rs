@@ -38,13 +38,7 @@ fn mutated(state: &str, f: impl Fn(&mut Value)) -> (String, Value) {
 fn prove_one(state: &str, new_state: Value, samples: usize) -> lambdaless::verify::VerifyReport {
     let project = project();
     let plan = plan_with(&project, &[(state, new_state)]);
-    let mut opts = options(samples);
-    // The other Lambda Tasks stay; both versions simulate them from their models.
-    for (other, m) in models() {
-        if other != state {
-            opts.simulate.insert(other.to_string(), m);
-        }
-    }
+    let opts = options_besides(samples, state);
     prove(&project, &plan, &opts).unwrap()
 }
 
@@ -505,12 +499,7 @@ mod mock_config {
     ) -> lambdaless::verify::VerifyReport {
         let project = project();
         let plan = plan_with(&project, &[(state, new_state)]);
-        let mut opts = options(30);
-        for (other, m) in models() {
-            if other != state {
-                opts.simulate.insert(other.to_string(), m);
-            }
-        }
+        let mut opts = options_besides(30, state);
         let mut case = serde_json::Map::new();
         for name in responses.as_object().unwrap().keys() {
             case.insert(name.clone(), json!(name));
@@ -613,12 +602,7 @@ mod timeouts {
         limit(&mut s);
         f(&mut s);
         let plan = plan_with(&project, &[(state.as_str(), s)]);
-        let mut opts = options(20);
-        for (other, m) in models() {
-            if other != state {
-                opts.simulate.insert(other.to_string(), m);
-            }
-        }
+        let opts = options_besides(20, &state);
         prove(&project, &plan, &opts).unwrap()
     }
 
