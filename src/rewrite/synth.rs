@@ -111,7 +111,7 @@ pub fn synthesize(
         .and_then(Value::as_object)
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
-    let validation = if deliberate.is_empty() {
+    let mut validation = if deliberate.is_empty() {
         None
     } else if jsonata {
         let mut conditions = Vec::new();
@@ -240,6 +240,26 @@ pub fn synthesize(
             validation,
         });
     }
+    // Defaults the handler applied to event fields: a Choice and a Pass per field before the Task
+    // put them into the input; the parameters then read the fields plainly.
+    let mut defaults: Vec<(String, Value, crate::analysis::model::DefaultWhen)> = Vec::new();
+    let mut lifted: Vec<(String, ValueExpr)> =
+        top.iter().map(|(k, v)| (k.clone(), (*v).clone())).collect();
+    for (_, v) in lifted.iter_mut() {
+        lift_defaults(v, &event, &mut defaults);
+    }
+    if !defaults.is_empty() {
+        if validation.is_some() {
+            return Err(
+                "the handler both validates and defaults its input (not combined yet)".into(),
+            );
+        }
+        let v = validation::default_states(&link.state, state, &defaults, model.language, &taken)
+            .map_err(|e| format!("uses a default for a value known only at run time: {e}"))?;
+        notes.extend(v.notes.iter().cloned());
+        validation = Some(v);
+    }
+    let top: Vec<(String, &ValueExpr)> = lifted.iter().map(|(k, v)| (k.clone(), v)).collect();
     let mut ctx = ExprCtx {
         event: Some(&event),
         env: &env,
@@ -654,6 +674,71 @@ fn callback_resource(integ: &Integration) -> Result<String, String> {
         Ok(format!("{}.waitForTaskToken", integ.resource))
     } else {
         Err(format!("{} has no .waitForTaskToken form", integ.resource))
+    }
+}
+
+/// Replaces `event.x ?? d` (d a constant, `event.x` a plain path of the state input) by
+/// `event.x`, recording (path, d, when) in `out`.
+fn lift_defaults(
+    expr: &mut ValueExpr,
+    event: &Asl,
+    out: &mut Vec<(String, Value, crate::analysis::model::DefaultWhen)>,
+) {
+    if let ValueExpr::Default {
+        value,
+        default,
+        when,
+    } = expr
+    {
+        // `event.get("x") or d`: a missing field is None, which `or` treats as false too.
+        let inner = match value.as_ref() {
+            ValueExpr::Default {
+                value: v,
+                default: n,
+                when: crate::analysis::model::DefaultWhen::Missing,
+            } if *when == crate::analysis::model::DefaultWhen::Falsy
+                && matches!(n.as_ref(), ValueExpr::Literal { value: Value::Null }) =>
+            {
+                v.as_ref()
+            }
+            v => v,
+        };
+        if let (ValueExpr::Event { path }, ValueExpr::Literal { value: d }) =
+            (inner, default.as_ref())
+        {
+            if let Ok(Asl::Dynamic(p)) = event.select(path) {
+                if super::asl_value::is_reference_path(&p) && !p.starts_with("$$") {
+                    if !out.iter().any(|(q, _, _)| *q == p) {
+                        out.push((p, d.clone(), *when));
+                    }
+                    *expr = ValueExpr::Event { path: path.clone() };
+                    return;
+                }
+            }
+        }
+    }
+    match expr {
+        ValueExpr::Object { entries } => {
+            for e in entries {
+                match e {
+                    ObjectEntry::Field { value, .. } | ObjectEntry::Spread { value } => {
+                        lift_defaults(value, event, out)
+                    }
+                }
+            }
+        }
+        ValueExpr::Array { items } => items.iter_mut().for_each(|i| lift_defaults(i, event, out)),
+        ValueExpr::Template { parts } => {
+            for p in parts {
+                if let crate::analysis::model::TemplatePart::Expr { value } = p {
+                    lift_defaults(value, event, out)
+                }
+            }
+        }
+        ValueExpr::JsonStringify { value, .. }
+        | ValueExpr::JsonParse { value }
+        | ValueExpr::ToString { value } => lift_defaults(value, event, out),
+        _ => {}
     }
 }
 

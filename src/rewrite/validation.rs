@@ -212,6 +212,112 @@ pub fn jsonata_states_for(
     })
 }
 
+/// Defaults the handler applied to a field of its event (`event.x ?? d`, `event.get("x", d)`,
+/// `event.x || d`) become a Choice and a Pass per field before the Task: when the field is
+/// missing (or null / false-y, as the operator has it) the Pass writes the default into the state
+/// input, so the Task reads the field plainly. Only where the Task's result replaces its input
+/// (no ResultPath, or `$`), so the defaulted input never reaches the output, and no catcher keeps
+/// it; `defaults` are (top-level path such as `$.body`, default value, when).
+pub fn default_states(
+    task_name: &str,
+    task: &Map<String, Value>,
+    defaults: &[(String, Value, crate::analysis::model::DefaultWhen)],
+    language: Language,
+    taken: &[String],
+) -> Result<Validation, String> {
+    use crate::analysis::model::DefaultWhen;
+    if !matches!(task.get("ResultPath"), None | Some(Value::String(_)))
+        || task
+            .get("ResultPath")
+            .and_then(Value::as_str)
+            .is_some_and(|p| p != "$")
+    {
+        return Err(
+            "the Task keeps its input in its output, where the defaulted input would show".into(),
+        );
+    }
+    if task.get("InputPath").is_some_and(|p| p != "$") {
+        return Err("the Task has an InputPath".into());
+    }
+    let keeps_input = task
+        .get("Catch")
+        .and_then(Value::as_array)
+        .is_some_and(|cs| {
+            cs.iter()
+                .any(|c| c.get("ResultPath").is_some_and(|p| p != "$"))
+        });
+    if keeps_input {
+        return Err("a catcher keeps the state input, where the defaulted input would show".into());
+    }
+    let mut names: Vec<String> = taken.to_vec();
+    let mut fresh = |wanted: String| {
+        let mut name = wanted.clone();
+        let mut n = 2;
+        while names.contains(&name) {
+            name = format!("{wanted} {n}");
+            n += 1;
+        }
+        names.push(name.clone());
+        name
+    };
+    let mut checks = Vec::new();
+    for (path, default, when) in defaults {
+        let field = path
+            .strip_prefix("$.")
+            .filter(|f| !f.is_empty() && !f.contains(['.', '[', ' ']))
+            .ok_or_else(|| format!("the default is for {path}, not a top-level field"))?;
+        let check = fresh(format!("Check {field} for {task_name}"));
+        let fill = fresh(format!("Default {field} for {task_name}"));
+        checks.push((check, fill, path.clone(), default.clone(), *when));
+    }
+    let ctx = RuleCtx {
+        event: &Asl::Dynamic("$".into()),
+        input_path: "$",
+        language,
+    };
+    let mut states = Vec::new();
+    for (i, (check, fill, path, default, when)) in checks.iter().enumerate() {
+        let next = checks
+            .get(i + 1)
+            .map(|c| c.0.clone())
+            .unwrap_or_else(|| task_name.to_string());
+        let mut rules = vec![not_present(path)];
+        match (when, language) {
+            (DefaultWhen::Missing, Language::Python) => {}
+            // JavaScript `??` also takes null.
+            (DefaultWhen::Missing, _) => rules.push(json!({ "Variable": path, "IsNull": true })),
+            (DefaultWhen::Falsy, _) => rules.push(json!({ "Or": ctx.falsy_rules(path) })),
+        }
+        let choices: Vec<Value> = rules
+            .into_iter()
+            .map(|r| {
+                let mut r = r.as_object().cloned().unwrap_or_default();
+                r.insert("Next".into(), Value::String(fill.clone()));
+                Value::Object(r)
+            })
+            .collect();
+        states.push((
+            check.clone(),
+            json!({ "Type": "Choice", "Choices": choices, "Default": next }),
+        ));
+        states.push((
+            fill.clone(),
+            json!({ "Type": "Pass", "Result": default, "ResultPath": path, "Next": next }),
+        ));
+    }
+    let entry = checks
+        .first()
+        .map(|c| c.0.clone())
+        .ok_or("no default to apply")?;
+    Ok(Validation {
+        notes: vec![format!(
+            "{entry} and the states after it put the handler's defaults into the state input before the Task; the Task's result replaces its input, so they do not show in the output"
+        )],
+        states,
+        entry,
+    })
+}
+
 /// The first catcher of the Task that matches `error`.
 fn catcher_for<'a>(task: &'a Map<String, Value>, error: &str) -> Option<&'a Map<String, Value>> {
     task.get("Catch")?.as_array()?.iter().find_map(|c| {

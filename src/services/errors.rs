@@ -107,7 +107,7 @@ pub struct AwsError {
     /// Step Functions reports only the message in the Cause; a handler model that catches the
     /// error sees them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub details: Option<serde_json::Value>,
+    pub details: Option<Box<serde_json::Value>>,
 }
 
 impl AwsError {
@@ -173,7 +173,7 @@ impl AwsError {
 
     /// The same error with extra members of the error response.
     pub fn with_details(mut self, details: serde_json::Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 

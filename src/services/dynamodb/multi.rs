@@ -113,19 +113,13 @@ fn target(world: &World, body: &Map<String, Value>) -> Result<(String, Value), A
         .to_string();
     let table = lookup_table(world, &name)?;
     let key = match body.get("Item").and_then(Value::as_object) {
-        Some(item) => key_of(table, item),
-        None => Value::Object(
-            body.get("Key")
-                .and_then(Value::as_object)
-                .map(normalize_item)
-                .unwrap_or_default(),
-        ),
+        Some(item) => key_of(table, item).as_object().cloned(),
+        None => body.get("Key").and_then(Value::as_object).cloned(),
     };
-    let key = match key {
-        Value::Object(m) => Value::Object(normalize_item(&m)),
-        other => other,
-    };
-    Ok((name, key))
+    Ok((
+        name,
+        Value::Object(normalize_item(&key.unwrap_or_default())),
+    ))
 }
 
 /// The item a request targets, as it is now.
@@ -458,12 +452,13 @@ mod tests {
             "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]"
         );
         assert_eq!(
-            e.details,
+            e.details.as_deref(),
             Some(json!({"CancellationReasons": [
                 {"Code": "None"},
                 {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed",
                  "Item": {"id": {"S": "apple"}, "n": {"N": "0"}}}
             ]}))
+            .as_ref()
         );
         assert_eq!(
             e.error_name(crate::services::errors::Integration::AwsSdk),
