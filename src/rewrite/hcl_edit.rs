@@ -535,9 +535,9 @@ pub struct HclState<'a> {
     pub rewritten: &'a Value,
 }
 
-/// Replaces each state object in `resource "aws_sfn_state_machine" "<name>"`'s
-/// `definition = jsonencode({...})`. Members whose value did not change keep their text.
-pub fn edit_jsonencode(text: &str, address: &str, states: &[HclState]) -> Result<String, String> {
+/// The `definition` attribute of the resource at `address` (`type.name`), with the name and
+/// argument spans of the function call that is its value.
+fn definition_call(text: &str, address: &str) -> Result<(Attr, String, Vec<Span>), String> {
     let (ty, name) = address.split_once('.').ok_or("not a resource address")?;
     let body = find_resource(text, ty, name)?;
     let def = attributes(text, body)?
@@ -545,6 +545,13 @@ pub fn edit_jsonencode(text: &str, address: &str, states: &[HclState]) -> Result
         .find(|a| a.key == "definition")
         .ok_or("no definition attribute")?;
     let (fname, args) = call_args(text, def.value).ok_or("definition is not a function call")?;
+    Ok((def, fname, args))
+}
+
+/// Replaces each state object in `resource "aws_sfn_state_machine" "<name>"`'s
+/// `definition = jsonencode({...})`. Members whose value did not change keep their text.
+pub fn edit_jsonencode(text: &str, address: &str, states: &[HclState]) -> Result<String, String> {
+    let (_, fname, args) = definition_call(text, address)?;
     if fname != "jsonencode" {
         return Err(format!("definition is {fname}(...), not jsonencode"));
     }
@@ -658,13 +665,7 @@ pub fn edit_template_vars(
     add: &[(String, String)],
     remove: &[String],
 ) -> Result<String, String> {
-    let (ty, name) = address.split_once('.').ok_or("not a resource address")?;
-    let body = find_resource(text, ty, name)?;
-    let def = attributes(text, body)?
-        .into_iter()
-        .find(|a| a.key == "definition")
-        .ok_or("no definition attribute")?;
-    let (fname, args) = call_args(text, def.value).ok_or("definition is not a function call")?;
+    let (def, fname, args) = definition_call(text, address)?;
     let indent = line_indent_at(text, def.key_span.start);
     match fname.as_str() {
         "file" if add.is_empty() => Ok(text.to_string()),
