@@ -738,16 +738,22 @@ fn executions(op: &str, body: &Value) -> (u16, Value) {
     }
 }
 
+/// `verify fixtures/order-service --samples 5 --no-faults`.
+fn verify_order_service() -> Command {
+    let mut c = lambdaless();
+    c.args([
+        "verify",
+        "fixtures/order-service",
+        "--samples",
+        "5",
+        "--no-faults",
+    ]);
+    c
+}
+
 /// `verify --replay-executions n` of order-workflow against `fake`, with `extra` arguments.
 fn replay_with(fake: &FakeSfn, n: &str, extra: &[&str]) -> std::process::Output {
-    lambdaless()
-        .args([
-            "verify",
-            "fixtures/order-service",
-            "--samples",
-            "5",
-            "--no-faults",
-        ])
+    verify_order_service()
         .args([
             "--replay-executions",
             n,
@@ -820,16 +826,8 @@ fn replay_compares_recorded_lambda_answers_with_the_handler_models() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     // The three inputs joined the verification inputs.
     let inputs = task_inputs(&v);
-    let without = lambdaless()
-        .args([
-            "verify",
-            "fixtures/order-service",
-            "--samples",
-            "5",
-            "--no-faults",
-            "--format",
-            "json",
-        ])
+    let without = verify_order_service()
+        .args(["--format", "json"])
         .output()
         .unwrap();
     let base: Value = serde_json::from_slice(&without.stdout).unwrap();

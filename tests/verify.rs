@@ -288,6 +288,15 @@ mod cli {
         Command::cargo_bin("lambdaless").unwrap()
     }
 
+    /// `verify fixtures/order-service --samples 5 --no-faults`.
+    const QUICK_VERIFY: [&str; 5] = [
+        "verify",
+        "fixtures/order-service",
+        "--samples",
+        "5",
+        "--no-faults",
+    ];
+
     #[test]
     fn json_report_of_the_fixture_with_the_generated_rewrite() {
         let out = verify()
@@ -325,15 +334,8 @@ mod cli {
             .to_string(),
         )
         .unwrap();
-        let base = [
-            "verify",
-            "fixtures/order-service",
-            "--samples",
-            "5",
-            "--no-faults",
-        ];
         let out = verify()
-            .args(base)
+            .args(QUICK_VERIFY)
             .arg("--mock-config")
             .arg(&file)
             .output()
@@ -342,7 +344,7 @@ mod cli {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("mocks.json") && err.contains("a, b"), "{err}");
         let out = verify()
-            .args(base)
+            .args(QUICK_VERIFY)
             .arg("--mock-config")
             .arg(&file)
             .args(["--test-case", "b", "--format", "json"])
@@ -368,17 +370,13 @@ mod cli {
             .to_string(),
         )
         .unwrap();
-        let base = [
-            "verify",
-            "fixtures/order-service",
-            "--samples",
-            "5",
-            "--no-faults",
-            "--format",
-            "json",
-        ];
         let inputs_of = |extra: &[&std::ffi::OsStr]| {
-            let out = verify().args(base).args(extra).output().unwrap();
+            let out = verify()
+                .args(QUICK_VERIFY)
+                .args(["--format", "json"])
+                .args(extra)
+                .output()
+                .unwrap();
             let report: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
             report["machines"][0]["whole_machine"]["inputs"]
                 .as_u64()
