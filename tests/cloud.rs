@@ -376,6 +376,17 @@ fn validation(result: &str, diagnostics: Value) -> impl Fn(&str, &Value) -> (u16
     }
 }
 
+/// `rewrite <dir> --write --force --validate-remote` against the endpoint at `url`.
+fn write_validated(dir: &std::path::Path, url: &str) -> std::process::Output {
+    lambdaless()
+        .arg("rewrite")
+        .arg(dir)
+        .args(["--write", "--force", "--validate-remote"])
+        .args(["--endpoint-url", url])
+        .output()
+        .unwrap()
+}
+
 fn line_of(text: &str, needle: &str) -> usize {
     text.lines().position(|l| l.contains(needle)).unwrap() + 1
 }
@@ -434,13 +445,7 @@ fn validate_remote_error_fails_the_rewrite_and_writes_nothing() {
                 "message": "The field \"QueueUrl\" is required",
                 "location": "/States/NotifyWarehouse/Parameters"}]),
     ));
-    let out = lambdaless()
-        .arg("rewrite")
-        .arg(dir.path())
-        .args(["--write", "--force", "--validate-remote"])
-        .args(["--endpoint-url", &fake.url])
-        .output()
-        .unwrap();
+    let out = write_validated(dir.path(), &fake.url);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("nothing written"), "{stderr}");
@@ -489,13 +494,7 @@ fn validate_remote_error_fails_the_rewrite_and_writes_nothing() {
             json!({"__type": "AccessDeniedException", "message": "not authorized"}),
         )
     });
-    let out = lambdaless()
-        .arg("rewrite")
-        .arg(dir.path())
-        .args(["--write", "--force", "--validate-remote"])
-        .args(["--endpoint-url", &denied.url])
-        .output()
-        .unwrap();
+    let out = write_validated(dir.path(), &denied.url);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -739,24 +738,46 @@ fn executions(op: &str, body: &Value) -> (u16, Value) {
     }
 }
 
-fn replay_cmd(fake: &FakeSfn, n: &str) -> std::process::Output {
-    lambdaless()
-        .args([
-            "verify",
-            "fixtures/order-service",
-            "--samples",
-            "5",
-            "--no-faults",
-        ])
+/// `verify fixtures/order-service --samples 5 --no-faults`.
+fn verify_order_service() -> Command {
+    let mut c = lambdaless();
+    c.args([
+        "verify",
+        "fixtures/order-service",
+        "--samples",
+        "5",
+        "--no-faults",
+    ]);
+    c
+}
+
+/// `verify --replay-executions n` of order-workflow against `fake`, with `extra` arguments.
+fn replay_with(fake: &FakeSfn, n: &str, extra: &[&str]) -> std::process::Output {
+    verify_order_service()
         .args([
             "--replay-executions",
             n,
             "--state-machine",
             &machine_arn("order-workflow"),
         ])
-        .args(["--endpoint-url", &fake.url, "--format", "json"])
+        .args(["--endpoint-url", &fake.url])
+        .args(extra)
         .output()
         .unwrap()
+}
+
+fn replay_cmd(fake: &FakeSfn, n: &str) -> std::process::Output {
+    replay_with(fake, n, &["--format", "json"])
+}
+
+/// The number of inputs each Task of the first machine was verified with.
+fn task_inputs(report: &Value) -> Vec<u64> {
+    report["machines"][0]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["inputs"].as_u64().unwrap())
+        .collect()
 }
 
 #[test]
@@ -804,31 +825,13 @@ fn replay_compares_recorded_lambda_answers_with_the_handler_models() {
     // A mismatch fails verify.
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     // The three inputs joined the verification inputs.
-    let inputs: Vec<u64> = v["machines"][0]["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["inputs"].as_u64().unwrap())
-        .collect();
-    let without = lambdaless()
-        .args([
-            "verify",
-            "fixtures/order-service",
-            "--samples",
-            "5",
-            "--no-faults",
-            "--format",
-            "json",
-        ])
+    let inputs = task_inputs(&v);
+    let without = verify_order_service()
+        .args(["--format", "json"])
         .output()
         .unwrap();
     let base: Value = serde_json::from_slice(&without.stdout).unwrap();
-    let base_inputs: Vec<u64> = base["machines"][0]["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["inputs"].as_u64().unwrap())
-        .collect();
+    let base_inputs = task_inputs(&base);
     assert_eq!(inputs.len(), base_inputs.len());
     for (a, b) in inputs.iter().zip(&base_inputs) {
         assert_eq!(*a, b + 3, "{inputs:?} vs {base_inputs:?}");
@@ -860,23 +863,7 @@ fn replay_compares_recorded_lambda_answers_with_the_handler_models() {
 #[test]
 fn replay_text_names_the_task_and_the_difference() {
     let fake = FakeSfn::start(executions);
-    let out = lambdaless()
-        .args([
-            "verify",
-            "fixtures/order-service",
-            "--samples",
-            "5",
-            "--no-faults",
-        ])
-        .args([
-            "--replay-executions",
-            "2",
-            "--state-machine",
-            &machine_arn("order-workflow"),
-        ])
-        .args(["--endpoint-url", &fake.url])
-        .output()
-        .unwrap();
+    let out = replay_with(&fake, "2", &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("NotifyCustomer (NotifyCustomerFunction): MISMATCH: 1/2"),
@@ -1052,18 +1039,7 @@ fn every_command_only_reads_validates_or_tests_with_mocks() {
         );
     }
     // --write with validation: the files change, the account does not.
-    let out = lambdaless()
-        .arg("rewrite")
-        .arg(dir.path())
-        .args([
-            "--write",
-            "--force",
-            "--validate-remote",
-            "--endpoint-url",
-            &fake.url,
-        ])
-        .output()
-        .unwrap();
+    let out = write_validated(dir.path(), &fake.url);
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -38,13 +38,7 @@ fn mutated(state: &str, f: impl Fn(&mut Value)) -> (String, Value) {
 fn prove_one(state: &str, new_state: Value, samples: usize) -> lambdaless::verify::VerifyReport {
     let project = project();
     let plan = plan_with(&project, &[(state, new_state)]);
-    let mut opts = options(samples);
-    // The other Lambda Tasks stay; both versions simulate them from their models.
-    for (other, m) in models() {
-        if other != state {
-            opts.simulate.insert(other.to_string(), m);
-        }
-    }
+    let opts = options_besides(samples, state);
     prove(&project, &plan, &opts).unwrap()
 }
 
@@ -294,6 +288,15 @@ mod cli {
         Command::cargo_bin("lambdaless").unwrap()
     }
 
+    /// `verify fixtures/order-service --samples 5 --no-faults`.
+    const QUICK_VERIFY: [&str; 5] = [
+        "verify",
+        "fixtures/order-service",
+        "--samples",
+        "5",
+        "--no-faults",
+    ];
+
     #[test]
     fn json_report_of_the_fixture_with_the_generated_rewrite() {
         let out = verify()
@@ -331,15 +334,8 @@ mod cli {
             .to_string(),
         )
         .unwrap();
-        let base = [
-            "verify",
-            "fixtures/order-service",
-            "--samples",
-            "5",
-            "--no-faults",
-        ];
         let out = verify()
-            .args(base)
+            .args(QUICK_VERIFY)
             .arg("--mock-config")
             .arg(&file)
             .output()
@@ -348,7 +344,7 @@ mod cli {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("mocks.json") && err.contains("a, b"), "{err}");
         let out = verify()
-            .args(base)
+            .args(QUICK_VERIFY)
             .arg("--mock-config")
             .arg(&file)
             .args(["--test-case", "b", "--format", "json"])
@@ -374,17 +370,13 @@ mod cli {
             .to_string(),
         )
         .unwrap();
-        let base = [
-            "verify",
-            "fixtures/order-service",
-            "--samples",
-            "5",
-            "--no-faults",
-            "--format",
-            "json",
-        ];
         let inputs_of = |extra: &[&std::ffi::OsStr]| {
-            let out = verify().args(base).args(extra).output().unwrap();
+            let out = verify()
+                .args(QUICK_VERIFY)
+                .args(["--format", "json"])
+                .args(extra)
+                .output()
+                .unwrap();
             let report: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
             report["machines"][0]["whole_machine"]["inputs"]
                 .as_u64()
@@ -505,12 +497,7 @@ mod mock_config {
     ) -> lambdaless::verify::VerifyReport {
         let project = project();
         let plan = plan_with(&project, &[(state, new_state)]);
-        let mut opts = options(30);
-        for (other, m) in models() {
-            if other != state {
-                opts.simulate.insert(other.to_string(), m);
-            }
-        }
+        let mut opts = options_besides(30, state);
         let mut case = serde_json::Map::new();
         for name in responses.as_object().unwrap().keys() {
             case.insert(name.clone(), json!(name));
@@ -613,12 +600,7 @@ mod timeouts {
         limit(&mut s);
         f(&mut s);
         let plan = plan_with(&project, &[(state.as_str(), s)]);
-        let mut opts = options(20);
-        for (other, m) in models() {
-            if other != state {
-                opts.simulate.insert(other.to_string(), m);
-            }
-        }
+        let opts = options_besides(20, &state);
         prove(&project, &plan, &opts).unwrap()
     }
 

@@ -85,8 +85,38 @@ fn is_ident_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
 
-fn is_ident(c: u8) -> bool {
+/// A character that may continue an identifier (HCL allows `-` after the first character).
+pub(crate) fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+/// Where the spaces and comments (`#`, `//`, `/* */`) starting at `i` end; line ends too when
+/// `newlines`. An unclosed `/*` runs to the end of the text.
+pub(crate) fn skip_space_and_comments(s: &[u8], mut i: usize, newlines: bool) -> usize {
+    while let Some(&c) = s.get(i) {
+        match c {
+            b' ' | b'\t' | b'\r' => i += 1,
+            b'\n' if newlines => i += 1,
+            b'#' => i = line_end(s, i),
+            b'/' if s.get(i + 1) == Some(&b'/') => i = line_end(s, i),
+            b'/' if s.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < s.len() && !(s[i] == b'*' && s.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i = (i + 2).min(s.len());
+            }
+            _ => break,
+        }
+    }
+    i
+}
+
+/// The offset of the `\n` ending the line at `i` (or the end of the text).
+pub(crate) fn line_end(s: &[u8], i: usize) -> usize {
+    s.get(i..)
+        .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
+        .map_or(s.len().max(i), |p| i + p)
 }
 
 impl<'a> Parser<'a> {
@@ -117,33 +147,11 @@ impl<'a> Parser<'a> {
 
     /// Skips spaces and comments; newlines too when `newlines`.
     fn skip_ws(&mut self, newlines: bool) {
-        while let Some(c) = self.peek() {
-            match c {
-                b' ' | b'\t' | b'\r' => self.i += 1,
-                b'\n' if newlines => self.i += 1,
-                b'#' => self.skip_line(),
-                b'/' if self.s.get(self.i + 1) == Some(&b'/') => self.skip_line(),
-                b'/' if self.s.get(self.i + 1) == Some(&b'*') => {
-                    self.i += 2;
-                    while self.i < self.s.len()
-                        && !(self.s[self.i] == b'*' && self.s.get(self.i + 1) == Some(&b'/'))
-                    {
-                        self.i += 1;
-                    }
-                    self.i = (self.i + 2).min(self.s.len());
-                }
-                _ => break,
-            }
-        }
+        self.i = skip_space_and_comments(self.s, self.i, newlines);
     }
 
     fn skip_line(&mut self) {
-        while let Some(c) = self.peek() {
-            if c == b'\n' {
-                break;
-            }
-            self.i += 1;
-        }
+        self.i = line_end(self.s, self.i);
     }
 
     fn ident(&mut self) -> Option<String> {

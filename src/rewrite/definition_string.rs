@@ -261,34 +261,11 @@ pub fn edit_yaml_template(
     };
     let (start, end) = doc.block(header);
     let content: Vec<String> = (start..end).map(|i| doc.line(i).to_string()).collect();
-    let indent = content
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start_matches(' ').len())
-        .min()
+    let indent = json_span::common_indent(content.iter().map(String::as_str))
         .ok_or("the DefinitionString block is empty")?;
-    let inner: String = content
-        .iter()
-        .map(|l| {
-            if l.trim().is_empty() {
-                l.trim_start_matches(' ')
-            } else {
-                &l[indent..]
-            }
-        })
-        .collect();
+    let inner = json_span::dedent(content.iter().map(String::as_str), indent);
     let edited = inserted.apply_json(&edits::edit_json_definition(&inner, states)?)?;
-    let pad = " ".repeat(indent);
-    let new_lines: Vec<String> = edited
-        .split_inclusive('\n')
-        .map(|l| {
-            if l.trim().is_empty() {
-                l.to_string()
-            } else {
-                format!("{pad}{l}")
-            }
-        })
-        .collect();
+    let new_lines: Vec<String> = json_span::reindent(&edited, indent).collect();
     doc.replace_lines(start, end, new_lines);
     Ok(doc.text())
 }
@@ -316,6 +293,13 @@ mod tests {
         }]
     }
 
+    /// The definition inside `SM`'s `DefinitionString: {"Fn::Sub": ...}` of a JSON template.
+    fn sub_definition(template: &str) -> Value {
+        let v: Value = serde_json::from_str(template).unwrap();
+        let sub = &v["Resources"]["SM"]["Properties"]["DefinitionString"]["Fn::Sub"];
+        serde_json::from_str(sub.as_str().unwrap()).unwrap()
+    }
+
     #[test]
     fn sub_string_is_edited_inside_the_literal() {
         let def = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\n      \"Type\": \"Task\",\n      \"Resource\": \"${Fn.Arn}\",\n      \"End\": true\n    }\n  }\n}";
@@ -333,13 +317,7 @@ mod tests {
             &TextChanges::default(),
         )
         .unwrap();
-        let v: Value = serde_json::from_str(&out).unwrap();
-        let inner: Value = serde_json::from_str(
-            v["Resources"]["SM"]["Properties"]["DefinitionString"]["Fn::Sub"]
-                .as_str()
-                .unwrap(),
-        )
-        .unwrap();
+        let inner = sub_definition(&out);
         assert_eq!(inner["States"]["A"], new);
         // Only the line holding the string changed.
         let changed: Vec<_> = text
@@ -371,13 +349,7 @@ mod tests {
         };
         let out =
             edit_json_template(&text, "SM", &task_replacement(&old, &new), &[], &inserted).unwrap();
-        let v: Value = serde_json::from_str(&out).unwrap();
-        let inner: Value = serde_json::from_str(
-            v["Resources"]["SM"]["Properties"]["DefinitionString"]["Fn::Sub"]
-                .as_str()
-                .unwrap(),
-        )
-        .unwrap();
+        let inner = sub_definition(&out);
         assert_eq!(inner["States"]["A"], new);
         assert_eq!(inner["States"]["A failed"]["Type"], "Fail");
     }

@@ -6,7 +6,8 @@
 //! https://developer.hashicorp.com/terraform/language/functions/templatefile (`${`/`%{` in the file
 //! are template sequences).
 
-use super::json_span::Span;
+use super::json_span::{self, Span};
+use crate::discover::hcl::{is_ident, line_end, skip_space_and_comments};
 use serde_json::Value;
 
 /// A scanner over HCL text that skips strings, heredocs, comments and bracketed expressions.
@@ -14,10 +15,6 @@ struct Scan<'a> {
     s: &'a [u8],
     text: &'a str,
     i: usize,
-}
-
-fn is_ident(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
 }
 
 impl<'a> Scan<'a> {
@@ -35,30 +32,11 @@ impl<'a> Scan<'a> {
 
     /// Skips spaces, comments and (when `newlines`) line ends.
     fn ws(&mut self, newlines: bool) {
-        while let Some(c) = self.peek() {
-            match c {
-                b' ' | b'\t' | b'\r' => self.i += 1,
-                b'\n' if newlines => self.i += 1,
-                b'#' => self.skip_line(),
-                b'/' if self.s.get(self.i + 1) == Some(&b'/') => self.skip_line(),
-                b'/' if self.s.get(self.i + 1) == Some(&b'*') => {
-                    self.i = self.text[self.i + 2..]
-                        .find("*/")
-                        .map(|p| self.i + 2 + p + 2)
-                        .unwrap_or(self.s.len());
-                }
-                _ => break,
-            }
-        }
+        self.i = skip_space_and_comments(self.s, self.i, newlines);
     }
 
     fn skip_line(&mut self) {
-        while let Some(c) = self.peek() {
-            if c == b'\n' {
-                break;
-            }
-            self.i += 1;
-        }
+        self.i = line_end(self.s, self.i);
     }
 
     /// Skips a quoted string starting at `"`, with nested `${ }` / `%{ }` templates.
@@ -197,14 +175,22 @@ pub struct Attr {
     pub value: Span,
 }
 
-/// The attributes of the object / block body whose `{` is at `open`; nested blocks are skipped.
-pub fn attributes(text: &str, open: usize) -> Result<Vec<Attr>, String> {
+/// One member of an object or block body: an attribute, or a nested block with the offset of
+/// its `{` and the span from its name to its `}`.
+enum Member {
+    Attr(Attr),
+    Block(String, usize, Span),
+}
+
+/// The members of the object / block body whose `{` is at `open`, in order; `unclosed` is the
+/// error when the text ends first.
+fn members(text: &str, open: usize, unclosed: &str) -> Result<Vec<Member>, String> {
     let mut sc = Scan::new(text, open + 1);
     let mut out = Vec::new();
     loop {
         sc.ws(true);
         match sc.peek() {
-            None => return Err("unclosed object".into()),
+            None => return Err(unclosed.into()),
             Some(b'}') => return Ok(out),
             Some(b',') => {
                 sc.i += 1;
@@ -218,11 +204,11 @@ pub fn attributes(text: &str, open: usize) -> Result<Vec<Attr>, String> {
             Some(b'=') | Some(b':') => {
                 sc.i += 1;
                 let value = sc.expression()?;
-                out.push(Attr {
+                out.push(Member::Attr(Attr {
                     key,
                     key_span,
                     value,
-                });
+                }));
             }
             _ => {
                 // A nested block: labels, then `{ ... }`.
@@ -236,20 +222,40 @@ pub fn attributes(text: &str, open: usize) -> Result<Vec<Attr>, String> {
                         sc.i += 1;
                     }
                 }
+                let body = sc.i;
                 sc.bracketed()?;
+                let span = Span {
+                    start: key_span.start,
+                    end: sc.i,
+                };
+                out.push(Member::Block(key, body, span));
             }
         }
     }
 }
 
-/// Every top-level block: (kind, labels, offset of its body's `{`).
-pub fn blocks(text: &str) -> Result<Vec<(String, Vec<String>, usize)>, String> {
+/// The attributes of the object / block body whose `{` is at `open`; nested blocks are skipped.
+pub fn attributes(text: &str, open: usize) -> Result<Vec<Attr>, String> {
+    Ok(members(text, open, "unclosed object")?
+        .into_iter()
+        .filter_map(|m| match m {
+            Member::Attr(a) => Some(a),
+            Member::Block(..) => None,
+        })
+        .collect())
+}
+
+/// Walks the top-level blocks in order, calling `visit(kind, labels, offset of the body's `{`)`
+/// until it returns true; returns that block's offset (`None` when no block made it stop).
+fn walk_blocks(
+    text: &str,
+    mut visit: impl FnMut(String, Vec<String>, usize) -> bool,
+) -> Result<Option<usize>, String> {
     let mut sc = Scan::new(text, 0);
-    let mut out = Vec::new();
     loop {
         sc.ws(true);
         if sc.peek().is_none() {
-            return Ok(out);
+            return Ok(None);
         }
         let start = sc.i;
         let mut labels = Vec::new();
@@ -268,7 +274,9 @@ pub fn blocks(text: &str) -> Result<Vec<(String, Vec<String>, usize)>, String> {
         }
         match sc.peek() {
             Some(b'{') => {
-                out.push((kind, labels, sc.i));
+                if visit(kind, labels, sc.i) {
+                    return Ok(Some(sc.i));
+                }
                 sc.bracketed()?;
             }
             Some(b'=') => {
@@ -278,6 +286,16 @@ pub fn blocks(text: &str) -> Result<Vec<(String, Vec<String>, usize)>, String> {
             _ => return Err(format!("unexpected text at byte {start}")),
         }
     }
+}
+
+/// Every top-level block: (kind, labels, offset of its body's `{`).
+pub fn blocks(text: &str) -> Result<Vec<(String, Vec<String>, usize)>, String> {
+    let mut out = Vec::new();
+    walk_blocks(text, |kind, labels, open| {
+        out.push((kind, labels, open));
+        false
+    })?;
+    Ok(out)
 }
 
 /// The offset of the `}` that closes the body opened at `open`.
@@ -289,89 +307,21 @@ pub fn block_end(text: &str, open: usize) -> Result<usize, String> {
 
 /// Nested blocks of the body opened at `open`: (name, offset of its `{`, span from name to `}`).
 pub fn nested_blocks(text: &str, open: usize) -> Result<Vec<(String, usize, Span)>, String> {
-    let mut sc = Scan::new(text, open + 1);
-    let mut out = Vec::new();
-    loop {
-        sc.ws(true);
-        match sc.peek() {
-            None => return Err("unclosed block".into()),
-            Some(b'}') => return Ok(out),
-            Some(b',') => {
-                sc.i += 1;
-                continue;
-            }
-            _ => {}
-        }
-        let (key, key_span) = sc.key()?;
-        sc.ws(false);
-        match sc.peek() {
-            Some(b'=') | Some(b':') => {
-                sc.i += 1;
-                sc.expression()?;
-            }
-            _ => {
-                while let Some(c) = sc.peek() {
-                    if c == b'{' {
-                        break;
-                    }
-                    if c == b'"' {
-                        sc.string()?;
-                    } else {
-                        sc.i += 1;
-                    }
-                }
-                let body = sc.i;
-                sc.bracketed()?;
-                out.push((
-                    key,
-                    body,
-                    Span {
-                        start: key_span.start,
-                        end: sc.i,
-                    },
-                ));
-            }
-        }
-    }
+    Ok(members(text, open, "unclosed block")?
+        .into_iter()
+        .filter_map(|m| match m {
+            Member::Block(name, body, span) => Some((name, body, span)),
+            Member::Attr(_) => None,
+        })
+        .collect())
 }
 
 /// The body `{` offset of `resource "<ty>" "<name>"`.
 pub fn find_resource(text: &str, ty: &str, name: &str) -> Result<usize, String> {
-    let mut sc = Scan::new(text, 0);
-    loop {
-        sc.ws(true);
-        if sc.peek().is_none() {
-            return Err(format!("resource \"{ty}\" \"{name}\" not found"));
-        }
-        let start = sc.i;
-        let mut labels = Vec::new();
-        let (kind, _) = sc.key()?;
-        loop {
-            sc.ws(false);
-            match sc.peek() {
-                Some(b'"') => {
-                    let s = sc.i;
-                    sc.string()?;
-                    labels.push(serde_json::from_str::<String>(&text[s..sc.i]).unwrap_or_default());
-                }
-                Some(c) if is_ident(c) => labels.push(sc.key()?.0),
-                _ => break,
-            }
-        }
-        match sc.peek() {
-            Some(b'{') => {
-                if kind == "resource" && labels == [ty, name] {
-                    return Ok(sc.i);
-                }
-                sc.bracketed()?;
-            }
-            Some(b'=') => {
-                sc.i += 1;
-                sc.expression()?;
-            }
-            _ => return Err(format!("unexpected text at byte {start}")),
-        }
-    }
+    walk_blocks(text, |kind, labels, _| {
+        kind == "resource" && labels == [ty, name]
+    })?
+    .ok_or_else(|| format!("resource \"{ty}\" \"{name}\" not found"))
 }
 
 /// A call `name(args...)` at `span`: its name and argument spans.
@@ -585,9 +535,9 @@ pub struct HclState<'a> {
     pub rewritten: &'a Value,
 }
 
-/// Replaces each state object in `resource "aws_sfn_state_machine" "<name>"`'s
-/// `definition = jsonencode({...})`. Members whose value did not change keep their text.
-pub fn edit_jsonencode(text: &str, address: &str, states: &[HclState]) -> Result<String, String> {
+/// The `definition` attribute of the resource at `address` (`type.name`), with the name and
+/// argument spans of the function call that is its value.
+fn definition_call(text: &str, address: &str) -> Result<(Attr, String, Vec<Span>), String> {
     let (ty, name) = address.split_once('.').ok_or("not a resource address")?;
     let body = find_resource(text, ty, name)?;
     let def = attributes(text, body)?
@@ -595,6 +545,13 @@ pub fn edit_jsonencode(text: &str, address: &str, states: &[HclState]) -> Result
         .find(|a| a.key == "definition")
         .ok_or("no definition attribute")?;
     let (fname, args) = call_args(text, def.value).ok_or("definition is not a function call")?;
+    Ok((def, fname, args))
+}
+
+/// Replaces each state object in `resource "aws_sfn_state_machine" "<name>"`'s
+/// `definition = jsonencode({...})`. Members whose value did not change keep their text.
+pub fn edit_jsonencode(text: &str, address: &str, states: &[HclState]) -> Result<String, String> {
+    let (_, fname, args) = definition_call(text, address)?;
     if fname != "jsonencode" {
         return Err(format!("definition is {fname}(...), not jsonencode"));
     }
@@ -687,37 +644,13 @@ pub fn edit_heredoc(
     let content_end = content_end.ok_or("the heredoc is not closed")?;
     let content = &text[content_start..content_end];
     let indent = if indented {
-        content
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| l.len() - l.trim_start_matches(' ').len())
-            .min()
-            .unwrap_or(0)
+        json_span::common_indent(content.lines()).unwrap_or(0)
     } else {
         0
     };
-    let inner: String = content
-        .split_inclusive('\n')
-        .map(|l| {
-            if l.trim().is_empty() {
-                l.trim_start_matches(' ')
-            } else {
-                &l[indent..]
-            }
-        })
-        .collect();
+    let inner = json_span::dedent(content.split_inclusive('\n'), indent);
     let edited = edit(&inner)?;
-    let pad = " ".repeat(indent);
-    let new: String = edited
-        .split_inclusive('\n')
-        .map(|l| {
-            if l.trim().is_empty() {
-                l.to_string()
-            } else {
-                format!("{pad}{l}")
-            }
-        })
-        .collect();
+    let new: String = json_span::reindent(&edited, indent).collect();
     let mut out = text.to_string();
     out.replace_range(content_start..content_end, &new);
     Ok(out)
@@ -732,13 +665,7 @@ pub fn edit_template_vars(
     add: &[(String, String)],
     remove: &[String],
 ) -> Result<String, String> {
-    let (ty, name) = address.split_once('.').ok_or("not a resource address")?;
-    let body = find_resource(text, ty, name)?;
-    let def = attributes(text, body)?
-        .into_iter()
-        .find(|a| a.key == "definition")
-        .ok_or("no definition attribute")?;
-    let (fname, args) = call_args(text, def.value).ok_or("definition is not a function call")?;
+    let (def, fname, args) = definition_call(text, address)?;
     let indent = line_indent_at(text, def.key_span.start);
     match fname.as_str() {
         "file" if add.is_empty() => Ok(text.to_string()),

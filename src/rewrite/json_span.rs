@@ -267,6 +267,42 @@ pub fn line_indent(text: &str, offset: usize) -> &str {
     &rest[..len]
 }
 
+/// The fewest leading spaces of the non-blank `lines` (`None` when all are blank): the
+/// indentation of a block scalar or heredoc body.
+pub fn common_indent<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<usize> {
+    lines
+        .into_iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+}
+
+/// `lines` with their first `indent` bytes (spaces) removed; blank lines lose their spaces.
+pub fn dedent<'a>(lines: impl IntoIterator<Item = &'a str>, indent: usize) -> String {
+    lines
+        .into_iter()
+        .map(|l| {
+            if l.trim().is_empty() {
+                l.trim_start_matches(' ')
+            } else {
+                &l[indent..]
+            }
+        })
+        .collect()
+}
+
+/// The lines of `text` (with their line ends), each non-blank one behind `indent` spaces.
+pub fn reindent(text: &str, indent: usize) -> impl Iterator<Item = String> + '_ {
+    let pad = " ".repeat(indent);
+    text.split_inclusive('\n').map(move |l| {
+        if l.trim().is_empty() {
+            l.to_string()
+        } else {
+            format!("{pad}{l}")
+        }
+    })
+}
+
 /// The file's indentation unit, guessed from the first indented line (two spaces when unknown).
 pub fn indent_unit(text: &str) -> String {
     for line in text.lines() {

@@ -117,6 +117,29 @@ pub struct CallRecord {
     pub injected: bool,
 }
 
+impl CallRecord {
+    /// A call of `call`'s state that was answered with `resp` (no injected fault).
+    fn answered(
+        call: &TaskCall,
+        origin: CallOrigin,
+        operation: String,
+        params: Value,
+        resp: &TaskResponse,
+    ) -> Self {
+        CallRecord {
+            state: call.state_name.clone(),
+            origin,
+            operation,
+            params,
+            error: match &resp.outcome {
+                TaskOutcome::Failed { error, .. } => Some(error.clone()),
+                TaskOutcome::Succeeded(_) => None,
+            },
+            injected: false,
+        }
+    }
+}
+
 /// Is this resource a Lambda invocation?
 pub fn is_lambda_resource(resource: &str) -> bool {
     resource.starts_with("arn:aws:states:::lambda:invoke")
@@ -231,17 +254,13 @@ impl<'a> RunBackend<'a> {
                 None => (call.resource.clone(), call.parameters.clone()),
             }
         };
-        self.log.push(CallRecord {
-            state: call.state_name.clone(),
-            origin: CallOrigin::MockConfig,
+        self.log.push(CallRecord::answered(
+            call,
+            CallOrigin::MockConfig,
             operation,
             params,
-            error: match &resp.outcome {
-                TaskOutcome::Failed { error, .. } => Some(error.clone()),
-                TaskOutcome::Succeeded(_) => None,
-            },
-            injected: false,
-        });
+            &resp,
+        ));
         Some(resp)
     }
 
@@ -329,17 +348,13 @@ impl<'a> RunBackend<'a> {
             return TaskResponse::fail(error, Some(cause));
         }
         let resp = self.services.call(call);
-        self.log.push(CallRecord {
-            state: call.state_name.clone(),
-            origin: CallOrigin::Direct,
+        self.log.push(CallRecord::answered(
+            call,
+            CallOrigin::Direct,
             operation,
             params,
-            error: match &resp.outcome {
-                TaskOutcome::Failed { error, .. } => Some(error.clone()),
-                TaskOutcome::Succeeded(_) => None,
-            },
-            injected: false,
-        });
+            &resp,
+        ));
         resp
     }
 }
@@ -369,17 +384,13 @@ impl RunBackend<'_> {
         if is_lambda_resource(&call.resource) {
             let resp = self.mock.call(call);
             let payload = lambda_payload(call);
-            self.log.push(CallRecord {
-                state: call.state_name.clone(),
-                origin: CallOrigin::MockedLambda,
-                operation: "lambda:Invoke".into(),
-                params: payload,
-                error: match &resp.outcome {
-                    TaskOutcome::Failed { error, .. } => Some(error.clone()),
-                    TaskOutcome::Succeeded(_) => None,
-                },
-                injected: false,
-            });
+            self.log.push(CallRecord::answered(
+                call,
+                CallOrigin::MockedLambda,
+                "lambda:Invoke".into(),
+                payload,
+                &resp,
+            ));
             return resp;
         }
         self.direct(call)

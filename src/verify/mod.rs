@@ -686,6 +686,33 @@ fn evaluate(pair: &Pair, input: &Value, fault: Option<&Fault>) -> Checked {
     }
 }
 
+/// Runs both versions on each of `all` (in parallel, taken in order) until `tally` is done:
+/// counts the input, records the comparison and shows `seen` the input with the states its
+/// original run visited.
+fn check_inputs<'a>(
+    tally: &mut Tally,
+    pair: &Pair,
+    shape: &Shape,
+    all: &[&'a Input],
+    strict: bool,
+    threads: usize,
+    mut seen: impl FnMut(&'a Input, &[String]),
+) {
+    parallel::in_order(
+        all,
+        threads,
+        |_, input| evaluate(pair, &input.value, None),
+        |i, checked| {
+            let input = all[i];
+            tally.report.inputs += 1;
+            tally.report.inputs_in_domain += input.in_domain as usize;
+            let visited = absorb(tally, pair, shape, input, None, strict, checked);
+            seen(input, &visited);
+            !tally.done()
+        },
+    );
+}
+
 /// Records one comparison: a counterexample or findings. Returns the states the original run
 /// visited.
 fn absorb(
@@ -802,27 +829,17 @@ fn prove_machine(
         );
         let all: Vec<&Input> = samples.iter().chain(generated.iter()).collect();
         let mut reaching: Vec<&Input> = Vec::new();
-        parallel::in_order(
+        check_inputs(
+            &mut tally,
+            &pair,
+            &shape,
             &all,
+            opts.strict_types,
             threads,
-            |_, input| evaluate(&pair, &input.value, None),
-            |i, checked| {
-                let input = all[i];
-                tally.report.inputs += 1;
-                tally.report.inputs_in_domain += input.in_domain as usize;
-                let visited = absorb(
-                    &mut tally,
-                    &pair,
-                    &shape,
-                    input,
-                    None,
-                    opts.strict_types,
-                    checked,
-                );
+            |input, visited| {
                 if visited.contains(&task.state) && input.in_domain && reaching.len() < 2 {
                     reaching.push(input);
                 }
-                !tally.done()
             },
         );
         if !tally.done() && reaching.is_empty() {
@@ -914,26 +931,14 @@ fn prove_machine(
             );
             let mut unreached: Vec<&str> = tasks.iter().map(|t| t.state.as_str()).collect();
             let all: Vec<&Input> = samples.iter().chain(generated.iter()).collect();
-            parallel::in_order(
+            check_inputs(
+                &mut whole,
+                &pair,
+                &shape,
                 &all,
+                opts.strict_types,
                 threads,
-                |_, input| evaluate(&pair, &input.value, None),
-                |i, checked| {
-                    let input = all[i];
-                    whole.report.inputs += 1;
-                    whole.report.inputs_in_domain += input.in_domain as usize;
-                    let visited = absorb(
-                        &mut whole,
-                        &pair,
-                        &shape,
-                        input,
-                        None,
-                        opts.strict_types,
-                        checked,
-                    );
-                    unreached.retain(|s| !visited.iter().any(|v| v == s));
-                    !whole.done()
-                },
+                |_, visited| unreached.retain(|s| !visited.iter().any(|v| v == s)),
             );
             // Two runs that never reach a rewritten state agree trivially; that proves nothing.
             if !whole.done() && !unreached.is_empty() {

@@ -344,3 +344,15 @@ pub fn options(samples: usize) -> lambdaless::verify::VerifyOptions {
     );
     o
 }
+
+/// `options(samples)` with every modelled Task but `rewritten` simulated from its model: those
+/// Tasks stay Lambdas in both versions.
+pub fn options_besides(samples: usize, rewritten: &str) -> lambdaless::verify::VerifyOptions {
+    let mut o = options(samples);
+    for (other, m) in models() {
+        if other != rewritten {
+            o.simulate.insert(other.to_string(), m);
+        }
+    }
+    o
+}
