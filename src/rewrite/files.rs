@@ -201,12 +201,7 @@ fn edit_machine(
             }
             added.apply_yaml(&text, &yaml_prefix)
         });
-        match result {
-            Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
-            Err(e) => out
-                .warnings
-                .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
-        }
+        record_edit(&project.root, files, &abs, result, out);
     }
     if let Some((template, resource)) = template {
         let abs = resolve_path(&project.root, &template);
@@ -218,12 +213,7 @@ fn edit_machine(
         } else {
             edit_yaml_template(project, sm, m, unused, &resource, &abs, files, out)
         };
-        match result {
-            Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
-            Err(e) => out
-                .warnings
-                .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
-        }
+        record_edit(&project.root, files, &abs, result, out);
     }
     if let DefinitionOrigin::Terraform { path, .. } = &sm.origin {
         let retired = retired_functions(project, m, unused, &out.tasks);
@@ -411,15 +401,6 @@ fn edit_terraform(
     out: &mut RewritePlan,
 ) {
     let tf_abs = resolve_path(&project.root, tf);
-    let record = |files: &mut OpenFiles,
-                  abs: &Path,
-                  r: Result<String, String>,
-                  out: &mut RewritePlan| match r {
-        Ok(new) => files.get_mut(abs).expect("loaded").1 = new,
-        Err(e) => out
-            .warnings
-            .push(format!("{}: not edited: {e}", display(&project.root, abs))),
-    };
     let Some(def_file) = definition_file else {
         let hcl_states: Vec<hcl_edit::HclState> = states
             .iter()
@@ -441,7 +422,7 @@ fn edit_terraform(
                 hcl_edit::edit_jsonencode(&t, address, &hcl_states)
             }
         });
-        record(files, &tf_abs, r, out);
+        record_edit(&project.root, files, &tf_abs, r, out);
         return;
     };
     let def_abs = resolve_path(&project.root, def_file);
@@ -453,7 +434,7 @@ fn edit_terraform(
         }
     });
     let ok = r.is_ok();
-    record(files, &def_abs, r, out);
+    record_edit(&project.root, files, &def_abs, r, out);
     if !ok {
         return;
     }
@@ -488,10 +469,26 @@ fn edit_terraform(
         }
         hcl_edit::edit_template_vars(&t, address, &add, &remove)
     });
-    record(files, &tf_abs, r, out);
+    record_edit(&project.root, files, &tf_abs, r, out);
 }
 
 /// Adds an IAM entry; state machines sharing a role (same location) share one entry.
+/// Keeps an edited file's new text, or warns that the file was not edited and why.
+fn record_edit(
+    root: &Path,
+    files: &mut OpenFiles,
+    abs: &Path,
+    result: Result<String, String>,
+    out: &mut RewritePlan,
+) {
+    match result {
+        Ok(new) => files.get_mut(abs).expect("loaded").1 = new,
+        Err(e) => out
+            .warnings
+            .push(format!("{}: not edited: {e}", display(root, abs))),
+    }
+}
+
 fn push_iam(out: &mut RewritePlan, entry: TemplateIam) {
     if entry.add.is_empty() && entry.remove.is_empty() {
         return;
