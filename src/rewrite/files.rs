@@ -66,6 +66,15 @@ pub fn edit_files(
     }
 }
 
+/// The state machine being edited, with what each per-format edit reads.
+#[derive(Clone, Copy)]
+struct Machine<'a> {
+    project: &'a Project,
+    sm: &'a StateMachine,
+    m: &'a MachineEdit<'a>,
+    unused: &'a [usize],
+}
+
 fn edit_machine(
     project: &Project,
     sm: &StateMachine,
@@ -74,6 +83,12 @@ fn edit_machine(
     files: &mut OpenFiles,
     out: &mut RewritePlan,
 ) {
+    let machine = Machine {
+        project,
+        sm,
+        m,
+        unused,
+    };
     let tasks: Vec<RewrittenTask> = m.tasks.iter().map(|&ti| out.tasks[ti].clone()).collect();
     // States the rewrite adds (validation Choice/Fail) and the transitions that move to them.
     let added = added_states::TextChanges::of(&sm.raw_definition, &tasks);
@@ -138,10 +153,7 @@ fn edit_machine(
             definition_file,
         } => {
             edit_terraform(
-                project,
-                sm,
-                m,
-                unused,
+                machine,
                 (path, resource),
                 definition_file.as_deref(),
                 (&states, &added),
@@ -201,12 +213,7 @@ fn edit_machine(
             }
             added.apply_yaml(&text, &yaml_prefix)
         });
-        match result {
-            Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
-            Err(e) => out
-                .warnings
-                .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
-        }
+        record_edit(&project.root, files, &abs, result, out);
     }
     if let Some((template, resource)) = template {
         let abs = resolve_path(&project.root, &template);
@@ -214,16 +221,11 @@ fn edit_machine(
             .map(|t| t.trim_start().starts_with('{'))
             .unwrap_or(false);
         let result = if json {
-            edit_json_template(project, sm, m, unused, &resource, &abs, files, out)
+            edit_json_template(machine, &resource, &abs, files, out)
         } else {
-            edit_yaml_template(project, sm, m, unused, &resource, &abs, files, out)
+            edit_yaml_template(machine, &resource, &abs, files, out)
         };
-        match result {
-            Ok(new) => files.get_mut(&abs).expect("loaded").1 = new,
-            Err(e) => out
-                .warnings
-                .push(format!("{}: not edited: {e}", display(&project.root, &abs))),
-        }
+        record_edit(&project.root, files, &abs, result, out);
     }
     if let DefinitionOrigin::Terraform { path, .. } = &sm.origin {
         let retired = retired_functions(project, m, unused, &out.tasks);
@@ -246,17 +248,19 @@ fn edit_machine(
 
 /// SAM/CloudFormation YAML: DefinitionSubstitutions and SAM Policies edited line by line; a
 /// CloudFormation role's statements are reported.
-#[allow(clippy::too_many_arguments)]
 fn edit_yaml_template(
-    project: &Project,
-    sm: &StateMachine,
-    m: &MachineEdit,
-    unused: &[usize],
+    machine: Machine,
     resource: &str,
     abs: &Path,
     files: &mut OpenFiles,
     out: &mut RewritePlan,
 ) -> Result<String, String> {
+    let Machine {
+        project,
+        sm,
+        m,
+        unused,
+    } = machine;
     let (add_policies, retired, removed_subs, sam) =
         template_iam(project, m.state_machine, sm, m, unused, &out.tasks);
     let substitutions: &[(String, CfnRef)] =
@@ -315,17 +319,19 @@ fn edit_yaml_template(
 }
 
 /// CloudFormation JSON: DefinitionSubstitutions members and the role's policy statements.
-#[allow(clippy::too_many_arguments)]
 fn edit_json_template(
-    project: &Project,
-    sm: &StateMachine,
-    m: &MachineEdit,
-    unused: &[usize],
+    machine: Machine,
     resource: &str,
     abs: &Path,
     files: &mut OpenFiles,
     out: &mut RewritePlan,
 ) -> Result<String, String> {
+    let Machine {
+        project,
+        sm,
+        m,
+        unused,
+    } = machine;
     let retired = retired_functions(project, m, unused, &out.tasks);
     let mut text = current_text(files, abs)?;
     let props = format!("/Resources/{resource}/Properties");
@@ -398,28 +404,21 @@ fn edit_json_template(
 
 /// Terraform: the states inside `jsonencode(...)` in the .tf file, or the definition file of
 /// `templatefile`/`file` plus the template variables the new states need.
-#[allow(clippy::too_many_arguments)]
 fn edit_terraform(
-    project: &Project,
-    sm: &StateMachine,
-    m: &MachineEdit,
-    unused: &[usize],
+    machine: Machine,
     (tf, address): (&Path, &str),
     definition_file: Option<&Path>,
     (states, inserted): (&[StateReplacement], &added_states::TextChanges),
     files: &mut OpenFiles,
     out: &mut RewritePlan,
 ) {
+    let Machine {
+        project,
+        sm,
+        m,
+        unused,
+    } = machine;
     let tf_abs = resolve_path(&project.root, tf);
-    let record = |files: &mut OpenFiles,
-                  abs: &Path,
-                  r: Result<String, String>,
-                  out: &mut RewritePlan| match r {
-        Ok(new) => files.get_mut(abs).expect("loaded").1 = new,
-        Err(e) => out
-            .warnings
-            .push(format!("{}: not edited: {e}", display(&project.root, abs))),
-    };
     let Some(def_file) = definition_file else {
         let hcl_states: Vec<hcl_edit::HclState> = states
             .iter()
@@ -441,7 +440,7 @@ fn edit_terraform(
                 hcl_edit::edit_jsonencode(&t, address, &hcl_states)
             }
         });
-        record(files, &tf_abs, r, out);
+        record_edit(&project.root, files, &tf_abs, r, out);
         return;
     };
     let def_abs = resolve_path(&project.root, def_file);
@@ -453,7 +452,7 @@ fn edit_terraform(
         }
     });
     let ok = r.is_ok();
-    record(files, &def_abs, r, out);
+    record_edit(&project.root, files, &def_abs, r, out);
     if !ok {
         return;
     }
@@ -488,10 +487,26 @@ fn edit_terraform(
         }
         hcl_edit::edit_template_vars(&t, address, &add, &remove)
     });
-    record(files, &tf_abs, r, out);
+    record_edit(&project.root, files, &tf_abs, r, out);
 }
 
 /// Adds an IAM entry; state machines sharing a role (same location) share one entry.
+/// Keeps an edited file's new text, or warns that the file was not edited and why.
+fn record_edit(
+    root: &Path,
+    files: &mut OpenFiles,
+    abs: &Path,
+    result: Result<String, String>,
+    out: &mut RewritePlan,
+) {
+    match result {
+        Ok(new) => files.get_mut(abs).expect("loaded").1 = new,
+        Err(e) => out
+            .warnings
+            .push(format!("{}: not edited: {e}", display(root, abs))),
+    }
+}
+
 fn push_iam(out: &mut RewritePlan, entry: TemplateIam) {
     if entry.add.is_empty() && entry.remove.is_empty() {
         return;
