@@ -305,17 +305,7 @@ impl Names<'_> {
                 if m.is_empty() {
                     return "{}".into();
                 }
-                let inner: Vec<String> = m
-                    .iter()
-                    .map(|(k, v)| {
-                        format!(
-                            "  {}: {},\n",
-                            js_key(k),
-                            self.literal(v).replace('\n', "\n  ")
-                        )
-                    })
-                    .collect();
-                format!("{{\n{}}}", inner.concat())
+                ts_object(m, |v| self.literal(v))
             }
             Value::Array(a) => format!(
                 "[{}]",
@@ -424,15 +414,14 @@ fn dynamo_map(v: Option<&Value>) -> String {
     let Some(Value::Object(m)) = v else {
         return "{}".into();
     };
+    ts_object(m, attribute_value)
+}
+
+/// A TypeScript object literal, one member a line, each value rendered by `value`.
+fn ts_object(m: &serde_json::Map<String, Value>, value: impl Fn(&Value) -> String) -> String {
     let inner: Vec<String> = m
         .iter()
-        .map(|(k, av)| {
-            format!(
-                "  {}: {},\n",
-                js_key(k),
-                attribute_value(av).replace('\n', "\n  ")
-            )
-        })
+        .map(|(k, v)| format!("  {}: {},\n", js_key(k), value(v).replace('\n', "\n  ")))
         .collect();
     format!("{{\n{}}}", inner.concat())
 }

@@ -293,6 +293,15 @@ mod tests {
         }]
     }
 
+    /// A JSON template whose state machine `SM` has one Lambda Task `A` in a pretty-printed
+    /// `DefinitionString: {"Fn::Sub": ...}`.
+    fn sub_template() -> String {
+        let def = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\n      \"Type\": \"Task\",\n      \"Resource\": \"${Fn.Arn}\",\n      \"End\": true\n    }\n  }\n}";
+        let template = json!({"Resources": {"SM": {"Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {"DefinitionString": {"Fn::Sub": def}}}}});
+        serde_json::to_string_pretty(&template).unwrap() + "\n"
+    }
+
     /// The definition inside `SM`'s `DefinitionString: {"Fn::Sub": ...}` of a JSON template.
     fn sub_definition(template: &str) -> Value {
         let v: Value = serde_json::from_str(template).unwrap();
@@ -302,10 +311,7 @@ mod tests {
 
     #[test]
     fn sub_string_is_edited_inside_the_literal() {
-        let def = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\n      \"Type\": \"Task\",\n      \"Resource\": \"${Fn.Arn}\",\n      \"End\": true\n    }\n  }\n}";
-        let template = json!({"Resources": {"SM": {"Type": "AWS::StepFunctions::StateMachine",
-            "Properties": {"DefinitionString": {"Fn::Sub": def}}}}});
-        let text = serde_json::to_string_pretty(&template).unwrap() + "\n";
+        let text = sub_template();
         let old = json!({"Type": "Task", "Resource": "${Fn.Arn}", "End": true});
         let new = json!({"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
             "Parameters": {"QueueUrl": "${Queue}"}, "End": true});
@@ -331,10 +337,7 @@ mod tests {
 
     #[test]
     fn added_states_are_inserted_inside_the_embedded_definition() {
-        let def = "{\n  \"StartAt\": \"A\",\n  \"States\": {\n    \"A\": {\n      \"Type\": \"Task\",\n      \"Resource\": \"${Fn.Arn}\",\n      \"End\": true\n    }\n  }\n}";
-        let template = json!({"Resources": {"SM": {"Type": "AWS::StepFunctions::StateMachine",
-            "Properties": {"DefinitionString": {"Fn::Sub": def}}}}});
-        let text = serde_json::to_string_pretty(&template).unwrap() + "\n";
+        let text = sub_template();
         let old = json!({"Type": "Task", "Resource": "${Fn.Arn}", "End": true});
         let new = json!({"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": true});
         let inserted = TextChanges {

@@ -535,15 +535,20 @@ pub struct HclState<'a> {
     pub rewritten: &'a Value,
 }
 
+/// The `definition` attribute of the resource at `address` (`type.name`).
+fn definition_attr(text: &str, address: &str) -> Result<Attr, String> {
+    let (ty, name) = address.split_once('.').ok_or("not a resource address")?;
+    let body = find_resource(text, ty, name)?;
+    attributes(text, body)?
+        .into_iter()
+        .find(|a| a.key == "definition")
+        .ok_or_else(|| "no definition attribute".into())
+}
+
 /// The `definition` attribute of the resource at `address` (`type.name`), with the name and
 /// argument spans of the function call that is its value.
 fn definition_call(text: &str, address: &str) -> Result<(Attr, String, Vec<Span>), String> {
-    let (ty, name) = address.split_once('.').ok_or("not a resource address")?;
-    let body = find_resource(text, ty, name)?;
-    let def = attributes(text, body)?
-        .into_iter()
-        .find(|a| a.key == "definition")
-        .ok_or("no definition attribute")?;
+    let def = definition_attr(text, address)?;
     let (fname, args) = call_args(text, def.value).ok_or("definition is not a function call")?;
     Ok((def, fname, args))
 }
@@ -614,12 +619,7 @@ pub fn edit_heredoc(
     address: &str,
     edit: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<String, String> {
-    let (ty, name) = address.split_once('.').ok_or("not a resource address")?;
-    let body = find_resource(text, ty, name)?;
-    let def = attributes(text, body)?
-        .into_iter()
-        .find(|a| a.key == "definition")
-        .ok_or("no definition attribute")?;
+    let def = definition_attr(text, address)?;
     let value = &text[def.value.start..def.value.end];
     let header = value
         .strip_prefix("<<")
