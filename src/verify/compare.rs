@@ -250,7 +250,10 @@ impl Differ<'_> {
             serde_json::from_str::<Value>(y),
         );
         if let (Ok(px), Ok(py)) = parsed {
-            if px.is_object() || px.is_array() || py.is_object() || py.is_array() {
+            // A JSON string text (`"zo\u00eb"`, json.dumps of a str) that means the same string.
+            let same_string = px.is_string() && px == py;
+            let structured = |v: &Value| v.is_object() || v.is_array();
+            if structured(&px) || structured(&py) || same_string {
                 let before = self.out.len();
                 self.diff(&px, &py, &format!("{at}(json)"));
                 let semantic = self.out[before..]
@@ -496,16 +499,19 @@ fn demote_digests(out: &mut [Delta]) {
         .filter_map(|d| d.at.rsplit_once('.').map(|(p, _)| p.to_string()))
         .collect();
     for d in out.iter_mut() {
+        // SQS MD5OfMessageBody; an S3 ETag is the MD5 of the object's bytes for a PutObject
+        // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Object.html, ETag).
         let is_digest =
             d.at.rsplit('.')
                 .next()
-                .map(|k| k.starts_with("MD5Of"))
+                .map(|k| k.starts_with("MD5Of") || k.eq_ignore_ascii_case("etag"))
                 .unwrap_or(false);
         if d.kind == Kind::Difference && is_digest {
             if let Some((parent, _)) = d.at.rsplit_once('.') {
                 if warned.iter().any(|w| w == parent) {
                     d.kind = Kind::Warning;
-                    d.note = "the MD5 of a body that differs only in its text".into();
+                    d.note =
+                        "the digest (MD5, S3 ETag) of a body that differs only in its text".into();
                 }
             }
         }
@@ -667,5 +673,39 @@ mod tests {
         let mut swapped = a("SNS.Foo");
         swapped.calls[0].error = Some("Foo".into());
         assert_eq!(error_kind(&swapped, &b("Foo")), Kind::Difference);
+    }
+
+    #[test]
+    fn a_digest_of_a_body_differing_only_in_text_is_a_warning() {
+        let world = |body: &str, etag: &str| {
+            let mut r = run(Value::Null);
+            r.world = json!([{"type": "object_put", "body": body, "etag": etag}]);
+            r
+        };
+        let a = world("{\"id\": \"s\"}", "\"268c\"");
+        let d = compare(&a, &world("{\"id\":\"s\"}", "\"1c87\""), &ctx());
+        assert!(is_equivalent(&d), "{d:?}");
+        assert!(d
+            .iter()
+            .any(|x| x.at == "world[0].etag" && x.kind == Kind::Warning));
+        // Another value: both the body and its ETag are differences.
+        let d = compare(&a, &world("{\"id\":\"t\"}", "\"1c87\""), &ctx());
+        assert!(d
+            .iter()
+            .any(|x| x.at == "world[0].etag" && x.kind == Kind::Difference));
+        // An ETag differing on its own is a difference.
+        let d = compare(&a, &world("{\"id\": \"s\"}", "\"1c87\""), &ctx());
+        assert!(!is_equivalent(&d));
+    }
+
+    #[test]
+    fn a_json_string_text_escaped_differently_is_a_warning() {
+        let a = run(json!({"m": "\"zo\\u00eb\""}));
+        let d = compare(&a, &run(json!({"m": "\"zo\u{eb}\""})), &ctx());
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].kind, Kind::Warning);
+        assert!(d[0].note.contains("unicode escaping"), "{}", d[0].note);
+        let d = compare(&a, &run(json!({"m": "\"zoe\""})), &ctx());
+        assert!(!is_equivalent(&d));
     }
 }
