@@ -19,7 +19,6 @@ const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:fixtu
 /// Fixtures the test does not expect to be rewritten and proven, with the reason: (file, style
 /// name, "jsonpath", "jsonata" or "*", reason). The reasons name the part that has to change; a listed fixture that starts
 /// passing fails the test until it is taken off the list.
-const RENAME: &str = "verify: a service error caused by the input (not an injected fault) is named X by the handler's SDK and <Prefix>.X by the integration; verify accepts the rename only for injected faults (src/verify/compare.rs error_pair)";
 const SIMULATION: &str = "simulation: the service is not simulated by src/services: the handler's call fails with UnknownOperationException, the integration with another error; verify should report Inconclusive, not a counterexample";
 const METADATA: &str = "audit: the handler returns the whole SDK response with its request metadata ($metadata / ResponseMetadata), which no integration returns; the verdict should not be replaceable";
 const UNICODE: &str = "verify: Python json.dumps escapes non-ASCII (\\u00eb) where Step Functions writes UTF-8: a byte-level difference of the same JSON value, which verify should report as a warning";
@@ -37,7 +36,6 @@ const NOT_JSON_SAMPLE: &str = "test input: the generated sample's `body` is not 
 /// (a listed fixture failing for another reason fails the test).
 fn reason_sign(reason: &str) -> &'static [&'static str] {
     match reason {
-        r if r == RENAME => &["different error names"],
         // boto3 reports the unknown operation as a ClientError.
         r if r == SIMULATION => &["UnknownOperationException", "\"ClientError\""],
         r if r == METADATA => &["whole SDK response"],
@@ -55,63 +53,34 @@ fn reason_sign(reason: &str) -> &'static [&'static str] {
 }
 
 const SKIPS: &[(&str, &str, &str)] = &[
-    ("js/constants.js", "*", RENAME),
-    ("js/ddb-aggregated-putitem.mjs", "*", RENAME),
-    ("js/ddb-doc-aggregated.mjs", "*", RENAME),
-    ("js/ddb-doc-put.js", "*", RENAME),
-    ("js/ddb-marshall.js", "*", RENAME),
     ("js/ddb-v2-documentclient-get.js", "jsonpath", UNMARSHAL),
-    ("js/ddb-v2-documentclient-get.js", "jsonata", RENAME),
-    ("js/ddb-v3-putitem-typed.js", "*", RENAME),
-    ("js/defaults.js", "*", RENAME),
-    ("js/destructuring.js", "*", RENAME),
-    ("js/env-default.js", "*", RENAME),
     ("js/events-v3-putevents.js", "*", METADATA),
-    ("js/helper-function.js", "*", RENAME),
-    ("js/noext/handler", "*", RENAME),
-    ("js/optional-chaining.js", "*", RENAME),
-    ("js/promise-wrapper.js", "*", RENAME),
-    ("js/rethrow.js", "*", RENAME),
     ("js/secrets-get.js", "*", SIMULATION),
     ("js/sfn-start-execution.js", "*", SIMULATION),
     ("js/spread-merge.js", "jsonpath", SPREAD),
     ("js/ssm-v2.js", "*", SIMULATION),
     ("js/stringify-indented.js", "jsonata", JSONATA_INDENT),
-    ("js/then-chain.js", "*", RENAME),
-    ("py/ddb_client_put.py", "*", RENAME),
     ("py/ddb_resource_get.py", "jsonpath", UNMARSHAL),
     ("py/ddb_resource_get.py", "jsonata", KEY_ERROR),
-    ("py/ddb_resource_put.py", "*", RENAME),
-    ("py/env_getenv.py", "*", RENAME),
     ("py/events_put.py", "*", METADATA),
-    ("py/get_default.py", "*", RENAME),
     ("py/helper_func.py", "jsonpath", UNICODE),
     ("py/helper_func.py", "jsonata", UNICODE),
-    ("py/helper_pkg/app.py", "*", RENAME),
     ("py/json_loads_return.py", "jsonpath", EVENT_RESULT),
     ("py/json_loads_return.py", "jsonata", NOT_JSON_SAMPLE),
     ("py/nested_get.py", "jsonpath", DEFAULT),
-    ("py/nested_get.py", "jsonata", RENAME),
-    ("py/noext/handler", "*", RENAME),
-    ("py/or_default.py", "*", RENAME),
-    ("py/reraise.py", "*", RENAME),
     ("py/returns_response.py", "*", METADATA),
     ("py/s3_put.py", "*", ETAG),
     ("py/secrets_get.py", "*", SIMULATION),
-    ("py/session_client.py", "*", RENAME),
     ("py/sfn_start.py", "*", SIMULATION),
     ("py/sqs_send_compact.py", "jsonpath", UNICODE),
     ("py/sqs_send_compact.py", "jsonata", UNICODE),
     ("ts/athena-start.ts", "*", SIMULATION),
     ("ts/batch-submit.ts", "*", SIMULATION),
     ("ts/codebuild-start.ts", "*", SIMULATION),
-    ("ts/ddb-update-return.ts", "*", RENAME),
     ("ts/ecs-run-task.ts", "*", SIMULATION),
     ("ts/glue-start-job.ts", "*", SIMULATION),
-    ("ts/powertools-tracer.ts", "*", RENAME),
     ("ts/sesv2-send.ts", "*", SIMULATION),
     ("ts/sfn-start-sync.ts", "*", SIMULATION),
-    ("ts/validation.ts", "*", RENAME),
 ];
 
 fn fixtures_dir() -> PathBuf {

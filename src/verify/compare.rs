@@ -4,8 +4,8 @@
 //! differences (spacing, key order, escaping) are warnings; inherent differences are accepted
 //! with a reason.
 
-use super::backend::{CallRecord, Inconclusive};
-use super::faults::Fault;
+use super::backend::{CallOrigin, CallRecord, Inconclusive};
+use super::faults::{integration_error_name, is_modelled, Fault, IntegrationStyle};
 use crate::interp::ExecutionResult;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -118,6 +118,8 @@ struct Differ<'a> {
     ctx: &'a Context<'a>,
     aspect: Aspect,
     out: Vec<Delta>,
+    /// (original, rewritten) error names of one API error the input caused in both runs.
+    renames: Vec<(String, String)>,
 }
 
 impl Differ<'_> {
@@ -287,6 +289,17 @@ impl Differ<'_> {
                 &vb,
                 "an injected service error is named by the Lambda runtime in the original and by the integration in the rewrite; Retry/Catch and callers matching the name must use the new one",
             ),
+            (_, Some(ea), Some(eb))
+                if self.renames.iter().any(|(x, y)| x == ea && y == eb) =>
+            {
+                self.push(
+                    Kind::Accepted,
+                    at,
+                    &va,
+                    &vb,
+                    "a service error caused by the input is named by the handler's SDK in the original and by the integration (its error prefix) in the rewrite; Retry/Catch and callers matching the name must use the new one",
+                )
+            }
             _ => self.push(Kind::Difference, at, &va, &vb, "different error names"),
         }
     }
@@ -333,6 +346,51 @@ fn names_fault(error: &str, f: &Fault) -> bool {
             && (error == "ClientError" || (error.contains('.') && tail.ends_with("Exception"))))
 }
 
+/// The error renames inherent to the rewrite: an API error the original's handler met (not
+/// injected) and the rewritten Task met at the same operation in the same state, named as the
+/// handler's SDK names it and as the integration does: `<Prefix>.<Name>` (with `Exception`
+/// appended when missing), or the service base exception for an error the SDK does not model
+/// (the mapping injected faults use, faults::integration_error_name).
+fn sdk_renames(orig: &[CallRecord], new: &[CallRecord]) -> Vec<(String, String)> {
+    let failed = |c: &&CallRecord, origin: CallOrigin| c.origin == origin && !c.injected;
+    let mut out = Vec::new();
+    for a in orig.iter().filter(|c| failed(c, CallOrigin::Lambda)) {
+        let Some(code) = &a.error else { continue };
+        let Some((service, action)) = a.operation.split_once(':') else {
+            continue;
+        };
+        let modelled = is_modelled(service, action, code);
+        let mut rewritten = Vec::new();
+        for style in [IntegrationStyle::Optimized, IntegrationStyle::AwsSdk] {
+            rewritten.push(integration_error_name(style, service, code, true));
+            if !modelled {
+                rewritten.push(integration_error_name(style, service, code, false));
+            }
+        }
+        // botocore raises ClientError for an error it does not model (lambda_sim::sdk_error).
+        let originals = if modelled {
+            vec![code.clone()]
+        } else {
+            vec![code.clone(), "ClientError".to_string()]
+        };
+        for b in new.iter().filter(|c| failed(c, CallOrigin::Direct)) {
+            match &b.error {
+                Some(eb)
+                    if b.state == a.state
+                        && b.operation == a.operation
+                        && rewritten.contains(eb) =>
+                {
+                    for ea in &originals {
+                        out.push((ea.clone(), eb.clone()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// A short description of how two texts of the same JSON differ.
 fn text_difference(x: &str, y: &str) -> String {
     let mut kinds = Vec::new();
@@ -358,6 +416,7 @@ pub fn compare(orig: &RunOutcome, new: &RunOutcome, ctx: &Context) -> Vec<Delta>
         ctx,
         aspect: Aspect::Status,
         out: Vec::new(),
+        renames: sdk_renames(&orig.calls, &new.calls),
     };
     if orig.status != new.status {
         d.push(
@@ -515,5 +574,98 @@ mod tests {
         let d = compare(&a, &b, &ctx());
         assert!(is_equivalent(&d));
         assert!(d.iter().all(|x| x.kind == Kind::Accepted));
+    }
+
+    /// A run that failed with `error` after `operation` failed with `call_error`.
+    fn failed(error: &str, origin: CallOrigin, operation: &str, call_error: &str) -> RunOutcome {
+        RunOutcome {
+            status: "FAILED".into(),
+            output: None,
+            error: Some(error.into()),
+            cause: Some("why".into()),
+            calls: vec![CallRecord {
+                state: "A".into(),
+                origin,
+                operation: operation.into(),
+                params: json!({}),
+                error: Some(call_error.into()),
+                injected: false,
+            }],
+            ..run(Value::Null)
+        }
+    }
+
+    fn error_kind(a: &RunOutcome, b: &RunOutcome) -> Kind {
+        let d = compare(a, b, &ctx());
+        d.iter().find(|d| d.at == "error").map(|d| d.kind).unwrap()
+    }
+
+    #[test]
+    fn an_input_error_renamed_by_the_integration_prefix_is_accepted() {
+        let orig = |e: &str, code: &str| failed(e, CallOrigin::Lambda, "sns:Publish", code);
+        let new = |e: &str| failed(e, CallOrigin::Direct, "sns:Publish", e);
+        let a = orig("InvalidParameterException", "InvalidParameterException");
+        for b in [
+            "SNS.InvalidParameterException",
+            "Sns.InvalidParameterException",
+        ] {
+            assert_eq!(error_kind(&a, &new(b)), Kind::Accepted, "{b}");
+            assert!(is_equivalent(&compare(&a, &new(b), &ctx())));
+        }
+        // Unmodelled: JS names the code, boto3 ClientError; the integration its base exception.
+        let ddb = |e: &str, code: &str| failed(e, CallOrigin::Lambda, "dynamodb:PutItem", code);
+        let put = |e: &str| failed(e, CallOrigin::Direct, "dynamodb:PutItem", e);
+        for e in ["ValidationException", "ClientError"] {
+            let a = ddb(e, "ValidationException");
+            for b in [
+                "DynamoDB.AmazonDynamoDBException",
+                "DynamoDb.DynamoDbException",
+                "DynamoDB.ValidationException",
+            ] {
+                assert_eq!(error_kind(&a, &put(b)), Kind::Accepted, "{e} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn any_other_error_name_is_a_difference() {
+        let a = |e: &str| failed(e, CallOrigin::Lambda, "sns:Publish", e);
+        let b = |e: &str| failed(e, CallOrigin::Direct, "sns:Publish", e);
+        // The prefix with another name.
+        assert_eq!(error_kind(&a("Bar"), &b("SNS.Foo")), Kind::Difference);
+        // The right rename, but the Task failed with another error than its call's.
+        let mut other = b("SNS.InvalidParameterException");
+        other.error = Some("States.TaskFailed".into());
+        assert_eq!(
+            error_kind(&a("InvalidParameterException"), &other),
+            Kind::Difference
+        );
+        // The handler raised its own error, not the SDK's.
+        let mut own = a("InvalidParameterException");
+        own.error = Some("ValidationError".into());
+        assert_eq!(
+            error_kind(&own, &b("SNS.InvalidParameterException")),
+            Kind::Difference
+        );
+        // A modelled error never collapses to the base exception; ClientError names only unmodelled ones.
+        assert_eq!(
+            error_kind(
+                &a("InvalidParameterException"),
+                &b("SNS.AmazonSNSException")
+            ),
+            Kind::Difference
+        );
+        let mut boto = a("InvalidParameterException");
+        boto.error = Some("ClientError".into());
+        assert_eq!(
+            error_kind(&boto, &b("SNS.InvalidParameterException")),
+            Kind::Difference
+        );
+        // Another operation, or the rename in the wrong direction.
+        let c = failed("SNS.Foo", CallOrigin::Direct, "sqs:SendMessage", "SNS.Foo");
+        assert_eq!(error_kind(&a("Foo"), &c), Kind::Difference);
+        let mut swapped = a("SNS.Foo");
+        swapped.calls[0].error = Some("Foo".into());
+        assert_eq!(error_kind(&swapped, &b("Foo")), Kind::Difference);
     }
 }

@@ -187,6 +187,37 @@ fn with_exception_suffix(name: &str) -> String {
     }
 }
 
+/// The Error a direct integration reports for the API error `name` (modelled: the SDK's exception
+/// class; else the wire code): `<Prefix>.<Name>Exception`, or the service base exception when
+/// the SDK does not model it (aws-facts §2, §3.3).
+pub fn integration_error_name(
+    style: IntegrationStyle,
+    service: &str,
+    name: &str,
+    modelled: bool,
+) -> String {
+    match style {
+        IntegrationStyle::Optimized => {
+            let (prefix, base, _) = optimized_prefix(service);
+            let class = if modelled {
+                with_exception_suffix(name)
+            } else {
+                base.to_string()
+            };
+            format!("{prefix}.{class}")
+        }
+        IntegrationStyle::AwsSdk => {
+            let prefix = aws_sdk_prefix(service);
+            let class = if modelled {
+                with_exception_suffix(name)
+            } else {
+                format!("{prefix}Exception")
+            };
+            format!("{prefix}.{class}")
+        }
+    }
+}
+
 /// Error and Cause a direct integration reports for an API error (aws-facts §3.3 for optimized
 /// integrations: `DynamoDB.<Java v1 exception>`, unmodelled errors collapse to the service base
 /// exception; §2 for aws-sdk: `DynamoDb.<Name>`, unmodelled → `DynamoDb.DynamoDbException`).
@@ -196,16 +227,12 @@ pub fn integration_error(
     err: &ApiError,
     request_id: &str,
 ) -> (String, String) {
+    let error = integration_error_name(style, service, err.name, err.modelled);
     match style {
         IntegrationStyle::Optimized => {
-            let (prefix, base, svc) = optimized_prefix(service);
-            let class = if err.modelled {
-                with_exception_suffix(err.name)
-            } else {
-                base.to_string()
-            };
+            let (_, _, svc) = optimized_prefix(service);
             (
-                format!("{prefix}.{class}"),
+                error,
                 format!(
                     "{} (Service: {svc}; Status Code: {}; Error Code: {}; Request ID: {request_id}; Proxy: null)",
                     err.message, err.status, err.name
@@ -214,13 +241,8 @@ pub fn integration_error(
         }
         IntegrationStyle::AwsSdk => {
             let prefix = aws_sdk_prefix(service);
-            let class = if err.modelled {
-                with_exception_suffix(err.name)
-            } else {
-                format!("{prefix}Exception")
-            };
             (
-                format!("{prefix}.{class}"),
+                error,
                 format!(
                     "{} (Service: {prefix}, Status Code: {}, Request ID: {request_id})",
                     err.message, err.status
