@@ -2,6 +2,9 @@
 //! the awsJson1_0 protocol (POST / with `X-Amz-Target: AWSStepFunctions.<Operation>`); never the
 //! network. Response shapes follow the Step Functions API reference.
 
+#[path = "support/fixture.rs"]
+mod fixture;
+
 use assert_cmd::Command;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -343,27 +346,7 @@ fn missing_region_and_missing_credentials_are_plain_errors() {
 
 /// A copy of fixtures/order-service to rewrite in place.
 fn order_service_copy() -> tempfile::TempDir {
-    fn copy(from: &std::path::Path, to: &std::path::Path) {
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let dst = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                std::fs::create_dir_all(&dst).unwrap();
-                copy(&entry.path(), &dst);
-            } else {
-                std::fs::copy(entry.path(), &dst).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(
-        std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/order-service"
-        )),
-        dir.path(),
-    );
-    dir
+    fixture::fixture_copy("fixtures/order-service")
 }
 
 /// A ValidateStateMachineDefinition answer (response syntax of

@@ -5,6 +5,10 @@
 //! and the lines removed from each file belong to the rewritten states or to the IAM and
 //! substitution entries of the retired functions (every other line stays byte-identical).
 
+#[path = "support/fixture.rs"]
+mod fixture;
+use fixture::fixture_copy;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -62,28 +66,6 @@ const FLAVOURS: &[Flavour] = &[
 
 fn lambdaless() -> Command {
     Command::cargo_bin("lambdaless").unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dst = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dst);
-        } else {
-            std::fs::copy(entry.path(), &dst).unwrap();
-        }
-    }
-}
-
-fn fixture_copy(fixture: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture),
-        dir.path(),
-    );
-    dir
 }
 
 /// Runs the CLI; returns (exit code, stdout).
