@@ -296,6 +296,7 @@ impl<'a> RunBackend<'a> {
             services: &mut *self.services,
             faults: &mut self.faults,
             log: &mut self.log,
+            inconclusive: &mut self.inconclusive,
             state: call.state_name.clone(),
             base: call,
             requests: &mut self.requests,
@@ -403,6 +404,8 @@ struct Gate<'g> {
     services: &'g mut dyn Simulation,
     faults: &'g mut FaultState,
     log: &'g mut Vec<CallRecord>,
+    /// Set when the handler calls an operation the simulated services do not run.
+    inconclusive: &'g mut Option<Inconclusive>,
     state: String,
     base: &'g TaskCall,
     requests: &'g mut u64,
@@ -457,14 +460,22 @@ impl SdkTransport for Gate<'_> {
             &request.params,
         ) {
             Ok(v) => (SdkResponse::Ok(v), None),
-            Err(f) => (
-                SdkResponse::Err {
-                    code: f.name.clone(),
-                    message: f.message,
-                    status: f.status,
-                },
-                Some(f.name),
-            ),
+            Err(f) => {
+                if let Some(reason) = not_simulated(&f) {
+                    self.inconclusive.get_or_insert(Inconclusive {
+                        state: self.state.clone(),
+                        reason,
+                    });
+                }
+                (
+                    SdkResponse::Err {
+                        code: f.name.clone(),
+                        message: f.message,
+                        status: f.status,
+                    },
+                    Some(f.name),
+                )
+            }
         };
         self.log.push(CallRecord {
             state: self.state.clone(),
@@ -476,6 +487,15 @@ impl SdkTransport for Gate<'_> {
         });
         out
     }
+}
+
+/// Why a run says nothing, when the simulated services answered that they do not run the
+/// operation (their `UnknownOperationException` "lambdaless: ... is not simulated").
+fn not_simulated(f: &ApiFailure) -> Option<String> {
+    let what = f.message.strip_prefix("lambdaless: ")?;
+    (f.name == "UnknownOperationException" && what.contains("is not simulated")).then(|| {
+        format!("its handler calls an AWS API the simulated services do not run ({what}), so neither version can be run; check this rewrite by hand (--force writes it unproven)")
+    })
 }
 
 fn api_error_response(err: &ApiError) -> SdkResponse {
@@ -563,6 +583,26 @@ impl ServiceBackend for MockLambdas<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_operation_the_services_do_not_run_makes_the_run_inconclusive() {
+        let f = |name: &str, message: &str| ApiFailure {
+            name: name.into(),
+            message: message.into(),
+            status: 400,
+        };
+        let why = not_simulated(&f(
+            "UnknownOperationException",
+            "lambdaless: secretsmanager is not simulated",
+        ))
+        .unwrap();
+        assert!(why.contains("secretsmanager is not simulated"), "{why}");
+        // An error the simulated service itself returns is an answer, not a gap.
+        assert!(
+            not_simulated(&f("ValidationException", "lambdaless: x is not simulated")).is_none()
+        );
+        assert!(not_simulated(&f("UnknownOperationException", "Unknown operation")).is_none());
+    }
 
     #[test]
     fn lambda_resources_are_recognised() {
