@@ -494,7 +494,7 @@ impl SdkTransport for Gate<'_> {
 fn not_simulated(f: &ApiFailure) -> Option<String> {
     let what = f.message.strip_prefix("lambdaless: ")?;
     (f.name == "UnknownOperationException" && what.contains("is not simulated")).then(|| {
-        format!("its handler calls an AWS API the simulated services do not run ({what}), so neither version can be run; check this rewrite by hand (--force writes it unproven)")
+        format!("its handler calls an AWS API the simulated services do not run ({what}), so neither version can be run; check this rewrite by hand")
     })
 }
 
