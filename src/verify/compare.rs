@@ -168,6 +168,9 @@ impl Differ<'_> {
                     let p = format!("{at}.{}", path_key(k));
                     match y.get(k) {
                         Some(vb) => self.diff(va, vb, &p),
+                        None if is_sdk_request_metadata(k) && self.aspect != Aspect::World => {
+                            self.push(Kind::Accepted, &p, va, &Value::Null, SDK_METADATA_NOTE)
+                        }
                         None => self.push(
                             Kind::Difference,
                             &p,
@@ -307,6 +310,17 @@ impl Differ<'_> {
         }
     }
 }
+
+/// The request metadata an SDK adds to every response: `$metadata` (AWS SDK for JavaScript v3:
+/// httpStatusCode, requestId, attempts, totalRetryDelay) and `ResponseMetadata` (boto3: RequestId,
+/// HTTPStatusCode, HTTPHeaders, RetryAttempts). A handler that returns the whole response passes
+/// it on; no integration returns it (aws-facts §1.3: optimized integrations add SdkHttpMetadata
+/// instead, aws-sdk ones nothing).
+fn is_sdk_request_metadata(key: &str) -> bool {
+    key == "$metadata" || key == "ResponseMetadata"
+}
+
+const SDK_METADATA_NOTE: &str = "the Lambda returned the SDK response whole, with the SDK's request metadata (request id, HTTP status, retry count of that one request); no integration returns it. Accepted: its values are per request and never equal between runs; a state or consumer that reads it must change";
 
 fn path_key(k: &str) -> String {
     if k.chars().all(|c| c.is_alphanumeric() || c == '_') && !k.is_empty() {
@@ -696,6 +710,39 @@ mod tests {
         // An ETag differing on its own is a difference.
         let d = compare(&a, &world("{\"id\": \"s\"}", "\"1c87\""), &ctx());
         assert!(!is_equivalent(&d));
+    }
+
+    #[test]
+    fn sdk_request_metadata_dropped_from_the_output_is_accepted_and_nothing_else_is() {
+        let orig = run(
+            json!({"MessageId": "m-1", "$metadata": {"httpStatusCode": 200, "requestId": "r"}}),
+        );
+        let d = compare(&orig, &run(json!({"MessageId": "m-1"})), &ctx());
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            (d[0].kind, d[0].at.as_str()),
+            (Kind::Accepted, "$.['$metadata']")
+        );
+        assert!(is_equivalent(&d));
+        let orig = run(json!({"MessageId": "m-1", "ResponseMetadata": {"RequestId": "r"}}));
+        assert!(is_equivalent(&compare(
+            &orig,
+            &run(json!({"MessageId": "m-1"})),
+            &ctx()
+        )));
+        // Any other dropped field, or a different API field beside it, is still a difference.
+        let orig = run(json!({"MessageId": "m-1", "Metadata": {}}));
+        assert!(!is_equivalent(&compare(
+            &orig,
+            &run(json!({"MessageId": "m-1"})),
+            &ctx()
+        )));
+        let orig = run(json!({"MessageId": "m-1", "$metadata": {}}));
+        assert!(!is_equivalent(&compare(
+            &orig,
+            &run(json!({"MessageId": "m-2"})),
+            &ctx()
+        )));
     }
 
     #[test]
