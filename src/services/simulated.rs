@@ -485,6 +485,17 @@ impl SimulatedServices {
                         Integration::AwsSdk,
                     );
                 }
+                if action == "startSyncExecution" {
+                    let r = super::sfn::start_sync_execution(
+                        &mut self.world,
+                        &call.parameters,
+                        super::sfn::Casing::Pascal,
+                    );
+                    return match r {
+                        Ok(out) => TaskOutcome::Succeeded(out),
+                        Err(e) => self.fail(&e, Integration::AwsSdk),
+                    };
+                }
                 Service::StepFunctions
             }
             _ => {
