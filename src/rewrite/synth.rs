@@ -325,8 +325,7 @@ pub fn synthesize(
                 event: None,
                 env: &env,
                 result: Some(ResultAccess {
-                    whole_result_matches: !integ.result_has_metadata
-                        && call.flavor == SdkFlavor::JsV2,
+                    whole_result_matches: whole_result_matches(&integ, call.flavor),
                     typed_items: dynamodb::needs_marshalling(call.flavor),
                 }),
                 notes: Vec::new(),
@@ -334,6 +333,9 @@ pub fn synthesize(
             let r = rctx.convert(expr, false);
             if r.is_ok() && !is_discarded(state) {
                 notes.append(&mut rctx.notes);
+                if let Some(note) = dropped_metadata_note(expr, call.flavor) {
+                    notes.push(note);
+                }
             }
             r
         }
@@ -548,7 +550,7 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         timeout,
         validation,
     } = j;
-    let whole_result_matches = !integ.result_has_metadata && call.flavor == SdkFlavor::JsV2;
+    let whole_result_matches = whole_result_matches(&integ, call.flavor);
     let f = super::jsonata_synth::fields(
         state,
         link.style,
@@ -559,6 +561,13 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor),
         &mut notes,
     )?;
+    if let Some(note) = model
+        .returns
+        .as_ref()
+        .and_then(|r| dropped_metadata_note(r, call.flavor))
+    {
+        notes.push(note);
+    }
     let retry = state
         .get("Retry")
         .and_then(|r| errors::rewrite_retry(r, &integ, &mut notes));
@@ -1102,4 +1111,28 @@ fn literal_arn(kind: &str, value: &str) -> Option<Value> {
         )),
         _ => None,
     }
+}
+
+/// Whether a handler that returns the SDK response whole returns what the integration returns.
+/// SDK v2 responses carry no request metadata; v3 (`$metadata`) and boto3 (`ResponseMetadata`)
+/// responses do, which no integration returns (verify accepts exactly that difference, named). An
+/// integration that adds its own metadata (SdkHttpMetadata, aws-facts §1.3) does not match.
+fn whole_result_matches(integ: &Integration, flavor: SdkFlavor) -> bool {
+    !integ.result_has_metadata
+        && matches!(
+            flavor,
+            SdkFlavor::JsV2 | SdkFlavor::JsV3 | SdkFlavor::Boto3Client
+        )
+}
+
+/// The reviewer's note when the Lambda's result carried the SDK's request metadata.
+fn dropped_metadata_note(returns: &ValueExpr, flavor: SdkFlavor) -> Option<String> {
+    let field = match flavor {
+        SdkFlavor::JsV3 => "$metadata",
+        SdkFlavor::Boto3Client => "ResponseMetadata",
+        _ => return None,
+    };
+    matches!(returns, ValueExpr::SdkResult { path, .. } if path.is_empty()).then(|| {
+        format!("the handler returned the SDK response whole: the integration's result has the same API fields but not the SDK's {field} (request id, HTTP status, retries); a state that reads {field} must change")
+    })
 }
