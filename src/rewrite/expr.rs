@@ -29,6 +29,10 @@ pub struct ResultAccess {
     /// The response's items are typed AttributeValues in the new result but plain in the handler
     /// (lib-dynamodb / boto3 resource): reading into them needs unmarshalling.
     pub typed_items: bool,
+    /// The integration's result has PascalCase keys where the handler's SDK answered in camelCase
+    /// (aws-sdk, `states:startExecution`; aws-facts §1.3): the first key read is PascalCased. Only
+    /// the top level: deeper keys may be map keys the API does not rename.
+    pub pascal_case_keys: bool,
 }
 
 impl<'a> ExprCtx<'a> {
@@ -202,8 +206,16 @@ impl<'a> ExprCtx<'a> {
                     return Err("reads DynamoDB attributes the integration returns typed ({\"S\": ...}): unmarshalling is not built yet".into());
                 }
                 let mut out = "$".to_string();
-                for seg in path {
-                    out.push_str(&path_segment(seg)?);
+                for (i, seg) in path.iter().enumerate() {
+                    match seg {
+                        PathSeg::Field(f) if i == 0 && access.pascal_case_keys => {
+                            let mut c = f.chars();
+                            let first = c.next().map(|x| x.to_ascii_uppercase().to_string());
+                            let key = first.unwrap_or_default() + c.as_str();
+                            out.push_str(&path_segment(&PathSeg::Field(key))?);
+                        }
+                        _ => out.push_str(&path_segment(seg)?),
+                    }
                 }
                 Ok(Asl::Dynamic(out))
             }
@@ -326,6 +338,37 @@ mod tests {
     fn ev(path: &[&str]) -> ValueExpr {
         ValueExpr::Event {
             path: path.iter().map(|s| PathSeg::Field(s.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn result_reads_take_the_integration_pascal_case_top_key() {
+        let env = IndexMap::new();
+        let read = ValueExpr::SdkResult {
+            call: 0,
+            path: vec![
+                PathSeg::Field("executionArn".into()),
+                PathSeg::Field("innerKey".into()),
+            ],
+        };
+        for (pascal, want) in [
+            (true, "$.ExecutionArn.innerKey"),
+            (false, "$.executionArn.innerKey"),
+        ] {
+            let mut ctx = ExprCtx {
+                event: None,
+                env: &env,
+                result: Some(ResultAccess {
+                    whole_result_matches: false,
+                    typed_items: false,
+                    pascal_case_keys: pascal,
+                }),
+                notes: vec![],
+            };
+            assert_eq!(
+                ctx.convert(&read, false).unwrap(),
+                Asl::Dynamic(want.into())
+            );
         }
     }
 

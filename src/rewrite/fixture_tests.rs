@@ -1025,3 +1025,34 @@ fn defaults_become_a_choice_and_a_pass_per_field_before_the_task() {
     let edited: Value = serde_json::from_str(&plan.edits[0].new_text).unwrap();
     assert_eq!(&edited, def);
 }
+
+#[test]
+fn a_camel_case_step_functions_call_gets_pascal_case_parameters_and_result_keys() {
+    // The handler writes `stateMachineArn`/`input` and reads `executionArn` (the SFN wire API);
+    // the integration takes `StateMachineArn`/`Input` and answers `ExecutionArn` (aws-facts §1.3, §2).
+    let handler = fixtures_dir().join("js/sfn-start-execution.js");
+    let (model, env) = analysed(&handler, "handler", &IndexMap::new());
+    let dir = tempfile::tempdir().unwrap();
+    let definition = json!({"StartAt": "Call", "States": {"Call": task_state(InvocationStyle::OptimizedInvoke)}});
+    let project = fixture_project(dir.path(), &handler, &model, &env, definition);
+    let plan = plan(&project, &[(0, model)], &RewriteOptions::default());
+    assert_eq!(plan.tasks.len(), 1, "{:?}", plan.skipped);
+    let t = &plan.tasks[0].rewritten;
+    assert_eq!(
+        t["Resource"], "arn:aws:states:::states:startExecution",
+        "{t}"
+    );
+    let params = t["Parameters"].as_object().unwrap();
+    assert!(params.contains_key("StateMachineArn"), "{t}");
+    assert!(params.contains_key("Input.$"), "{t}");
+    assert!(
+        !params
+            .keys()
+            .any(|k| k.starts_with(|c: char| c.is_ascii_lowercase())),
+        "{t}"
+    );
+    assert_eq!(
+        t["ResultSelector"]["executionArn.$"], "$.ExecutionArn",
+        "{t}"
+    );
+}

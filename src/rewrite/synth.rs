@@ -8,7 +8,7 @@ use super::expr::{ExprCtx, ResultAccess};
 use super::integrations::{self, Integration};
 use super::results::{self, Field};
 use super::validation;
-use crate::analysis::model::{HandlerModel, ObjectEntry, SdkFlavor, ValueExpr};
+use crate::analysis::model::{HandlerModel, ObjectEntry, SdkCall, SdkFlavor, ValueExpr};
 use crate::discover::model::{InvocationStyle, Project, TaskLink};
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
@@ -195,12 +195,17 @@ pub fn synthesize(
     let mut top: Vec<(String, &ValueExpr)> = Vec::new();
     for e in entries {
         match e {
-            ObjectEntry::Field { key, value } => top.push((key.clone(), value)),
+            ObjectEntry::Field { key, value } => {
+                top.push((integration_param_name(call, key), value))
+            }
             ObjectEntry::Spread { .. } => {
                 return Err("the SDK call's parameters spread a value built at run time".into())
             }
         }
     }
+    // A camelCase native API (Step Functions, ...): its response keys are camelCase too, while the
+    // integration answers in PascalCase (aws-facts §1.3), so the whole response never matches.
+    let camel_case_api = camel_case_api(call);
     let names: Vec<String> = top.iter().map(|(k, _)| k.clone()).collect();
     let mut integ = integrations::for_call(call, &names)?;
     if integ.resource.ends_with(":::events:putEvents")
@@ -325,8 +330,10 @@ pub fn synthesize(
                 event: None,
                 env: &env,
                 result: Some(ResultAccess {
-                    whole_result_matches: whole_result_matches(&integ, call.flavor),
+                    whole_result_matches: whole_result_matches(&integ, call.flavor)
+                        && !camel_case_api,
                     typed_items: dynamodb::needs_marshalling(call.flavor),
+                    pascal_case_keys: pascal_case_result(&integ),
                 }),
                 notes: Vec::new(),
             };
@@ -550,7 +557,7 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         timeout,
         validation,
     } = j;
-    let whole_result_matches = whole_result_matches(&integ, call.flavor);
+    let whole_result_matches = whole_result_matches(&integ, call.flavor) && !camel_case_api(call);
     let f = super::jsonata_synth::fields(
         state,
         link.style,
@@ -830,6 +837,44 @@ fn event_view(state: &Map<String, Value>, style: InvocationStyle) -> Result<Asl,
 }
 
 /// Converts a parameter tree, letting JSON objects through where the API serializes them.
+/// The name a Step Functions integration takes for the handler's top-level request member `key`.
+/// "parameter names will be Pascal case ... Even if the native service API is in camelCase"
+/// (aws-facts §2, AWS `supported-services-awssdk`); the optimized integrations name them as the
+/// rules catalogue lists them (`states:startExecution` takes `StateMachineArn`, `Input`). Top-level
+/// request keys are always members of the API's request shape, never map keys, so this is safe here.
+fn integration_param_name(call: &SdkCall, key: &str) -> String {
+    let rule = crate::rules::Catalogue::builtin().lookup(&call.service, &call.action);
+    if let Some(name) = rule
+        .iter()
+        .flat_map(|r| r.parameters.iter())
+        .find(|p| p.eq_ignore_ascii_case(key))
+    {
+        return name.clone();
+    }
+    pascal_case(key)
+}
+
+/// Whether the handler names request members in camelCase (a camelCase native API).
+fn camel_case_api(call: &SdkCall) -> bool {
+    matches!(&call.params, ValueExpr::Object { entries } if entries.iter().any(|e| {
+        matches!(e, ObjectEntry::Field { key, .. } if key.starts_with(|c: char| c.is_ascii_lowercase()))
+    }))
+}
+
+fn pascal_case(key: &str) -> String {
+    let mut chars = key.chars();
+    match chars.next() {
+        Some(c) => c.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// aws-sdk results have PascalCase keys, and so does the optimized `states:startExecution`
+/// (`ExecutionArn`, `StartDate`), whatever the native API's casing (aws-facts §1.3).
+fn pascal_case_result(integ: &Integration) -> bool {
+    !integ.optimized || integ.resource.starts_with("arn:aws:states:::states:")
+}
+
 fn convert_tree(
     ctx: &mut ExprCtx,
     expr: &ValueExpr,
@@ -1135,4 +1180,39 @@ fn dropped_metadata_note(returns: &ValueExpr, flavor: SdkFlavor) -> Option<Strin
     matches!(returns, ValueExpr::SdkResult { path, .. } if path.is_empty()).then(|| {
         format!("the handler returned the SDK response whole: the integration's result has the same API fields but not the SDK's {field} (request id, HTTP status, retries); a state that reads {field} must change")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::model::Span;
+    use serde_json::json;
+
+    fn call(service: &str, action: &str) -> SdkCall {
+        SdkCall {
+            service: service.into(),
+            action: action.into(),
+            flavor: SdkFlavor::JsV3,
+            params: ValueExpr::Literal { value: json!({}) },
+            span: Span::default(),
+        }
+    }
+
+    #[test]
+    fn parameter_names_follow_the_catalogue_else_pascal_case() {
+        let sfn = call("states", "StartExecution");
+        assert_eq!(
+            integration_param_name(&sfn, "stateMachineArn"),
+            "StateMachineArn"
+        );
+        assert_eq!(integration_param_name(&sfn, "input"), "Input");
+        assert_eq!(integration_param_name(&sfn, "name"), "Name");
+        let ddb = call("dynamodb", "PutItem");
+        assert_eq!(integration_param_name(&ddb, "TableName"), "TableName");
+        // Not in the catalogue: the aws-sdk rule (PascalCase).
+        assert_eq!(
+            integration_param_name(&call("kafka", "ListClusters"), "maxResults"),
+            "MaxResults"
+        );
+    }
 }
