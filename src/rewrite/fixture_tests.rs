@@ -19,7 +19,7 @@ const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:fixtu
 /// Fixtures the test does not expect to be rewritten and proven, with the reason: (file, style
 /// name, "jsonpath", "jsonata" or "*", reason). The reasons name the part that has to change; a listed fixture that starts
 /// passing fails the test until it is taken off the list.
-const SIMULATION: &str = "simulation: the handler calls an API src/services does not simulate (Secrets Manager, SSM, Athena, Batch, CodeBuild, ECS, Glue, SES v2, Step Functions StartExecution); verify reports the Task not proven (inconclusive), never proven";
+const SIMULATION: &str = "simulation: the handler calls an API src/services does not simulate (Secrets Manager, SSM, Athena, Batch, CodeBuild, ECS, Glue, SES v2, Step Functions StartSyncExecution); verify reports the Task not proven (inconclusive), never proven";
 const METADATA: &str = "synthesis: the handler returns the whole SDK response to an optimized integration that adds its own SdkHttpMetadata/SdkResponseMetadata; selecting just the API fields (which depend on the request, e.g. MD5OfMessageAttributes) is not built";
 const DEFAULT: &str = "synthesis (JSONPath): a default for a nested field ($.detail.message) is not written as a Choice and a Pass yet (top-level fields are; JSONata writes it as a conditional)";
 const UNMARSHAL: &str =
@@ -50,7 +50,6 @@ fn reason_sign(reason: &str) -> &'static [&'static str] {
 const SKIPS: &[(&str, &str, &str)] = &[
     ("js/ddb-v2-documentclient-get.js", "jsonpath", UNMARSHAL),
     ("js/secrets-get.js", "*", SIMULATION),
-    ("js/sfn-start-execution.js", "*", SIMULATION),
     ("js/spread-merge.js", "jsonpath", SPREAD),
     ("js/ssm-v2.js", "*", SIMULATION),
     ("js/stringify-indented.js", "jsonata", JSONATA_INDENT),
@@ -61,7 +60,6 @@ const SKIPS: &[(&str, &str, &str)] = &[
     ("py/nested_get.py", "jsonpath", DEFAULT),
     ("py/returns_response.py", "*", METADATA),
     ("py/secrets_get.py", "*", SIMULATION),
-    ("py/sfn_start.py", "*", SIMULATION),
     ("ts/athena-start.ts", "*", SIMULATION),
     ("ts/batch-submit.ts", "*", SIMULATION),
     ("ts/codebuild-start.ts", "*", SIMULATION),

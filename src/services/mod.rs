@@ -19,6 +19,7 @@ pub mod metadata;
 pub mod mock_config;
 pub mod params;
 pub mod s3;
+pub mod sfn;
 pub mod simulated;
 #[cfg(test)]
 mod simulated_tests;

@@ -592,12 +592,7 @@ impl World {
             Service::EventBridge => super::eventbridge::call(self, action, params),
             Service::S3 => super::s3::call(self, action, params),
             Service::Lambda => super::lambda::call_api(self, action, params),
-            Service::StepFunctions => Err(AwsError::unmodeled(
-                service,
-                "UnknownOperationException",
-                400,
-                format!("lambdaless: {action} is not simulated for Step Functions"),
-            )),
+            Service::StepFunctions => super::sfn::call(self, action, params),
         }
     }
 
