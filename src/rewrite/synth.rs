@@ -330,8 +330,7 @@ pub fn synthesize(
                 event: None,
                 env: &env,
                 result: Some(ResultAccess {
-                    whole_result_matches: !integ.result_has_metadata
-                        && call.flavor == SdkFlavor::JsV2
+                    whole_result_matches: whole_result_matches(&integ, call.flavor)
                         && !camel_case_api,
                     typed_items: dynamodb::needs_marshalling(call.flavor),
                     pascal_case_keys: pascal_case_result(&integ),
@@ -341,6 +340,9 @@ pub fn synthesize(
             let r = rctx.convert(expr, false);
             if r.is_ok() && !is_discarded(state) {
                 notes.append(&mut rctx.notes);
+                if let Some(note) = dropped_metadata_note(expr, call.flavor) {
+                    notes.push(note);
+                }
             }
             r
         }
@@ -555,8 +557,7 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         timeout,
         validation,
     } = j;
-    let whole_result_matches =
-        !integ.result_has_metadata && call.flavor == SdkFlavor::JsV2 && !camel_case_api(call);
+    let whole_result_matches = whole_result_matches(&integ, call.flavor) && !camel_case_api(call);
     let f = super::jsonata_synth::fields(
         state,
         link.style,
@@ -567,6 +568,13 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor),
         &mut notes,
     )?;
+    if let Some(note) = model
+        .returns
+        .as_ref()
+        .and_then(|r| dropped_metadata_note(r, call.flavor))
+    {
+        notes.push(note);
+    }
     let retry = state
         .get("Retry")
         .and_then(|r| errors::rewrite_retry(r, &integ, &mut notes));
@@ -1148,6 +1156,30 @@ fn literal_arn(kind: &str, value: &str) -> Option<Value> {
         )),
         _ => None,
     }
+}
+
+/// Whether a handler that returns the SDK response whole returns what the integration returns.
+/// SDK v2 responses carry no request metadata; v3 (`$metadata`) and boto3 (`ResponseMetadata`)
+/// responses do, which no integration returns (verify accepts exactly that difference, named). An
+/// integration that adds its own metadata (SdkHttpMetadata, aws-facts §1.3) does not match.
+fn whole_result_matches(integ: &Integration, flavor: SdkFlavor) -> bool {
+    !integ.result_has_metadata
+        && matches!(
+            flavor,
+            SdkFlavor::JsV2 | SdkFlavor::JsV3 | SdkFlavor::Boto3Client
+        )
+}
+
+/// The reviewer's note when the Lambda's result carried the SDK's request metadata.
+fn dropped_metadata_note(returns: &ValueExpr, flavor: SdkFlavor) -> Option<String> {
+    let field = match flavor {
+        SdkFlavor::JsV3 => "$metadata",
+        SdkFlavor::Boto3Client => "ResponseMetadata",
+        _ => return None,
+    };
+    matches!(returns, ValueExpr::SdkResult { path, .. } if path.is_empty()).then(|| {
+        format!("the handler returned the SDK response whole: the integration's result has the same API fields but not the SDK's {field} (request id, HTTP status, retries); a state that reads {field} must change")
+    })
 }
 
 #[cfg(test)]
