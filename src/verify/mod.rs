@@ -673,15 +673,25 @@ struct Checked {
     deltas: Vec<Delta>,
     /// The states the original run visited (for the reachability check).
     visited: Vec<String>,
+    /// The states whose service call succeeded in the rewritten run: a Task none of whose runs
+    /// got an answer was compared on failure paths only.
+    answered: Vec<String>,
     inconclusive: Option<backend::Inconclusive>,
 }
 
 /// Runs both versions on one input (and fault) and compares them.
 fn evaluate(pair: &Pair, input: &Value, fault: Option<&Fault>) -> Checked {
     let (a, b, deltas) = pair.run(input, fault);
+    let answered = b
+        .calls
+        .iter()
+        .filter(|c| c.error.is_none())
+        .map(|c| c.state.clone())
+        .collect();
     Checked {
         deltas,
         visited: a.path,
+        answered,
         inconclusive: a.inconclusive.or(b.inconclusive),
     }
 }
@@ -696,18 +706,19 @@ fn check_inputs<'a>(
     all: &[&'a Input],
     strict: bool,
     threads: usize,
-    mut seen: impl FnMut(&'a Input, &[String]),
+    mut seen: impl FnMut(&'a Input, &[String], &[String]),
 ) {
     parallel::in_order(
         all,
         threads,
         |_, input| evaluate(pair, &input.value, None),
-        |i, checked| {
+        |i, mut checked| {
             let input = all[i];
             tally.report.inputs += 1;
             tally.report.inputs_in_domain += input.in_domain as usize;
+            let answered = std::mem::take(&mut checked.answered);
             let visited = absorb(tally, pair, shape, input, None, strict, checked);
-            seen(input, &visited);
+            seen(input, &visited, &answered);
             !tally.done()
         },
     );
@@ -829,6 +840,7 @@ fn prove_machine(
         );
         let all: Vec<&Input> = samples.iter().chain(generated.iter()).collect();
         let mut reaching: Vec<&Input> = Vec::new();
+        let mut ever_answered = false;
         check_inputs(
             &mut tally,
             &pair,
@@ -836,15 +848,24 @@ fn prove_machine(
             &all,
             opts.strict_types,
             threads,
-            |input, visited| {
+            |input, visited, answered| {
                 if visited.contains(&task.state) && input.in_domain && reaching.len() < 2 {
                     reaching.push(input);
                 }
+                ever_answered |= answered.contains(&task.state);
             },
         );
         if !tally.done() && reaching.is_empty() {
             tally.report.verdict = Verdict::Inconclusive;
             tally.report.reason = Some(format!("no input reached state {}", task.state));
+        } else if !tally.done() && !ever_answered {
+            // Both versions failing alike (say, a target missing from the simulated world) says
+            // nothing about the runs where the call succeeds.
+            tally.report.verdict = Verdict::Inconclusive;
+            tally.report.reason = Some(format!(
+                "the new call of state {} failed on every input, so only failure paths were compared (the simulated world has no resource it can succeed on)",
+                task.state
+            ));
         }
         if opts.faults && backend::is_lambda_resource(&resource_of(&task.original)) {
             tally
@@ -938,7 +959,7 @@ fn prove_machine(
                 &all,
                 opts.strict_types,
                 threads,
-                |_, visited| unreached.retain(|s| !visited.iter().any(|v| v == s)),
+                |_, visited, _| unreached.retain(|s| !visited.iter().any(|v| v == s)),
             );
             // Two runs that never reach a rewritten state agree trivially; that proves nothing.
             if !whole.done() && !unreached.is_empty() {
