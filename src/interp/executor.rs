@@ -580,20 +580,18 @@ impl<'a> Engine<'a> {
 
     /// The payload limit on a state's output (terminal `States.DataLimitExceeded`).
     pub fn check_size(&self, who: &str, v: &Value) -> Result<(), Failure> {
-        if json_depth_exceeds(v, MAX_NESTING) {
-            return Err(Failure::fatal(format!(
+        match payload_exceeds(v, PAYLOAD_LIMIT_BYTES, MAX_NESTING) {
+            None => Ok(()),
+            Some(PayloadLimit::Nesting) => Err(Failure::fatal(format!(
                 "lambdaless: the output of state '{who}' nests deeper than {MAX_NESTING} levels (a lambdaless limit, not an AWS one)"
-            )));
-        }
-        if json_size_exceeds(v, PAYLOAD_LIMIT_BYTES) {
-            return Err(Failure::raised(
+            ))),
+            Some(PayloadLimit::Size) => Err(Failure::raised(
                 "States.DataLimitExceeded",
                 format!(
                     "The state/task '{who}' returned a result with a size exceeding the maximum number of bytes service limit."
                 ),
-            ));
+            )),
         }
-        Ok(())
     }
 
     /// What a Task or Parallel state passes on: its Arguments (JSONata), or InputPath then
@@ -1105,30 +1103,28 @@ pub fn plain_text(v: &Value) -> String {
     }
 }
 
-/// Whether the compact JSON encoding of `v` is longer than `limit` bytes (stops counting early).
-/// Whether `v` nests arrays/objects more than `limit` levels deep. Iterative, so that it cannot
-/// itself overflow the stack on the values it guards against.
-pub fn json_depth_exceeds(v: &Value, limit: usize) -> bool {
-    let mut stack: Vec<(&Value, usize)> = vec![(v, 0)];
-    while let Some((v, depth)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match v {
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(obj) => Box::new(obj.values()),
-            _ => continue,
-        };
-        if depth + 1 > limit {
-            return true;
-        }
-        stack.extend(children.map(|c| (c, depth + 1)));
-    }
-    false
+/// A payload limit a value breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadLimit {
+    Size,
+    Nesting,
 }
 
-pub fn json_size_exceeds(v: &Value, limit: usize) -> bool {
-    fn size(v: &Value, acc: &mut usize, limit: usize) -> bool {
-        match v {
-            Value::Null => *acc += 4,
-            Value::Bool(b) => *acc += if *b { 4 } else { 5 },
+/// The first limit `v` breaks, in one walk: its compact JSON encoding longer than `max_bytes`, or
+/// arrays/objects nested more than `max_depth` levels. The walk stops at the first one it meets,
+/// so its recursion is never deeper than `max_depth` (it cannot overflow on the values it guards
+/// against).
+pub fn payload_exceeds(v: &Value, max_bytes: usize, max_depth: usize) -> Option<PayloadLimit> {
+    fn walk(v: &Value, acc: &mut usize, max: (usize, usize), depth: usize) -> Option<PayloadLimit> {
+        let children = match v {
+            Value::Null => {
+                *acc += 4;
+                None
+            }
+            Value::Bool(b) => {
+                *acc += if *b { 4 } else { 5 };
+                None
+            }
             Value::Number(n) => {
                 *acc += match n.as_i64() {
                     Some(i) => {
@@ -1137,29 +1133,56 @@ pub fn json_size_exceeds(v: &Value, limit: usize) -> bool {
                             + usize::from(i < 0)
                     }
                     None => 24,
-                }
+                };
+                None
             }
-            Value::String(s) => *acc += s.len() + 2,
+            Value::String(s) => {
+                *acc += s.len() + 2;
+                None
+            }
             Value::Array(items) => {
                 *acc += 2 + items.len();
+                Some(items.len())
+            }
+            Value::Object(obj) => {
+                *acc += 2 + obj.len() * 2;
+                Some(obj.len())
+            }
+        };
+        if children.is_some() && depth >= max.1 {
+            return Some(PayloadLimit::Nesting);
+        }
+        match v {
+            Value::Array(items) => {
                 for it in items {
-                    if size(it, acc, limit) {
-                        return true;
+                    if let Some(limit) = walk(it, acc, max, depth + 1) {
+                        return Some(limit);
                     }
                 }
             }
             Value::Object(obj) => {
-                *acc += 2 + obj.len() * 2;
                 for (k, it) in obj {
                     *acc += k.len() + 2;
-                    if size(it, acc, limit) {
-                        return true;
+                    if let Some(limit) = walk(it, acc, max, depth + 1) {
+                        return Some(limit);
                     }
                 }
             }
+            _ => {}
         }
-        *acc > limit
+        (*acc > max.0).then_some(PayloadLimit::Size)
     }
     let mut acc = 0;
-    size(v, &mut acc, limit)
+    walk(v, &mut acc, (max_bytes, max_depth), 0)
+}
+
+/// Whether `v` nests arrays/objects more than `limit` levels deep (the nesting limit alone).
+#[cfg(test)]
+pub fn json_depth_exceeds(v: &Value, limit: usize) -> bool {
+    payload_exceeds(v, usize::MAX, limit) == Some(PayloadLimit::Nesting)
+}
+
+/// Whether the compact JSON encoding of `v` is longer than `limit` bytes (stops counting early).
+pub fn json_size_exceeds(v: &Value, limit: usize) -> bool {
+    payload_exceeds(v, limit, MAX_NESTING) == Some(PayloadLimit::Size)
 }

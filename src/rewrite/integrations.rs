@@ -171,12 +171,13 @@ fn aws_sdk_of(rule: &crate::rules::Rule, unsupported: Vec<&str>) -> Integration 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::analysis::model::{SdkFlavor, Span, ValueExpr};
     use serde_json::json;
 
-    fn call(service: &str, action: &str) -> SdkCall {
+    /// An SDK v3 call with no parameters (shared with the synthesis tests).
+    pub(crate) fn call(service: &str, action: &str) -> SdkCall {
         SdkCall {
             service: service.into(),
             action: action.into(),

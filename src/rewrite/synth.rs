@@ -1185,18 +1185,7 @@ fn dropped_metadata_note(returns: &ValueExpr, flavor: SdkFlavor) -> Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::model::Span;
-    use serde_json::json;
-
-    fn call(service: &str, action: &str) -> SdkCall {
-        SdkCall {
-            service: service.into(),
-            action: action.into(),
-            flavor: SdkFlavor::JsV3,
-            params: ValueExpr::Literal { value: json!({}) },
-            span: Span::default(),
-        }
-    }
+    use crate::rewrite::integrations::tests::call;
 
     #[test]
     fn parameter_names_follow_the_catalogue_else_pascal_case() {
