@@ -1146,3 +1146,63 @@ fn rewrites_with_added_states_and_selections_are_proven_and_reviewed() {
         );
     }
 }
+
+/// verify's world starts with empty tables, so it proves the GetItem rewrites on misses only;
+/// here an item is put first and the rewritten machine must return it unmarshalled, as the
+/// handler's DocumentClient / Table resource did.
+#[test]
+fn an_unmarshalled_item_comes_back_plain_when_get_item_finds_it() {
+    use crate::services::errors::Service;
+    for (file, function, style, jsonata) in [
+        (
+            "js/ddb-v2-documentclient-get.js",
+            "handler",
+            InvocationStyle::OptimizedInvoke,
+            false,
+        ),
+        (
+            "py/ddb_resource_get.py",
+            "lambda_handler",
+            InvocationStyle::BareArn,
+            false,
+        ),
+        (
+            "py/ddb_resource_get.py",
+            "lambda_handler",
+            InvocationStyle::OptimizedInvoke,
+            true,
+        ),
+    ] {
+        let handler = fixtures_dir().join(file);
+        let (model, env) = analysed(&handler, function, &IndexMap::new());
+        let dir = tempfile::tempdir().unwrap();
+        let definition = if jsonata {
+            json!({"QueryLanguage": "JSONata", "StartAt": "Call", "States": {"Call": jsonata_task_state(style)}})
+        } else {
+            json!({"StartAt": "Call", "States": {"Call": task_state(style)}})
+        };
+        let project = fixture_project(dir.path(), &handler, &model, &env, definition);
+        let plan = plan(&project, &[(0, model)], &RewriteOptions::default());
+        assert_eq!(plan.tasks.len(), 1, "{file}: {:?}", plan.skipped);
+        let machine = crate::interp::StateMachine::parse(&plan.definitions[0].1).unwrap();
+        let mut world = crate::verify::world::from_project(&project, 1);
+        world
+            .call_api(
+                Service::DynamoDb,
+                "PutItem",
+                &json!({"TableName": "fixture-table-name", "Item": {"customerId": {"S": "c-1"}}}),
+            )
+            .unwrap();
+        let mut services = crate::services::simulated::SimulatedServices::new(world);
+        let ctx = crate::interp::ExecutionContext::default();
+        let found = machine.execute(json!({"customerId": "c-1"}), &ctx, &mut services);
+        assert_eq!(found.status, "SUCCEEDED", "{file}: {found:?}");
+        assert_eq!(found.output, Some(json!({"customerId": "c-1"})), "{file}");
+        let miss = machine.execute(json!({"customerId": "c-2"}), &ctx, &mut services);
+        if file.ends_with(".py") {
+            assert_eq!(miss.error.as_deref(), Some("KeyError"), "{file}: {miss:?}");
+        } else {
+            assert_eq!(miss.output, Some(Value::Null), "{file}: {miss:?}");
+        }
+    }
+}
