@@ -277,11 +277,8 @@ fn edit_serverless_iam(
     let remove = iam::remove_statements(project, &retired_indices(project, &retired));
     // The names a statement may use for a function: its key, logical id and physical name.
     let names = |f: &crate::discover::model::Function| {
-        let mut n = vec![
-            f.id.clone(),
-            crate::discover::serverless::logical_id(&f.id) + "LambdaFunction",
-        ];
-        n.extend(f.function_name.clone());
+        let mut n = vec![f.id.clone(), crate::discover::serverless::logical_id(&f.id)];
+        n.extend(f.function_name.clone().filter(|n| !n.is_empty()));
         n
     };
     let (retired_names, kept_names): (Vec<_>, Vec<_>) = project

@@ -133,12 +133,23 @@ pub fn remove_statements(project: &Project, unused: &[usize]) -> Vec<Value> {
         .iter()
         .filter_map(|&i| project.functions.get(i))
         .map(|f| {
+            // serverless.yml functions are `<Key>LambdaFunction` in the stack.
+            let serverless = f
+                .template
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("serverless."));
+            let id = if serverless {
+                crate::discover::serverless::logical_id(&f.id)
+            } else {
+                f.id.clone()
+            };
             json!({
                 "Effect": "Allow",
                 "Action": ["lambda:InvokeFunction"],
                 "Resource": [
-                    {"Fn::GetAtt": [f.id, "Arn"]},
-                    {"Fn::Sub": format!("${{{}.Arn}}:*", f.id)}
+                    {"Fn::GetAtt": [id, "Arn"]},
+                    {"Fn::Sub": format!("${{{id}.Arn}}:*")}
                 ]
             })
         })

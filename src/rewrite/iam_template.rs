@@ -237,12 +237,13 @@ pub fn edit_cfn_yaml_role(
 
 /// `id` as a whole identifier in `item`.
 fn mentions(item: &str, id: &str) -> bool {
-    item.match_indices(id).any(|(i, _)| {
-        let after = item[i + id.len()..].chars().next();
-        let before = item[..i].chars().last();
-        let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-        !ident(before) && !ident(after)
-    })
+    !id.is_empty()
+        && item.match_indices(id).any(|(i, _)| {
+            let after = item[i + id.len()..].chars().next();
+            let before = item[..i].chars().last();
+            let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            !ident(before) && !ident(after)
+        })
 }
 
 /// Whether a YAML statement item (its text) grants `lambda:InvokeFunction` on retired functions
