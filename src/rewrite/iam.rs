@@ -222,17 +222,7 @@ pub fn sam_policy_json(target: &Target) -> Option<(Value, Option<String>)> {
 
 /// An inline policy statement as a SAM `Policies` list item, for actions without a template.
 pub fn sam_inline_statement(target: &Target) -> Option<Vec<String>> {
-    let resource = match &target.arn {
-        Value::String(s) => serde_json::to_string(s).ok()?,
-        v => {
-            let r = CfnRef::parse(v);
-            r.to_yaml_inline().or_else(|| {
-                v.get("Fn::Sub")
-                    .and_then(|s| s.as_str())
-                    .map(|s| format!("!Sub {}", serde_json::to_string(s).unwrap_or_default()))
-            })?
-        }
-    };
+    let resource = super::iam_template::yaml_inline(&target.arn)?;
     Some(vec![
         "Statement:".into(),
         "  - Effect: Allow".into(),

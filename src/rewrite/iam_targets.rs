@@ -253,6 +253,40 @@ fn s3_targets(
     out
 }
 
+/// A DynamoDB Query or Scan of a secondary index is authorized on the index, whose ARN is the
+/// table's followed by `/index/<name>`; the table ARN alone does not grant it
+/// (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html,
+/// resource type `index`). The table targets become the index's (`/index/*` when the index is
+/// chosen at run time: the indexes of that one table).
+pub fn scope_to_index(targets: &mut [Target], top: &[(String, &ValueExpr)]) {
+    let Some((_, index)) = top.iter().find(|(k, _)| k == "IndexName") else {
+        return;
+    };
+    let name = match index {
+        ValueExpr::Literal {
+            value: Value::String(s),
+        } => s.clone(),
+        _ => "*".to_string(),
+    };
+    for t in targets.iter_mut() {
+        if !t.action.starts_with("dynamodb:") {
+            continue;
+        }
+        let table = CfnRef::parse(&t.arn);
+        let suffix = format!("/index/{name}");
+        if let Some(arn) = match (&table, &t.arn) {
+            (CfnRef::GetAtt(_, _), _) => arn_with_suffix(&table, &suffix),
+            (_, Value::String(s)) => Some(Value::String(format!("{s}{suffix}"))),
+            (_, v) => v
+                .get("Fn::Sub")
+                .and_then(Value::as_str)
+                .map(|s| json!({ "Fn::Sub": format!("{s}{suffix}") })),
+        } {
+            t.arn = arn;
+        }
+    }
+}
+
 /// Targets of an aws-sdk call to a service the optimized families do not cover.
 pub fn aws_sdk_targets(
     project: &Project,
@@ -512,6 +546,35 @@ mod tests {
                 &json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/app/flag"})
             )
         );
+    }
+
+    #[test]
+    fn an_index_query_is_granted_on_the_index() {
+        let table = |arn: Value| Target {
+            action: "dynamodb:Query".into(),
+            arn,
+            logical_id: Some("Orders".into()),
+        };
+        let idx = lit("byCustomer");
+        let mut t = vec![table(json!({"Fn::GetAtt": ["Orders", "Arn"]}))];
+        scope_to_index(&mut t, &[("IndexName".to_string(), &idx)]);
+        assert_eq!(
+            t[0].arn,
+            json!({"Fn::Sub": "${Orders.Arn}/index/byCustomer"})
+        );
+        let dynamic = event("index");
+        let mut t = vec![table(
+            json!({"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders"}),
+        )];
+        scope_to_index(&mut t, &[("IndexName".to_string(), &dynamic)]);
+        assert_eq!(
+            t[0].arn,
+            json!({"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders/index/*"})
+        );
+        // No index: the table.
+        let mut t = vec![table(json!({"Fn::GetAtt": ["Orders", "Arn"]}))];
+        scope_to_index(&mut t, &[]);
+        assert_eq!(t[0].arn, json!({"Fn::GetAtt": ["Orders", "Arn"]}));
     }
 
     /// Every statement a fixture's plan adds names one resource of the project (or an exact

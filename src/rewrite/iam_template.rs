@@ -312,12 +312,18 @@ pub fn yaml_statement(s: &Value) -> Result<Vec<String>, String> {
     }
     lines.push("Resource:".into());
     for r in s["Resource"].as_array().into_iter().flatten() {
-        let inline = super::bindings::CfnRef::parse(r)
-            .to_yaml_inline()
-            .ok_or_else(|| format!("{r} cannot be written on one line"))?;
+        let inline = yaml_inline(r).ok_or_else(|| format!("{r} cannot be written on one line"))?;
         lines.push(format!("  - {inline}"));
     }
     Ok(lines)
+}
+
+/// A resource ARN as one YAML scalar: `!Ref X`, `!GetAtt X.Arn`, `!Sub "..."` or a quoted literal.
+pub fn yaml_inline(v: &Value) -> Option<String> {
+    if let Some(sub) = v.get("Fn::Sub").and_then(Value::as_str) {
+        return serde_json::to_string(sub).ok().map(|s| format!("!Sub {s}"));
+    }
+    super::bindings::CfnRef::parse(v).to_yaml_inline()
 }
 
 /// The report entry for a CloudFormation role: statements as they go into the policy document.

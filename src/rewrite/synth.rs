@@ -1686,7 +1686,10 @@ fn targets(
             })
     };
     match call.service.as_str() {
-        "dynamodb" => add(param_ref("TableName").as_ref(), "table", None),
+        "dynamodb" => {
+            add(param_ref("TableName").as_ref(), "table", None);
+            super::iam_targets::scope_to_index(&mut out, top);
+        }
         "sqs" => add(param_ref("QueueUrl").as_ref(), "queue", None),
         "sns" => add(
             param_ref("TopicArn")

@@ -192,7 +192,7 @@ fn implicit_log_group(f: &Function) -> UnusedResource {
         .function_name
         .as_deref()
         .map(|n| format!("/aws/lambda/{n}"))
-        .unwrap_or_else(|| "/aws/lambda/<the function's generated name>".into());
+        .unwrap_or_else(|| format!("/aws/lambda/<generated name of {}>", f.id));
     entry(
         "log group",
         name,
