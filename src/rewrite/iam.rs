@@ -164,12 +164,18 @@ pub fn remove_statements(project: &Project, unused: &[usize]) -> Vec<Value> {
             } else {
                 f.id.clone()
             };
+            // A Terraform function's attribute is `arn`.
+            let attr = if id.starts_with("aws_") && id.contains('.') {
+                "arn"
+            } else {
+                "Arn"
+            };
             json!({
                 "Effect": "Allow",
                 "Action": ["lambda:InvokeFunction"],
                 "Resource": [
-                    {"Fn::GetAtt": [id, "Arn"]},
-                    {"Fn::Sub": format!("${{{id}.Arn}}:*")}
+                    {"Fn::GetAtt": [id, attr]},
+                    {"Fn::Sub": format!("${{{id}.{attr}}}:*")}
                 ]
             })
         })
