@@ -2,6 +2,8 @@
 //! and minimal textual edits of the files that hold the definitions.
 
 pub mod added_states;
+pub mod after_task;
+pub mod api_fields;
 pub mod apply;
 pub mod asl_value;
 pub mod bindings;

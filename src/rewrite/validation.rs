@@ -262,10 +262,18 @@ pub fn default_states(
     };
     let mut checks = Vec::new();
     for (path, default, when) in defaults {
+        // A nested field (`$.detail.message`): where the raw input has no such field, ResultPath
+        // creates it "with intervening fields constructed as necessary" (Amazon States Language
+        // spec, https://states-language.net/spec.html, "Using Paths"), so the fill works when the
+        // parent is missing too.
         let field = path
             .strip_prefix("$.")
-            .filter(|f| !f.is_empty() && !f.contains(['.', '[', ' ']))
-            .ok_or_else(|| format!("the default is for {path}, not a top-level field"))?;
+            .filter(|f| {
+                !f.is_empty()
+                    && !f.contains(['[', ' ', '*', '@', '?'])
+                    && f.split('.').all(|seg| !seg.is_empty())
+            })
+            .ok_or_else(|| format!("the default is for {path}, not a plain field path"))?;
         let check = fresh(format!("Check {field} for {task_name}"));
         let fill = fresh(format!("Default {field} for {task_name}"));
         checks.push((check, fill, path.clone(), default.clone(), *when));
