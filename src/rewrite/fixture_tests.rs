@@ -1302,3 +1302,112 @@ fn an_unmarshalled_item_comes_back_plain_when_get_item_finds_it() {
         }
     }
 }
+
+#[test]
+fn a_jsonata_catcher_of_a_validation_error_becomes_a_pass_with_its_output_and_assign() {
+    // A JSONPath machine whose Task alone is JSONata: the added states say JSONata too.
+    let definition = json!({
+        "StartAt": "Enqueue",
+        "States": {
+            "Enqueue": {
+                "Type": "Task",
+                "QueryLanguage": "JSONata",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Arguments": { "FunctionName": FUNCTION_ARN, "Payload": "{% $states.input %}" },
+                "Output": "{% $states.input %}",
+                "Catch": [{
+                    "ErrorEquals": ["States.ALL"],
+                    "Output": "{% {'order': $states.input, 'rejected': $exists($states.errorOutput.Cause)} %}",
+                    "Assign": { "failedWith": "{% $states.errorOutput.Error %}" },
+                    "Next": "Rejected"
+                }],
+                "Next": "Done"
+            },
+            "Rejected": { "Type": "Pass", "End": true },
+            "Done": { "Type": "Succeed" }
+        }
+    });
+    let (plan, _) = plan_and_prove_file(
+        "py/validation_raise.py",
+        "lambda_handler",
+        definition,
+        "flow.asl.json",
+        None,
+    );
+    let def = &plan.definitions[0].1;
+    assert_eq!(def["StartAt"], "Validate Enqueue");
+    assert_eq!(
+        def["States"]["Validate Enqueue"]["QueryLanguage"],
+        "JSONata"
+    );
+    assert_eq!(
+        def["States"]["Enqueue ValueError caught"],
+        json!({
+            "Type": "Pass",
+            "QueryLanguage": "JSONata",
+            "Output": "{% {'order': $states.input, 'rejected': $exists(({\"Error\":\"ValueError\",\"Cause\":\"orderId is required\"}).Cause)} %}",
+            "Assign": { "failedWith": "{% ({\"Error\":\"ValueError\",\"Cause\":\"orderId is required\"}).Error %}" },
+            "Next": "Rejected"
+        })
+    );
+}
+
+#[test]
+fn a_jsonata_callback_task_whose_handler_forwards_the_token_waits_for_it_directly() {
+    let handler = fixtures_dir().join("ts/callback-token.ts");
+    let (model, env) = analysed(&handler, "handler", &IndexMap::new());
+    let dir = tempfile::tempdir().unwrap();
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Dispatch",
+        "States": {
+            "Dispatch": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Arguments": {
+                    "FunctionName": FUNCTION_ARN,
+                    "Payload": { "taskToken": "{% $states.context.Task.Token %}", "job": "{% $states.input.job %}" }
+                },
+                "TimeoutSeconds": 3600,
+                "Output": "{% $merge([$states.input, {'worker': $states.result}]) %}",
+                "Next": "Done"
+            },
+            "Done": { "Type": "Succeed" }
+        }
+    });
+    let project = fixture_project(dir.path(), &handler, &model, &env, definition);
+    let plan = plan(&project, &[(0, model)], &RewriteOptions::default());
+    assert_eq!(plan.tasks.len(), 1, "{:?}", plan.skipped);
+    let t = &plan.tasks[0].rewritten;
+    assert_eq!(
+        t["Resource"],
+        "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+    );
+    assert_eq!(
+        t["Arguments"]["MessageBody"],
+        "{% $string({\"token\": $states.context.Task.Token, \"job\": $states.input.job}) %}"
+    );
+    // The result is what the worker sends back, in both versions: the Output stays.
+    assert_eq!(
+        t["Output"],
+        "{% $merge([$states.input, {'worker': $states.result}]) %}"
+    );
+    assert_eq!(t["TimeoutSeconds"], 3600);
+    assert!(t.get("Parameters").is_none() && t.get("ResultPath").is_none());
+    let edited: Value = serde_json::from_str(&plan.edits[0].new_text).unwrap();
+    assert_eq!(edited, plan.definitions[0].1);
+
+    // A Payload without the token: the callback would never come.
+    let mut no_token = plan.tasks[0].original.clone();
+    no_token["Arguments"]["Payload"] = json!({"job": "{% $states.input.job %}"});
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "Dispatch", "States": {"Dispatch": no_token, "Done": {"Type": "Succeed"}}});
+    let handler_model = analysed(&handler, "handler", &IndexMap::new()).0;
+    let project = fixture_project(dir.path(), &handler, &handler_model, &env, definition);
+    let declined = super::plan(&project, &[(0, handler_model)], &RewriteOptions::default());
+    assert!(declined.tasks.is_empty());
+    assert!(
+        declined.skipped[0].reason.contains("task token"),
+        "{:?}",
+        declined.skipped
+    );
+}

@@ -486,6 +486,7 @@ pub fn fields(
     env: &IndexMap<String, Asl>,
     whole_result_matches: bool,
     dynamodb_plain: bool,
+    callback: bool,
     notes: &mut Vec<String>,
 ) -> Result<JsonataFields, String> {
     let event = event_of(state, style)?;
@@ -516,6 +517,15 @@ pub fn fields(
     }
     if dynamodb_plain {
         notes.push("plain values marshalled into DynamoDB AttributeValues at run time by their JSON type ($m), as the handler's client did; numbers are written with JSONata's $string (15 significant digits)".into());
+    }
+    if callback {
+        // `$states.result` is what SendTaskSuccess sends, in both versions: Output and Assign stay.
+        notes.append(&mut ctx.notes);
+        return Ok(JsonataFields {
+            arguments: Value::Object(args),
+            output: state.get("Output").cloned(),
+            assign: state.get("Assign").cloned(),
+        });
     }
     let mut rctx = Ctx {
         event: &event,

@@ -73,9 +73,6 @@ pub fn synthesize(
 
     let jsonata = is_jsonata(&sm.raw_definition, state);
     let callback = link.style == InvocationStyle::OptimizedInvokeCallback;
-    if callback && jsonata {
-        return Err("JSONata callback (.waitForTaskToken) Tasks are not rewritten yet".into());
-    }
     if state.contains_key("Assign") {
         return Err(
             "the Task assigns variables from its result (Assign is not rewritten yet)".into(),
@@ -125,8 +122,19 @@ pub fn synthesize(
                 .map_err(|e| format!("the handler throws on purpose: {e}"))?;
             conditions.push((*t, c));
         }
-        let v = validation::jsonata_states_for(&link.state, state, &conditions, &taken)
-            .map_err(|e| format!("the handler throws on purpose: {e}"))?;
+        let machine_jsonata = sm
+            .raw_definition
+            .get("QueryLanguage")
+            .and_then(Value::as_str)
+            == Some("JSONata");
+        let v = validation::jsonata_states_for(
+            &link.state,
+            state,
+            &conditions,
+            &taken,
+            machine_jsonata,
+        )
+        .map_err(|e| format!("the handler throws on purpose: {e}"))?;
         notes.extend(v.notes.iter().cloned());
         Some(v)
     } else {
@@ -232,7 +240,10 @@ pub fn synthesize(
     let selected_model;
     let model = match &model.returns {
         Some(ValueExpr::SdkResult { call: 0, path })
-            if path.is_empty() && integ.result_has_metadata && !is_discarded(state) =>
+            if path.is_empty()
+                && integ.result_has_metadata
+                && !is_discarded(state)
+                && !callback =>
         {
             let fifo = target_is_fifo(project, call, &top, &env_refs);
             let fields =
@@ -270,6 +281,7 @@ pub fn synthesize(
             timeout: function.timeout_s,
             validation,
             original_returns,
+            callback,
         });
     }
     // Defaults the handler applied to event fields: a Choice and a Pass per field before the Task
@@ -901,6 +913,8 @@ struct SynthJsonata<'a> {
     validation: Option<validation::Validation>,
     /// The handler's return value as analysed (before the API fields were selected from it).
     original_returns: Option<ValueExpr>,
+    /// `.waitForTaskToken`: the result is what the worker sends back.
+    callback: bool,
 }
 
 /// A JSONata Task: Arguments and Output instead of Parameters/ResultSelector/ResultPath.
@@ -921,6 +935,7 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         timeout,
         validation,
         original_returns,
+        callback,
     } = j;
     let whole_result_matches = whole_result_matches(&integ, call.flavor) && !camel_case_api(call);
     let f = super::jsonata_synth::fields(
@@ -931,8 +946,28 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         env,
         whole_result_matches,
         call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor),
+        callback,
         &mut notes,
     )?;
+    let mut integ = integ;
+    if callback {
+        integ.resource = callback_resource(&integ)?;
+        // JSONata reads the token as $states.context.Task.Token
+        // (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token).
+        if !f
+            .arguments
+            .to_string()
+            .contains("$states.context.Task.Token")
+        {
+            return Err(
+                "the handler does not pass the task token on: the callback would never come".into(),
+            );
+        }
+        notes.push(format!(
+            "the handler only handed the task token on; {} sends it where the handler put it and waits for SendTaskSuccess/SendTaskFailure as before (TimeoutSeconds and HeartbeatSeconds kept)",
+            integ.resource
+        ));
+    }
     if let Some(note) = original_returns
         .as_ref()
         .and_then(|r| dropped_metadata_note(r, call.flavor))
@@ -1029,7 +1064,8 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
     if let (
         crate::analysis::model::Language::Python,
         Some(ValueExpr::SdkResult { call: 0, path }),
-    ) = (model.language, &model.returns)
+        false,
+    ) = (model.language, &model.returns, callback)
     {
         let dynamodb_plain = call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor);
         if dynamodb_plain
