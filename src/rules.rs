@@ -103,6 +103,13 @@ pub struct OperationRule {
     /// Top-level fields of the result, as the integration returns them.
     #[serde(default)]
     pub result_fields: Vec<String>,
+    /// Member paths of the request (`Overrides.ContainerOverrides[]`, PascalCase) whose values are
+    /// maps: their keys are data, which Step Functions does not PascalCase (botocore models).
+    #[serde(default)]
+    pub request_maps: Vec<String>,
+    /// The same in the result.
+    #[serde(default)]
+    pub result_maps: Vec<String>,
     /// IAM actions the state-machine role needs (aws-facts §4).
     pub iam_actions: Vec<String>,
     /// Resource ARN pattern; `${Region}`, `${Account}` and `${<Parameter>}` placeholders
@@ -133,6 +140,8 @@ pub struct Rule {
     pub attribute_value_params: Vec<String>,
     pub result_metadata: bool,
     pub result_fields: Vec<String>,
+    pub request_maps: Vec<String>,
+    pub result_maps: Vec<String>,
     pub iam_actions: Vec<String>,
     pub iam_resource: String,
     /// Error-name prefix of the chosen integration: `DynamoDB` (optimized) / `DynamoDb` (aws-sdk);
@@ -353,6 +362,8 @@ fn resolve(svc: &ServiceRules, op: &OperationRule) -> Rule {
         attribute_value_params: op.attribute_value_params.clone(),
         result_metadata: op.result_metadata,
         result_fields: op.result_fields.clone(),
+        request_maps: op.request_maps.clone(),
+        result_maps: op.result_maps.clone(),
         iam_actions: op.iam_actions.clone(),
         iam_resource: op.iam_resource.clone(),
         error_prefix,

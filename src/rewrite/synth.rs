@@ -203,20 +203,38 @@ pub fn synthesize(
     let ValueExpr::Object { entries } = &call.params else {
         return Err("the SDK call's parameters are not an object literal".into());
     };
-    let mut top: Vec<(String, &ValueExpr)> = Vec::new();
+    // A camelCase native API (Step Functions, ECS, ...): its response keys are camelCase too, while
+    // the integration answers in PascalCase (aws-facts §1.3), so the whole response never matches.
+    let camel_case_api = camel_case_api(call);
+    let rule = crate::rules::Catalogue::builtin().lookup(&call.service, &call.action);
+    let mut owned_top: Vec<(String, ValueExpr)> = Vec::new();
     for e in entries {
         match e {
             ObjectEntry::Field { key, value } => {
-                top.push((integration_param_name(call, key), value))
+                let name = integration_param_name(call, key);
+                // Nested member names are PascalCase too (not map keys): where the catalogue
+                // knows the operation's maps.
+                let value = match (&rule, camel_case_api) {
+                    (Some(r), true) => {
+                        super::member_case::request_value(value, &name, &r.request_maps)
+                    }
+                    _ => value.clone(),
+                };
+                owned_top.push((name, value))
             }
             ObjectEntry::Spread { .. } => {
                 return Err("the SDK call's parameters spread a value built at run time".into())
             }
         }
     }
-    // A camelCase native API (Step Functions, ...): its response keys are camelCase too, while the
-    // integration answers in PascalCase (aws-facts §1.3), so the whole response never matches.
-    let camel_case_api = camel_case_api(call);
+    if camel_case_api && rule.is_none() && owned_top.iter().any(|(_, v)| has_nested_members(v)) {
+        notes.push(format!(
+            "{} is not in the rules catalogue: nested member names are kept as the handler wrote them (which are maps is not known); Step Functions expects PascalCase members",
+            call.id()
+        ));
+    }
+    let top: Vec<(String, &ValueExpr)> = owned_top.iter().map(|(k, v)| (k.clone(), v)).collect();
+    let result_maps: Option<Vec<String>> = rule.map(|r| r.result_maps);
     let names: Vec<String> = top.iter().map(|(k, _)| k.clone()).collect();
     let mut integ = integrations::for_call(call, &names)?;
     if integ.resource.ends_with(":::events:putEvents")
@@ -334,6 +352,7 @@ pub fn synthesize(
         env: &env,
         result: None,
         result_root: None,
+        result_maps: None,
         notes: Vec::new(),
     };
     let mut params: Vec<(String, Asl)> = Vec::new();
@@ -392,7 +411,9 @@ pub fn synthesize(
     let access = ResultAccess {
         whole_result_matches: whole_result_matches(&integ, call.flavor) && !camel_case_api,
         typed_items: dynamodb::needs_marshalling(call.flavor),
-        pascal_case_keys: pascal_case_result(&integ),
+        // A camelCase API's result comes back PascalCase from every integration (the optimized
+        // states:startExecution too, aws-facts §1.3).
+        pascal_case_keys: pascal_case_result(&integ) || camel_case_api,
     };
     let payload = match &model.returns {
         None => Ok(Asl::Literal(Value::Null)),
@@ -402,6 +423,7 @@ pub fn synthesize(
                 env: &env,
                 result: Some(access),
                 result_root: None,
+                result_maps: result_maps.clone(),
                 notes: Vec::new(),
             };
             let r = rctx.convert(expr, false);
@@ -461,6 +483,7 @@ pub fn synthesize(
                     expr,
                     &env,
                     access,
+                    result_maps.clone(),
                     &taken,
                 )?)
             } else {
@@ -723,6 +746,7 @@ fn event_after(
     expr: &ValueExpr,
     env: &IndexMap<String, Asl>,
     access: ResultAccess,
+    result_maps: Option<Vec<String>>,
     taken: &[String],
 ) -> Result<After, String> {
     use super::after_task;
@@ -745,6 +769,7 @@ fn event_after(
         env,
         result: Some(access),
         result_root: result_field.clone(),
+        result_maps,
         notes: Vec::new(),
     };
     let value = ctx.convert(expr, false)?;
@@ -975,6 +1000,14 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         callback,
     } = j;
     let whole_result_matches = whole_result_matches(&integ, call.flavor) && !camel_case_api(call);
+    let result_case = if !pascal_case_result(&integ) && !camel_case_api(call) {
+        super::member_case::ResultCase::AsIs
+    } else {
+        match crate::rules::Catalogue::builtin().lookup(&call.service, &call.action) {
+            Some(r) => super::member_case::ResultCase::Members(r.result_maps),
+            None => super::member_case::ResultCase::FirstKey,
+        }
+    };
     let f = super::jsonata_synth::fields(
         state,
         link.style,
@@ -984,6 +1017,7 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         whole_result_matches,
         call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor),
         callback,
+        result_case,
         &mut notes,
     )?;
     let mut integ = integ;
@@ -1479,6 +1513,16 @@ fn integration_param_name(call: &SdkCall, key: &str) -> String {
         return name.clone();
     }
     pascal_case(key)
+}
+
+/// Whether a request value holds objects the handler wrote (nested member names).
+fn has_nested_members(v: &ValueExpr) -> bool {
+    match v {
+        ValueExpr::Object { .. } => true,
+        ValueExpr::Literal { value } => value.is_object() || value.is_array(),
+        ValueExpr::Array { items } => items.iter().any(has_nested_members),
+        _ => false,
+    }
 }
 
 /// Whether the handler names request members in camelCase (a camelCase native API).
