@@ -1196,7 +1196,28 @@ fn yaml_role_without_a_policy_gets_one_and_unused_resources_are_named() {
 /// function's LambdaInvokePolicy removed.
 #[test]
 fn json_sam_policies_get_policy_templates() {
-    let template = r#"{
+    check_json_sam_policies(JSON_SAM_WITH_POLICIES, &no_other_changes);
+}
+
+/// One managed policy given alone (`"Policies": "Name"`) becomes a list holding it and the
+/// queue's policy template.
+#[test]
+fn a_single_json_sam_policy_becomes_a_list() {
+    let start = JSON_SAM_WITH_POLICIES
+        .find("        \"Policies\": [")
+        .unwrap();
+    let end = JSON_SAM_WITH_POLICIES[start..].find("        ]\n").unwrap() + start + 10;
+    let template = format!(
+        "{}        \"Policies\": \"AWSXrayWriteOnlyAccess\"\n{}",
+        &JSON_SAM_WITH_POLICIES[..start],
+        &JSON_SAM_WITH_POLICIES[end..]
+    );
+    serde_json::from_str::<Value>(&template).unwrap();
+    // The one line `"Policies": "..."` becomes the list.
+    check_json_sam_policies(&template, &|l: &str| l.contains("\"Policies\""));
+}
+
+const JSON_SAM_WITH_POLICIES: &str = r#"{
   "AWSTemplateFormatVersion": "2010-09-09",
   "Transform": "AWS::Serverless-2016-10-31",
   "Resources": {
@@ -1245,17 +1266,15 @@ fn json_sam_policies_get_policy_templates() {
   }
 }
 "#;
+
+fn check_json_sam_policies(template: &str, also_changes: &dyn Fn(&str) -> bool) {
     let flow = format!("{ENQUEUE_DEFINITION_BODY}\n");
     let files = [
         ("template.json", template),
         ("flow.asl.json", flow.as_str()),
         ("enqueue/index.js", ENQUEUE_HANDLER),
     ];
-    let (dir, plan) = check_project(
-        &files,
-        &["template.json", "flow.asl.json"],
-        &no_other_changes,
-    );
+    let (dir, plan) = check_project(&files, &["template.json", "flow.asl.json"], also_changes);
     let t: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("template.json")).unwrap())
             .unwrap();
@@ -1402,8 +1421,12 @@ fn s3_targets_get_scoped_statements() {
 /// appended to the file (terraform fmt accepts it).
 #[test]
 fn terraform_role_without_a_policy_gets_one() {
-    let start = TF_VALIDATING.find("data \"aws_iam_policy_document\" \"sfn\"").unwrap();
-    let end = TF_VALIDATING.find("resource \"aws_sfn_state_machine\"").unwrap();
+    let start = TF_VALIDATING
+        .find("data \"aws_iam_policy_document\" \"sfn\"")
+        .unwrap();
+    let end = TF_VALIDATING
+        .find("resource \"aws_sfn_state_machine\"")
+        .unwrap();
     let tf = format!("{}{}", &TF_VALIDATING[..start], &TF_VALIDATING[end..]);
     let files = [
         ("main.tf", tf.as_str()),
@@ -1415,5 +1438,8 @@ fn terraform_role_without_a_policy_gets_one() {
         out.contains("resource \"aws_iam_role_policy\" \"flow_integrations\" {\n  role = aws_iam_role.sfn.id\n"),
         "{out}"
     );
-    assert!(out.contains("Resource = [aws_sqs_queue.restock.arn]"), "{out}");
+    assert!(
+        out.contains("Resource = [aws_sqs_queue.restock.arn]"),
+        "{out}"
+    );
 }
