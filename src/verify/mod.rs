@@ -20,6 +20,7 @@ pub mod parallel;
 pub mod partial_failure;
 pub mod report;
 pub mod world;
+pub mod world_jobs;
 
 use crate::analysis::model::HandlerModel;
 use crate::discover::model::Project;

@@ -101,6 +101,7 @@ pub fn from_project(project: &Project, seed: u64) -> World {
     }
     for r in project.resources.values() {
         add_terraform_resource(&mut w, r);
+        super::world_jobs::add(&mut w, r);
     }
     w
 }
@@ -149,14 +150,5 @@ pub fn services(project: &Project, seed: u64) -> SimulatedServices {
 
 /// The service enum of the simulated world for an IAM service token.
 pub fn service_of(token: &str) -> Option<Service> {
-    Some(match token {
-        "dynamodb" => Service::DynamoDb,
-        "sqs" => Service::Sqs,
-        "sns" => Service::Sns,
-        "events" | "eventbridge" => Service::EventBridge,
-        "s3" => Service::S3,
-        "lambda" => Service::Lambda,
-        "states" | "sfn" => Service::StepFunctions,
-        _ => return None,
-    })
+    Service::from_token(token)
 }
