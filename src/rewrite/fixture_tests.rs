@@ -19,15 +19,12 @@ const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:fixtu
 /// Fixtures the test does not expect to be rewritten and proven, with the reason: (file, style
 /// name, "jsonpath", "jsonata" or "*", reason). The reasons name the part that has to change; a listed fixture that starts
 /// passing fails the test until it is taken off the list.
-const NESTED_CASE: &str = "synthesis: nested request members keep the handler's camelCase (Overrides.containerOverrides[].name); Step Functions takes PascalCase member names at every level (aws-facts §2), so the simulated integration fails the Task with States.Runtime \"The field ... is not supported by Step Functions\"; renaming nested members needs the API's shapes (which members are maps) and is not built";
 const FAILURE_ONLY: &str = "verify: the call's target (another Lambda function, another state machine) is not in the simulated world, so the new call fails on every input and only failure paths are compared; verify reports that inconclusive, never proven";
 const NO_CHILD: &str = "simulation: verify's world has no state machine behind the handler's EXPRESS_ARN (verify does not seed the project's state machines), so both sides fail StateMachineDoesNotExist, and the aws-sdk name Sfn.StateMachineDoesNotExistException is not the handler's error";
 /// What the failure of a skipped fixture must show for its listed reason to be the right one
 /// (a listed fixture failing for another reason fails the test).
 fn reason_sign(reason: &str) -> &'static [&'static str] {
     match reason {
-        // The report shortens the Cause; the rewritten run's States.Runtime is what shows.
-        r if r == NESTED_CASE => &["rewritten: \"States.Runtime\""],
         r if r == FAILURE_ONLY => &["failed on every input"],
         r if r == NO_CHILD => &["StateMachineDoesNotExist"],
         _ => &[],
@@ -39,7 +36,6 @@ const SKIPS: &[(&str, &str, &str)] = &[
     ("js/sfn-start-execution.js", "*", FAILURE_ONLY),
     ("py/lambda_invoke.py", "*", FAILURE_ONLY),
     ("py/sfn_start.py", "*", FAILURE_ONLY),
-    ("ts/ecs-run-task.ts", "*", NESTED_CASE),
     ("ts/sfn-start-sync.ts", "*", NO_CHILD),
 ];
 
