@@ -145,6 +145,10 @@ for key,title,tok,pfx,optpfx,iam,pkg,v2,boto,extra,oplist in services:
         if key=="dynamodb" and action=="TransactGetItems": iam_action="dynamodb:GetItem"
         if key=="dynamodb" and action=="TransactWriteItems": iam_action="dynamodb:PutItem"
         if key=="sns" and action=="PublishBatch": iam_action="sns:Publish"
+        # S3 authorizes these calls with other actions (API reference, "Permissions" of
+        # HeadObject, SelectObjectContent, ListObjectsV2, CopyObject).
+        if key=="s3" and action in ("HeadObject","SelectObjectContent"): iam_action="s3:GetObject"
+        if key=="s3" and action=="ListObjectsV2": iam_action="s3:ListBucket"
         if key=="ssm" and action=="GetParametersByPath": pass
         d={"action":action}
         if opt: d["optimized"]=opt
@@ -155,6 +159,7 @@ for key,title,tok,pfx,optpfx,iam,pkg,v2,boto,extra,oplist in services:
         d["result_fields"]=result
         acts=[iam_action]
         if key=="ecs" and action=="RunTask": acts=["ecs:RunTask","iam:PassRole"]
+        if key=="s3" and action=="CopyObject": acts=["s3:GetObject","s3:PutObject"]
         d["iam_actions"]=acts
         d["iam_resource"]=res
         if streaming: d["streaming_result"]=True

@@ -972,6 +972,80 @@ fn remote_test_state_differences_fail_verify() {
     );
 }
 
+/// Step Functions' answer for the rewritten SaveOrder state (`dynamodb:putItem`, `ResultPath: null`,
+/// `Catch [{ErrorEquals: [States.ALL], ResultPath: $.error, Next: OrderFailed}]`), worked out by hand
+/// from API_TestState.html: a result mock succeeds with the input unchanged; an error mock is caught,
+/// so the status is CAUGHT_ERROR and the output carries {Error, Cause} at $.error.
+fn save_order_test_state(body: &Value) -> (u16, Value) {
+    let input: Value = serde_json::from_str(body["input"].as_str().unwrap()).unwrap();
+    let Some(e) = body["mock"].get("errorOutput") else {
+        return (
+            200,
+            json!({"status": "SUCCEEDED", "output": input.to_string(), "nextState": "NotifyWarehouse"}),
+        );
+    };
+    let output = merge(
+        &input,
+        json!({"error": {"Error": e["error"], "Cause": e["cause"]}}),
+    );
+    (
+        200,
+        json!({"status": "CAUGHT_ERROR", "output": output.to_string(), "nextState": "OrderFailed",
+               "error": e["error"], "cause": e["cause"]}),
+    )
+}
+
+#[test]
+fn a_failed_service_call_reaches_test_state_as_an_error_mock() {
+    // An empty orderId: DynamoDB rejects an empty key value, so the simulated PutItem of SaveOrder
+    // fails and that failure is what TestState is given to mock.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("numeric-id.json");
+    std::fs::write(
+        &input,
+        r#"{"orderId": "", "customer": {"id": "c", "email": "a@b.c"}, "items": [{"sku": "s", "quantity": 1, "price": 2}]}"#,
+    )
+    .unwrap();
+    let fake = FakeSfn::start(|op, body| match op {
+        "TestState" if body["stateName"] == "SaveOrder" => save_order_test_state(body),
+        _ => (
+            400,
+            json!({"__type": "ValidationException", "message": "unexpected"}),
+        ),
+    });
+    let out = lambdaless()
+        .args(["verify", "fixtures/order-service", "--only", "SaveOrder"])
+        .args(["--samples", "0", "--no-faults", "--remote", "--inputs"])
+        .arg(&input)
+        .args(["--endpoint-url", &fake.url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let calls = fake.calls.lock().unwrap().clone();
+    let failed: Vec<&Value> = calls
+        .iter()
+        .filter(|(op, b)| op == "TestState" && b["mock"].get("errorOutput").is_some())
+        .map(|(_, b)| b)
+        .collect();
+    assert!(
+        !failed.is_empty(),
+        "no error mock was sent: {calls:?}\n{text}{stderr}"
+    );
+    for body in &failed {
+        assert_eq!(body["stateName"], "SaveOrder");
+        assert!(body["mock"].get("result").is_none(), "{body}");
+        let error = body["mock"]["errorOutput"]["error"].as_str().unwrap();
+        assert!(error.starts_with("DynamoDB."), "{body}");
+    }
+    // The three samples succeed, the empty id is caught: all four agree.
+    assert!(
+        text.contains("4/4 case(s) agree with the local interpreter"),
+        "{text}{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}{stderr}");
+}
+
 // ---- read-only guarantee
 
 /// An account that answers every operation the commands use.

@@ -757,3 +757,655 @@ Resources:
         .links
         .is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// IaC forms edited in place, each written as a small project: the rewrite --write result and the
+// patch (applied with git apply) agree, every edited file parses in its own format, and the only
+// lines removed belong to the rewritten states, the retired functions' entries, or what
+// `also_changes` names (the StartAt a validation Choice takes over).
+
+/// A temp dir holding `files` (path, text).
+fn project_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    dir
+}
+
+/// Rewrites the project (--write --force) and checks it as above; returns the written copy and
+/// the plan.
+fn check_project(
+    files: &[(&str, &str)],
+    edited: &[&str],
+    also_changes: &dyn Fn(&str) -> bool,
+) -> (tempfile::TempDir, Value) {
+    let dir = project_dir(files);
+    let root = dir.path();
+    let before = lambda_tasks(root);
+    let (code, plan) = json(&["rewrite", "--format", "json"], root);
+    assert_eq!(code, 0);
+    let project = lambdaless::discover::discover(root).unwrap();
+    let rewritten: BTreeSet<(String, String)> = plan["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let sm = t["state_machine"].as_u64().unwrap() as usize;
+            (
+                project.state_machines[sm].name.clone(),
+                t["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        !rewritten.is_empty(),
+        "nothing rewritten: {}",
+        plan["skipped"]
+    );
+    for w in plan["warnings"].as_array().unwrap() {
+        let w = w.as_str().unwrap();
+        assert!(
+            !w.contains("not edited") && !w.contains("by hand"),
+            "an edit was left to the user: {w}"
+        );
+    }
+    let edits: BTreeSet<String> = plan["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let p = PathBuf::from(e["path"].as_str().unwrap());
+            let rel = p.strip_prefix(root).unwrap_or(&p);
+            rel.to_string_lossy().replace('\\', "/")
+        })
+        .collect();
+    let expected: BTreeSet<String> = edited.iter().map(|s| s.to_string()).collect();
+    assert_eq!(edits, expected, "edited files");
+    let retired: Vec<String> = plan["unused_functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let (code, patch) = run(&["rewrite", "--format", "patch"], root);
+    assert_eq!(code, 0);
+    let patched = project_dir(files);
+    apply_patch(patched.path(), &patch);
+    let (code, _) = run(&["rewrite", "--write", "--force"], root);
+    assert_eq!(code, 0);
+    for rel in edited {
+        let old = files.iter().find(|(p, _)| p == rel).unwrap().1;
+        let path = root.join(rel);
+        let new = std::fs::read_to_string(&path).unwrap();
+        assert_ne!(new, old, "{rel} unchanged");
+        assert_parses(&path);
+        assert_eq!(
+            std::fs::read_to_string(patched.path().join(rel)).unwrap(),
+            new,
+            "git apply and --write differ on {rel}"
+        );
+        let allowed: Vec<(usize, usize)> = before
+            .iter()
+            .filter(|(sm, st, file, _)| {
+                file == rel && rewritten.contains(&(sm.clone(), st.clone()))
+            })
+            .map(|(_, _, _, line)| state_lines(old, *line))
+            .collect();
+        let stray: Vec<String> = stray_removals(old, &new, &allowed, &retired)
+            .into_iter()
+            .filter(|l| !also_changes(l))
+            .collect();
+        assert!(
+            stray.is_empty(),
+            "{rel}: lines outside the rewritten states changed:\n{}\n{new}",
+            stray.join("\n")
+        );
+    }
+    let after = lambda_tasks(root);
+    for (sm, st, _, _) in &after {
+        assert!(
+            !rewritten.contains(&(sm.clone(), st.clone())),
+            "{sm}/{st} still calls a Lambda"
+        );
+    }
+    (dir, plan)
+}
+
+fn no_other_changes(_: &str) -> bool {
+    false
+}
+
+fn start_at_moves(line: &str) -> bool {
+    line.contains("StartAt")
+}
+
+const VALIDATING_SQS_HANDLER: &str = "const { SQSClient, SendMessageCommand } = require(\"@aws-sdk/client-sqs\");\nconst sqs = new SQSClient({});\n\nexports.handler = async (event) => {\n  if (!event.sku) {\n    throw new Error(\"sku is required\");\n  }\n  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL, MessageBody: event.sku }));\n};\n";
+
+const TF_VALIDATING: &str = r#"resource "aws_sqs_queue" "restock" {
+  name = "restock"
+}
+
+data "archive_file" "enqueue" {
+  type        = "zip"
+  source_dir  = "${path.module}/functions/enqueue"
+  output_path = "${path.module}/build/enqueue.zip"
+}
+
+resource "aws_iam_role" "lambda" {
+  name               = "lambda"
+  assume_role_policy = "{}"
+}
+
+resource "aws_lambda_function" "enqueue" {
+  function_name = "enqueue"
+  filename      = data.archive_file.enqueue.output_path
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  role          = aws_iam_role.lambda.arn
+
+  environment {
+    variables = {
+      QUEUE_URL = aws_sqs_queue.restock.url
+    }
+  }
+}
+
+resource "aws_iam_role" "sfn" {
+  name               = "sfn"
+  assume_role_policy = "{}"
+}
+
+data "aws_iam_policy_document" "sfn" {
+  statement {
+    actions   = ["lambda:InvokeFunction"]
+    resources = [aws_lambda_function.enqueue.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "sfn" {
+  role   = aws_iam_role.sfn.id
+  policy = data.aws_iam_policy_document.sfn.json
+}
+
+resource "aws_sfn_state_machine" "flow" {
+  name     = "flow"
+  role_arn = aws_iam_role.sfn.arn
+
+  definition = jsonencode({
+    Comment = "Enqueue a restock."
+    StartAt = "Enqueue"
+    States = {
+      Enqueue = {
+        Type       = "Task"
+        Resource   = aws_lambda_function.enqueue.arn
+        ResultPath = null
+        Next       = "Done"
+      }
+      Done = {
+        Type = "Succeed"
+      }
+    }
+  })
+}
+"#;
+
+/// A Terraform `jsonencode` definition whose rewritten Task gains a validation Choice and Fail:
+/// the states are written in HCL next to the Task and StartAt moves to the Choice.
+#[test]
+fn terraform_jsonencode_gets_the_added_validation_states() {
+    let files = [
+        ("main.tf", TF_VALIDATING),
+        ("functions/enqueue/index.js", VALIDATING_SQS_HANDLER),
+    ];
+    let (dir, plan) = check_project(&files, &["main.tf"], &start_at_moves);
+    let task = &plan["tasks"][0];
+    assert!(
+        !task["added_states"].as_array().unwrap().is_empty(),
+        "{task}"
+    );
+    let entry = task["entry"].as_str().unwrap();
+    let tf = std::fs::read_to_string(dir.path().join("main.tf")).unwrap();
+    assert!(tf.contains(&format!("    StartAt = \"{entry}\"\n")), "{tf}");
+    // Discovery reads the states back from the HCL.
+    let p = lambdaless::discover::discover(dir.path()).unwrap();
+    let def = &p.state_machines[0].raw_definition;
+    assert_eq!(def["StartAt"], entry);
+    assert_eq!(def["States"][entry]["Type"], "Choice");
+    assert_eq!(
+        def["States"]["Done"],
+        serde_json::json!({"Type": "Succeed"})
+    );
+    for (name, state) in task["added_states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_str().unwrap(), &p[1]))
+    {
+        assert_eq!(&def["States"][name], state, "{name}");
+    }
+    // The Lambda's invoke statement goes, the queue's send statement comes.
+    assert!(
+        !tf.contains("resources = [aws_lambda_function.enqueue.arn]"),
+        "{tf}"
+    );
+    assert!(
+        tf.contains("resources = [aws_sqs_queue.restock.arn]"),
+        "{tf}"
+    );
+}
+
+/// `definition = "{...}"`: the JSON inside the quoted string is edited; the string stays one line.
+#[test]
+fn terraform_quoted_string_definition_is_edited() {
+    let tf = TF_VALIDATING.replace(
+        "  definition = jsonencode({\n    Comment = \"Enqueue a restock.\"\n    StartAt = \"Enqueue\"\n    States = {\n      Enqueue = {\n        Type       = \"Task\"\n        Resource   = aws_lambda_function.enqueue.arn\n        ResultPath = null\n        Next       = \"Done\"\n      }\n      Done = {\n        Type = \"Succeed\"\n      }\n    }\n  })\n",
+        "  definition = \"{\\\"StartAt\\\":\\\"Enqueue\\\",\\\"States\\\":{\\\"Enqueue\\\":{\\\"Type\\\":\\\"Task\\\",\\\"Resource\\\":\\\"${aws_lambda_function.enqueue.arn}\\\",\\\"ResultPath\\\":null,\\\"End\\\":true}}}\"\n",
+    );
+    assert_ne!(tf, TF_VALIDATING);
+    let handler = "const { SQSClient, SendMessageCommand } = require(\"@aws-sdk/client-sqs\");\nconst sqs = new SQSClient({});\n\nexports.handler = async (event) => {\n  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL, MessageBody: event.sku }));\n};\n";
+    let files = [
+        ("main.tf", tf.as_str()),
+        ("functions/enqueue/index.js", handler),
+    ];
+    let (dir, _) = check_project(&files, &["main.tf"], &no_other_changes);
+    let out = std::fs::read_to_string(dir.path().join("main.tf")).unwrap();
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("  definition = \""))
+        .unwrap();
+    assert!(line.contains("arn:aws:states:::sqs:sendMessage"), "{line}");
+    assert!(line.contains("${aws_sqs_queue.restock.url}"), "{line}");
+    // The definition stays one line, in the same place of the resource.
+    let after = |t: &str| {
+        let at = t.find("  definition = \"").unwrap();
+        t[at..].lines().skip(1).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(after(&out), after(&tf));
+}
+
+const ENQUEUE_HANDLER: &str = "const { SQSClient, SendMessageCommand } = require(\"@aws-sdk/client-sqs\");\nconst sqs = new SQSClient({});\n\nexports.handler = async (event) => {\n  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL, MessageBody: JSON.stringify(event) }));\n};\n";
+
+/// A CloudFormation YAML template with `JobsQueue`, `EnqueueFunction` (sends to it), a role
+/// `FlowRole` (its Properties given) and the state machine `Flow` whose DefinitionString is
+/// `definition_string`.
+fn cfn_yaml(role_properties: &str, definition_string: &str) -> String {
+    format!(
+        r#"AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  JobsQueue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: jobs
+  EnqueueFunction:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: enqueue/
+      Handler: index.handler
+      Runtime: nodejs20.x
+      Role: !GetAtt EnqueueRole.Arn
+      Environment:
+        Variables:
+          QUEUE_URL: !Ref JobsQueue
+  EnqueueRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: []
+  EnqueueLogs:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub /aws/lambda/${{EnqueueFunction}}
+  FlowRole:
+    Type: AWS::IAM::Role
+    Properties:
+{role_properties}  Flow:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: !GetAtt FlowRole.Arn
+      DefinitionString:{definition_string}
+"#
+    )
+}
+
+const ROLE_WITH_INVOKE_POLICY: &str = "      AssumeRolePolicyDocument:\n        Version: \"2012-10-17\"\n        Statement: []\n      Policies:\n        - PolicyName: Invoke\n          PolicyDocument:\n            Version: \"2012-10-17\"\n            Statement:\n              - Effect: Allow\n                Action: lambda:InvokeFunction\n                Resource: !GetAtt EnqueueFunction.Arn\n";
+
+const ENQUEUE_DEFINITION_BODY: &str = "{\n  \"StartAt\": \"Enqueue\",\n  \"States\": {\n    \"Enqueue\": {\n      \"Type\": \"Task\",\n      \"Resource\": \"${EnqueueArn}\",\n      \"ResultPath\": null,\n      \"End\": true\n    }\n  }\n}";
+
+fn indented(text: &str, by: usize) -> String {
+    text.lines()
+        .map(|l| format!("{}{l}\n", " ".repeat(by)))
+        .collect()
+}
+
+/// `DefinitionString: !Sub` in its block-list form: the definition is edited inside the `- |`
+/// scalar, the queue becomes a variable of the map (as the template names its variables), and
+/// the retired function's variable goes.
+#[test]
+fn yaml_sub_block_list_gets_its_variables() {
+    let ds = format!(
+        " !Sub\n        - |\n{}        - EnqueueArn: !GetAtt EnqueueFunction.Arn\n",
+        indented(ENQUEUE_DEFINITION_BODY, 10)
+    );
+    let template = cfn_yaml(ROLE_WITH_INVOKE_POLICY, ds.trim_end_matches('\n'));
+    let files = [
+        ("template.yaml", template.as_str()),
+        ("enqueue/index.js", ENQUEUE_HANDLER),
+    ];
+    let (dir, _) = check_project(&files, &["template.yaml"], &no_other_changes);
+    let path = dir.path().join("template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let v = lambdaless::discover::yaml::parse_yaml(&path, &text).unwrap();
+    let sub = &v["Resources"]["Flow"]["Properties"]["DefinitionString"]["Fn::Sub"];
+    assert_eq!(
+        sub[1],
+        serde_json::json!({"JobsQueueUrl": {"Ref": "JobsQueue"}}),
+        "{text}"
+    );
+    let def: Value = serde_json::from_str(sub[0].as_str().unwrap()).unwrap();
+    assert_eq!(
+        def["States"]["Enqueue"]["Parameters"]["QueueUrl"],
+        "${JobsQueueUrl}"
+    );
+    let st =
+        &v["Resources"]["FlowRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
+    assert_eq!(
+        st,
+        &serde_json::json!([{"Effect": "Allow", "Action": ["sqs:SendMessage"],
+            "Resource": [{"Fn::GetAtt": ["JobsQueue", "Arn"]}]}])
+    );
+}
+
+/// `DefinitionString: !Sub [ "...", { ... } ]`: the flow form, the definition a double-quoted
+/// string on one line.
+#[test]
+fn yaml_sub_flow_list_gets_its_variables() {
+    let compact =
+        serde_json::to_string(&serde_json::from_str::<Value>(ENQUEUE_DEFINITION_BODY).unwrap())
+            .unwrap();
+    let ds = format!(
+        " !Sub [ {}, {{ EnqueueArn: !GetAtt EnqueueFunction.Arn, Stage: dev }} ]",
+        serde_json::to_string(&compact).unwrap()
+    );
+    let template = cfn_yaml(ROLE_WITH_INVOKE_POLICY, &ds);
+    let files = [
+        ("template.yaml", template.as_str()),
+        ("enqueue/index.js", ENQUEUE_HANDLER),
+    ];
+    let (dir, _) = check_project(&files, &["template.yaml"], &no_other_changes);
+    let path = dir.path().join("template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let v = lambdaless::discover::yaml::parse_yaml(&path, &text).unwrap();
+    let sub = &v["Resources"]["Flow"]["Properties"]["DefinitionString"]["Fn::Sub"];
+    assert_eq!(
+        sub[1]["JobsQueueUrl"],
+        serde_json::json!({"Ref": "JobsQueue"}),
+        "{text}"
+    );
+    assert_eq!(sub[1]["Stage"], "dev");
+    assert!(sub[1].get("EnqueueArn").is_none(), "{text}");
+    let def: Value = serde_json::from_str(sub[0].as_str().unwrap()).unwrap();
+    assert_eq!(
+        def["States"]["Enqueue"]["Parameters"]["QueueUrl"],
+        "${JobsQueueUrl}"
+    );
+}
+
+/// A role with no policy at all gets one inline policy holding the new statement; the unused
+/// function, its role and its declared log group are reported.
+#[test]
+fn yaml_role_without_a_policy_gets_one_and_unused_resources_are_named() {
+    let role =
+        "      AssumeRolePolicyDocument:\n        Version: \"2012-10-17\"\n        Statement: []\n";
+    let ds = format!(" |\n{}", indented(ENQUEUE_DEFINITION_BODY, 8));
+    let template = cfn_yaml(role, ds.trim_end_matches('\n'))
+        .replace("      RoleArn: !GetAtt FlowRole.Arn\n", "      RoleArn: !GetAtt FlowRole.Arn\n      DefinitionSubstitutions:\n        EnqueueArn: !GetAtt EnqueueFunction.Arn\n");
+    let files = [
+        ("template.yaml", template.as_str()),
+        ("enqueue/index.js", ENQUEUE_HANDLER),
+    ];
+    let (dir, plan) = check_project(&files, &["template.yaml"], &no_other_changes);
+    let path = dir.path().join("template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let v = lambdaless::discover::yaml::parse_yaml(&path, &text).unwrap();
+    let policies = &v["Resources"]["FlowRole"]["Properties"]["Policies"];
+    assert_eq!(policies[0]["PolicyName"], "FlowIntegrations", "{text}");
+    assert_eq!(
+        policies[0]["PolicyDocument"]["Statement"],
+        serde_json::json!([{"Effect": "Allow", "Action": ["sqs:SendMessage"],
+            "Resource": [{"Fn::GetAtt": ["JobsQueue", "Arn"]}]}])
+    );
+    let unused: Vec<(String, String)> = plan["unused_resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().to_string(),
+                r["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("function", "EnqueueFunction"),
+        ("role", "EnqueueRole"),
+        ("log group", "EnqueueLogs"),
+    ] {
+        assert!(
+            unused.contains(&(expected.0.to_string(), expected.1.to_string())),
+            "{expected:?} not in {unused:?}"
+        );
+    }
+    let fresh = project_dir(&files);
+    let (_, text_out) = run(&["rewrite"], fresh.path());
+    assert!(text_out.contains("role EnqueueRole"), "{text_out}");
+}
+
+/// SAM `Policies` in a JSON template: the queue's policy template is appended, the retired
+/// function's LambdaInvokePolicy removed.
+#[test]
+fn json_sam_policies_get_policy_templates() {
+    let template = r#"{
+  "AWSTemplateFormatVersion": "2010-09-09",
+  "Transform": "AWS::Serverless-2016-10-31",
+  "Resources": {
+    "JobsQueue": {
+      "Type": "AWS::SQS::Queue"
+    },
+    "EnqueueFunction": {
+      "Type": "AWS::Serverless::Function",
+      "Properties": {
+        "CodeUri": "enqueue/",
+        "Handler": "index.handler",
+        "Runtime": "nodejs20.x",
+        "Environment": {
+          "Variables": {
+            "QUEUE_URL": {
+              "Ref": "JobsQueue"
+            }
+          }
+        }
+      }
+    },
+    "Flow": {
+      "Type": "AWS::Serverless::StateMachine",
+      "Properties": {
+        "DefinitionUri": "flow.asl.json",
+        "DefinitionSubstitutions": {
+          "EnqueueArn": {
+            "Fn::GetAtt": [
+              "EnqueueFunction",
+              "Arn"
+            ]
+          }
+        },
+        "Policies": [
+          {
+            "LambdaInvokePolicy": {
+              "FunctionName": {
+                "Ref": "EnqueueFunction"
+              }
+            }
+          },
+          "AWSXrayWriteOnlyAccess"
+        ]
+      }
+    }
+  }
+}
+"#;
+    let flow = format!("{ENQUEUE_DEFINITION_BODY}\n");
+    let files = [
+        ("template.json", template),
+        ("flow.asl.json", flow.as_str()),
+        ("enqueue/index.js", ENQUEUE_HANDLER),
+    ];
+    let (dir, plan) = check_project(
+        &files,
+        &["template.json", "flow.asl.json"],
+        &no_other_changes,
+    );
+    let t: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("template.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        t["Resources"]["Flow"]["Properties"]["Policies"],
+        serde_json::json!([
+            "AWSXrayWriteOnlyAccess",
+            {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["JobsQueue", "QueueName"]}}}
+        ])
+    );
+    let iam = plan["iam_template"].to_string();
+    assert!(iam.contains("SAM Policies of Flow"), "{iam}");
+}
+
+/// serverless-step-functions makes the state machine's role; the new statements go to the state
+/// machine's own `iamRoleStatements`, each scoped to one resource.
+#[test]
+fn serverless_statements_go_to_the_state_machine() {
+    let dir = fixture_copy("fixtures/iac/serverless");
+    let (code, _) = run(&["rewrite", "--write", "--force"], dir.path());
+    assert_eq!(code, 0);
+    let path = dir.path().join("serverless.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let v = lambdaless::discover::yaml::parse_yaml(&path, &text).unwrap();
+    let st = v["stepFunctions"]["stateMachines"]["paymentFlow"]["iamRoleStatements"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no iamRoleStatements:\n{text}"));
+    assert!(!st.is_empty());
+    for s in st {
+        for r in s["Resource"].as_array().unwrap() {
+            assert_ne!(r, "*", "{s}");
+        }
+    }
+}
+
+const SLS_WITH_ROLE: &str = r#"service: jobs
+frameworkVersion: "3"
+
+plugins:
+  - serverless-step-functions
+
+provider:
+  name: aws
+  runtime: nodejs20.x
+  region: us-east-1
+
+functions:
+  enqueue:
+    handler: src/enqueue.handler
+    environment:
+      QUEUE_URL: !Ref JobsQueue
+  other:
+    handler: src/other.handler
+
+stepFunctions:
+  stateMachines:
+    flow:
+      role: !GetAtt FlowRole.Arn
+      definition:
+        StartAt: Enqueue
+        States:
+          Enqueue:
+            Type: Task
+            Resource: !GetAtt EnqueueLambdaFunction.Arn
+            ResultPath: null
+            End: true
+
+resources:
+  Resources:
+    JobsQueue:
+      Type: AWS::SQS::Queue
+    FlowRole:
+      Type: AWS::IAM::Role
+      Properties:
+        AssumeRolePolicyDocument:
+          Version: "2012-10-17"
+          Statement: []
+        Policies:
+          - PolicyName: flow
+            PolicyDocument:
+              Version: "2012-10-17"
+              Statement:
+                - Effect: Allow
+                  Action: lambda:InvokeFunction
+                  Resource: !GetAtt EnqueueLambdaFunction.Arn
+                - Effect: Allow
+                  Action: lambda:InvokeFunction
+                  Resource: !GetAtt OtherLambdaFunction.Arn
+"#;
+
+/// A serverless.yml state machine with its own `role`: that role's policy gets the statement
+/// and loses the invoke statement of the retired function (the other function's stays).
+#[test]
+fn serverless_role_under_resources_is_edited() {
+    let files = [
+        ("serverless.yml", SLS_WITH_ROLE),
+        ("src/enqueue.js", ENQUEUE_HANDLER),
+        (
+            "src/other.js",
+            "exports.handler = async () => ({ ok: true });\n",
+        ),
+    ];
+    let (dir, _) = check_project(&files, &["serverless.yml"], &no_other_changes);
+    let path = dir.path().join("serverless.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let v = lambdaless::discover::yaml::parse_yaml(&path, &text).unwrap();
+    let st = &v["resources"]["Resources"]["FlowRole"]["Properties"]["Policies"][0]
+        ["PolicyDocument"]["Statement"];
+    assert_eq!(
+        st,
+        &serde_json::json!([
+            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": {"Fn::GetAtt": ["OtherLambdaFunction", "Arn"]}},
+            {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [{"Fn::GetAtt": ["JobsQueue", "Arn"]}]}
+        ]),
+        "{text}"
+    );
+}
+
+/// An S3 PutObject handler: the role gets s3:PutObject on the bucket's objects under the key's
+/// literal prefix, nothing wider.
+#[test]
+fn s3_targets_get_scoped_statements() {
+    let role =
+        "      AssumeRolePolicyDocument:\n        Version: \"2012-10-17\"\n        Statement: []\n";
+    let ds = format!(" |\n{}", indented(ENQUEUE_DEFINITION_BODY, 8));
+    let template = cfn_yaml(role, ds.trim_end_matches('\n'))
+        .replace("  JobsQueue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: jobs\n", "  Receipts:\n    Type: AWS::S3::Bucket\n")
+        .replace("          QUEUE_URL: !Ref JobsQueue\n", "          BUCKET: !Ref Receipts\n")
+        .replace("      RoleArn: !GetAtt FlowRole.Arn\n", "      RoleArn: !GetAtt FlowRole.Arn\n      DefinitionSubstitutions:\n        EnqueueArn: !GetAtt EnqueueFunction.Arn\n");
+    let handler = "const { S3Client, PutObjectCommand } = require(\"@aws-sdk/client-s3\");\nconst s3 = new S3Client({});\n\nexports.handler = async (event) => {\n  await s3.send(new PutObjectCommand({ Bucket: process.env.BUCKET, Key: `receipts/${event.id}.json`, Body: JSON.stringify(event) }));\n};\n";
+    let files = [
+        ("template.yaml", template.as_str()),
+        ("enqueue/index.js", handler),
+    ];
+    let (_, plan) = check_project(&files, &["template.yaml"], &no_other_changes);
+    assert_eq!(
+        plan["iam_add"],
+        serde_json::json!([{"Effect": "Allow", "Action": ["s3:PutObject"],
+            "Resource": [{"Fn::Sub": "${Receipts.Arn}/receipts/*"}]}])
+    );
+}

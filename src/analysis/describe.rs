@@ -53,6 +53,7 @@ pub fn describe(v: &ValueExpr, lang: Language) -> String {
                 }
                 (JsonStyle::Compact, _) => format!("JSON.stringify({inner})"),
                 (JsonStyle::Indented, _) => format!("indented JSON of {inner}"),
+                (JsonStyle::IndentedBy(n), _) => format!("JSON of {inner} indented by {n}"),
             }
         }
         ValueExpr::JsonParse { value } => match lang {

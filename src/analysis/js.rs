@@ -1777,6 +1777,13 @@ impl<'u, 'c, 'e> Js<'u, 'c, 'e> {
                             {
                                 JsonStyle::Compact
                             }
+                            // JSON.stringify indents by min(n, 10) spaces for a number n >= 1
+                            // (ECMA-262 JSON.stringify, step "If Type(space) is Number").
+                            Some(Val::Expr(ValueExpr::Literal { value }))
+                                if value.as_u64().is_some_and(|n| n >= 1) =>
+                            {
+                                JsonStyle::IndentedBy(value.as_u64().unwrap_or(1).min(10) as u8)
+                            }
                             _ => JsonStyle::Indented,
                         };
                         Val::Expr(ValueExpr::JsonStringify {

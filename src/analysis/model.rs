@@ -164,8 +164,18 @@ pub enum JsonStyle {
     Compact,
     /// `{"a": 1, "b": 2}` (Python json.dumps default; non-ASCII escaped as \uXXXX).
     PythonDefault,
-    /// JSON.stringify(x, null, n) or json.dumps(indent=n): no ASL intrinsic reproduces it.
+    /// JSON.stringify(x, null, n) or json.dumps(indent=n) with an indentation the analysis could
+    /// not read: no ASL intrinsic reproduces it.
     Indented,
+    /// The same, indented by this many spaces (a literal `n`; JSON.stringify caps it at 10).
+    IndentedBy(u8),
+}
+
+impl JsonStyle {
+    /// Either indented form.
+    pub fn is_indented(self) -> bool {
+        matches!(self, JsonStyle::Indented | JsonStyle::IndentedBy(_))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1280,6 +1280,10 @@ impl<'u, 'c, 'e> Py<'u, 'c, 'e> {
                                 "separators" if vt == "(',',':')" || vt == "(\",\",\":\")" => {
                                     style = JsonStyle::Compact
                                 }
+                                // json.dumps(indent=n), n >= 1: n spaces per level.
+                                "indent" if vt.parse::<u8>().is_ok_and(|n| n >= 1) => {
+                                    style = JsonStyle::IndentedBy(vt.parse().unwrap_or(1))
+                                }
                                 "indent" if vt != "None" => style = JsonStyle::Indented,
                                 "default" | "ensure_ascii" | "cls" => {}
                                 _ => return Val::Expr(unknown(format!("json.dumps({k}=...)"), sp)),

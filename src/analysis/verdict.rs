@@ -328,7 +328,7 @@ fn check_value_named(c: &mut Collector<'_>, v: &ValueExpr, pos: Position, span: 
                     format!("{name}: json.dumps writes \", \" and \": \" and escapes non-ASCII; Step Functions serializes compactly, so the bytes differ (same JSON value)"),
                     span,
                 ),
-                JsonStyle::Indented => c.note(
+                JsonStyle::Indented | JsonStyle::IndentedBy(_) => c.note(
                     "json-serialization-bytes",
                     format!("{name}: the handler indents its JSON; Step Functions serializes compactly, so the bytes differ (same JSON value)"),
                     span,
@@ -410,7 +410,7 @@ fn check_value(c: &mut Collector<'_>, v: &ValueExpr, pos: Position, span: Span) 
             check_value(c, value, pos, span);
         }
         ValueExpr::JsonStringify { value, style } => {
-            if *style == JsonStyle::Indented {
+            if style.is_indented() {
                 c.blocker(
                     "unrepresentable-value",
                     "indented JSON text: no intrinsic function reproduces it",

@@ -113,16 +113,20 @@ pub fn scan(path: &Path, cost: &CostArgs) -> Result<(Project, Audit), InputError
     let bar = progress_bar();
     let project = discover::discover_with_progress(path, &mut |done, total| {
         if let Some(b) = &bar {
-            b.set_length(total as u64);
-            b.set_position(done as u64);
+            // Message and position before length: a stage's first update never shows the
+            // previous stage's position over the new length.
             b.set_message("reading infrastructure");
+            b.set_position(done as u64);
+            b.set_length(total as u64);
         }
     })?;
     let audit = report::build_audit(&project, &options, &mut |done, total| {
         if let Some(b) = &bar {
-            b.set_length(total as u64);
-            b.set_position(done as u64);
+            // Message and position before length: a stage's first update never shows the
+            // previous stage's position over the new length.
             b.set_message("analysing handlers");
+            b.set_position(done as u64);
+            b.set_length(total as u64);
         }
     });
     if let Some(b) = bar {

@@ -160,6 +160,9 @@ pub fn plan_cases(
                 }
                 let mock = match &inv.recorded {
                     Recorded::Succeeded(v) => json!({"result": v.to_string()}),
+                    // States.Runtime is Step Functions failing the state before any service
+                    // answers (parameters it cannot send): there is no answer to mock.
+                    Recorded::Failed { error, .. } if error == "States.Runtime" => continue,
                     Recorded::Failed { error, cause } => {
                         json!({"errorOutput": {"error": error, "cause": cause}})
                     }
@@ -415,5 +418,38 @@ mod tests {
             differences(&aws, &local, &warehouse.local_parameters)[0].at,
             "parameters.MessageBody"
         );
+    }
+
+    #[test]
+    fn a_failed_service_call_is_sent_as_an_error_output_mock() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/order-service");
+        let planned = crate::rewrite::pipeline::plan_path(&root, &Default::default()).unwrap();
+        let def = &planned.plan.definitions[0].1;
+        let case = Planned {
+            machine: 0,
+            state: "NotifyWarehouse".into(),
+            input: "sample".into(),
+            state_input: json!({"orderId": "o-1"}),
+            mock: json!({"errorOutput": {"error": "SQS.QueueDoesNotExistException",
+                                         "cause": "The specified queue does not exist."}}),
+            local_parameters: json!({}),
+        };
+        // The request carries the error and no result (TestState takes one or the other).
+        let req = request(def, &case);
+        assert!(req["mock"]["result"].is_null(), "{req}");
+        assert_eq!(
+            req["mock"]["errorOutput"]["error"],
+            "SQS.QueueDoesNotExistException"
+        );
+        // Locally the mocked error fails the state (NotifyWarehouse has no Catch for it).
+        let local = run_request(def, &case.state_input, Some("NotifyWarehouse"), &req).to_json();
+        assert_eq!(local["status"], "FAILED", "{local}");
+        assert_eq!(local["error"], "SQS.QueueDoesNotExistException");
+        assert_eq!(local["cause"], "The specified queue does not exist.");
+        // Step Functions' same answer agrees; a different error name does not.
+        let mut aws = local.clone();
+        assert!(differences(&aws, &local, &json!({})).is_empty());
+        aws["error"] = json!("SQS.SdkClientException");
+        assert_eq!(differences(&aws, &local, &json!({}))[0].at, "error");
     }
 }

@@ -538,11 +538,13 @@ impl<'a> Parser<'a> {
                         None => {}
                     }
                 }
-                b'$' if self.s.get(self.i + 1) == Some(&b'$')
-                    && self.s.get(self.i + 2) == Some(&b'{') =>
+                b'$' | b'%'
+                    if self.s.get(self.i + 1) == Some(&c)
+                        && self.s.get(self.i + 2) == Some(&b'{') =>
                 {
-                    // `$${` is a literal `${`.
-                    out.push_str("${");
+                    // `$${` is a literal `${`, `%%{` a literal `%{`.
+                    out.push(c as char);
+                    out.push('{');
                     self.i += 3;
                 }
                 b'$' | b'%' if self.s.get(self.i + 1) == Some(&b'{') => {

@@ -132,6 +132,14 @@ pub fn eval_jsonata(
                 "The JSONata expression '{expr}' specified for the field '{field}' returned nothing (undefined)."
             ),
         )),
+        // A function result has no JSON form (recorded case
+        // test_map_state_items_eval_jsonata_fail__function).
+        Err(JsonataError { code, .. }) if code == jsonata::UNSUPPORTED_RESULT => Err(AslError::new(
+            "States.QueryEvaluationError",
+            format!(
+                "The JSONata expression '{expr}' specified for the field '{field}' returned an unsupported result type."
+            ),
+        )),
         Err(JsonataError { code, message }) => Err(AslError::new(
             "States.QueryEvaluationError",
             format!(

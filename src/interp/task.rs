@@ -154,7 +154,6 @@ impl Engine<'_> {
         )?;
 
         let kind = classify(resource);
-        self.schedule_events(&kind, &parameters, timeout, heartbeat);
         let call = TaskCall {
             state_name: cur.name.clone(),
             resource: resource.to_string(),
@@ -171,6 +170,24 @@ impl Engine<'_> {
             credentials,
         };
         let response = self.services.call(&call);
+        // `States.Runtime` is Step Functions itself refusing to start the Task (parameters the
+        // integration cannot send): no task is scheduled, and it is terminal: "States.ALL ...
+        // cannot catch States.DataLimitExceeded terminal errors or Runtime error types"
+        // (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). The
+        // recorded cases of States.Runtime in other states go straight from the state's Entered
+        // event to ExecutionFailed.
+        if let TaskOutcome::Failed { error, cause } = &response.outcome {
+            if error == "States.Runtime" {
+                let cause = cause.clone().unwrap_or_default();
+                let cause = if self.test.is_none() {
+                    crate::services::with_entered_event(&cause, &cur.name, cur.entered_id)
+                } else {
+                    cause
+                };
+                return Err(Failure::raised(error.clone(), cause));
+            }
+        }
+        self.schedule_events(&kind, &call.parameters, timeout, heartbeat);
 
         // Timeouts on the virtual clock: the task runs until it answers, times out, or misses a heartbeat.
         let timeout_ms = timeout.map(|t| (t * 1000.0) as u64);
@@ -214,12 +231,6 @@ impl Engine<'_> {
         let result = match outcome {
             TaskOutcome::Succeeded(v) => v,
             TaskOutcome::Failed { error, cause } => {
-                let cause = if error == "States.Runtime" && self.test.is_none() {
-                    cause
-                        .map(|c| crate::services::with_entered_event(&c, &cur.name, cur.entered_id))
-                } else {
-                    cause
-                };
                 self.failed_event(&kind, &error, cause.as_deref());
                 return Err(Failure::bare(Some(error), cause));
             }

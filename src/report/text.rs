@@ -1,5 +1,6 @@
-//! The text table `audit` prints: one row per Task, fitted to the terminal width, verdicts in
-//! colour on a terminal (never when NO_COLOR is set, https://no-color.org).
+//! The text `audit` prints: a table with one row per Task when it fits the terminal width, else one
+//! short block per Task wrapped to the width (so nothing is cut off); verdicts in colour on a
+//! terminal (never when NO_COLOR is set, https://no-color.org).
 
 use super::{Audit, Finding};
 use std::fmt::Write;
@@ -80,8 +81,16 @@ pub fn render(audit: &Audit, opts: TextOptions) -> String {
                     .unwrap_or(0)
             })
             .collect();
-        if let Some(limit) = opts.width {
-            fit(&mut widths, limit);
+        let natural = widths.iter().sum::<usize>() + GAP * (widths.len() - 1);
+        match opts.width {
+            Some(limit) if natural > limit && limit >= MIN_BLOCK_WIDTH => {
+                for r in &rows {
+                    block(&mut out, r, limit, opts.color);
+                }
+                return finish(out, audit, opts.width);
+            }
+            Some(limit) => fit(&mut widths, limit),
+            None => {}
         }
         line(
             &mut out,
@@ -94,6 +103,12 @@ pub fn render(audit: &Audit, opts: TextOptions) -> String {
             line(&mut out, r, &widths, Some(4), opts.color);
         }
     }
+    finish(out, audit, opts.width)
+}
+
+/// The summary, unresolved links and uncalled functions after the findings, wrapped to `width`.
+fn finish(mut out: String, audit: &Audit, width: Option<usize>) -> String {
+    let findings_end = out.len();
     out.push('\n');
     let s = &audit.summary;
     let _ = writeln!(
@@ -138,7 +153,83 @@ pub fn render(audit: &Audit, opts: TextOptions) -> String {
             names.join(", ")
         );
     }
+    if let Some(w) = width.filter(|w| *w >= MIN_BLOCK_WIDTH) {
+        let tail = out.split_off(findings_end);
+        for l in tail.lines() {
+            if l.chars().count() > w {
+                let indent = " ".repeat(l.len() - l.trim_start().len());
+                wrap(&mut out, l.trim_start(), &indent, &format!("{indent}  "), w);
+            } else {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
     out
+}
+
+/// Below this width even blocks cannot be laid out: the table is truncated instead.
+const MIN_BLOCK_WIDTH: usize = 40;
+
+/// One Task as a block for narrow terminals:
+/// ```text
+/// OrderWorkflow / SaveOrder → SaveOrderFunction (javascript)
+///   replaceable-with-transform: dynamodb:PutItem → dynamodb:putItem, $0.63/month
+///   reasons: single-sdk-call, intrinsic-json-to-string,
+///     dynamodb-marshalling, returns-nothing
+/// ```
+fn block(out: &mut String, c: &[String; 9], width: usize, color: bool) {
+    let head = format!("{} / {} → {} ({})", c[0], c[1], c[2], c[3]);
+    wrap(out, &head, "", "    ", width);
+    let verdict = if color {
+        format!("\x1b[{}m{}\x1b[0m", verdict_colour(&c[4]), c[4])
+    } else {
+        c[4].clone()
+    };
+    let mut detail = format!("{}: {}", c[4], c[5]);
+    if c[6] != "-" {
+        detail.push_str(&format!(" → {}", c[6]));
+    }
+    if c[7] != "-" {
+        detail.push_str(&format!(", {}/month", c[7]));
+    }
+    // Wrapped without colour codes (they have no width), then the verdict is coloured.
+    let mut wrapped = String::new();
+    wrap(&mut wrapped, &detail, "  ", "    ", width);
+    out.push_str(&wrapped.replacen(&c[4], &verdict, 1));
+    wrap(out, &format!("reasons: {}", c[8]), "  ", "    ", width);
+}
+
+/// Appends `text` word-wrapped to `width`: `first` indents the first line, `rest` the others. A
+/// word longer than a line is kept whole rather than cut.
+fn wrap(out: &mut String, text: &str, first: &str, rest: &str, width: usize) {
+    let mut line = first.to_string();
+    let mut empty = true;
+    for word in text.split(' ') {
+        let used = line.chars().count();
+        if !empty && used + 1 + word.chars().count() > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = rest.to_string();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
+fn verdict_colour(verdict: &str) -> &'static str {
+    match verdict {
+        "replaceable" => "32",
+        "replaceable-with-transform" => "33",
+        "not-replaceable" => "31",
+        _ => "2",
+    }
 }
 
 /// Shrinks columns until the row fits `limit` (or every shrinkable column is at its minimum).
@@ -180,13 +271,7 @@ fn line(
         let text = truncate(cell, widths[i]);
         let pad = widths[i].saturating_sub(text.chars().count());
         if color && verdict_col == Some(i) {
-            let code = match cell.as_str() {
-                "replaceable" => "32",
-                "replaceable-with-transform" => "33",
-                "not-replaceable" => "31",
-                _ => "2",
-            };
-            let _ = write!(out, "\x1b[{code}m{text}\x1b[0m");
+            let _ = write!(out, "\x1b[{}m{text}\x1b[0m", verdict_colour(cell));
         } else {
             out.push_str(&text);
         }
@@ -211,6 +296,40 @@ mod tests {
         fit(&mut w, 120);
         assert!(w.iter().sum::<usize>() + GAP * 8 <= 120);
         assert_eq!(w[4], 10, "verdict keeps its width");
+    }
+
+    #[test]
+    fn narrow_terminals_get_wrapped_blocks_with_every_word() {
+        let c = [
+            "OrderWorkflow",
+            "SaveOrder",
+            "SaveOrderFunction",
+            "javascript",
+            "replaceable-with-transform",
+            "dynamodb:PutItem",
+            "dynamodb:putItem",
+            "$0.63",
+            "single-sdk-call, intrinsic-json-to-string, dynamodb-marshalling, returns-nothing",
+        ]
+        .map(str::to_string);
+        let mut out = String::new();
+        block(&mut out, &c, 60, false);
+        for l in out.lines() {
+            assert!(l.chars().count() <= 60, "{l:?} is wider than 60");
+        }
+        for word in c.iter().flat_map(|s| s.split(", ")) {
+            assert!(out.contains(word), "{word} lost from {out}");
+        }
+        assert!(out.starts_with("OrderWorkflow / SaveOrder → SaveOrderFunction (javascript)\n"));
+        assert!(
+            out.contains("\n  replaceable-with-transform: dynamodb:PutItem →"),
+            "{out}"
+        );
+        assert!(out.contains("\n  reasons: single-sdk-call,"), "{out}");
+        // Colour wraps only the verdict.
+        let mut coloured = String::new();
+        block(&mut coloured, &c, 60, true);
+        assert!(coloured.contains("\x1b[33mreplaceable-with-transform\x1b[0m: "));
     }
 
     #[test]

@@ -303,6 +303,21 @@ impl TextChanges {
         Ok(text)
     }
 
+    /// The same in a Terraform `jsonencode(...)` definition (HCL object syntax) of the
+    /// `aws_sfn_state_machine` at `address`.
+    pub fn apply_hcl(&self, text: &str, address: &str) -> Result<String, String> {
+        let mut text = text.to_string();
+        for (pointer, added) in &self.insertions {
+            text = super::hcl_edit::insert_states(&text, address, pointer, added)
+                .map_err(|e| format!("{pointer}: {e}"))?;
+        }
+        for (pointer, entry) in &self.start_at {
+            text = super::hcl_edit::set_string(&text, address, pointer, entry)
+                .map_err(|e| format!("{pointer}: {e}"))?;
+        }
+        Ok(text)
+    }
+
     /// The same in block YAML, the definition sitting at `prefix` (YAML keys) in the document.
     pub fn apply_yaml(&self, text: &str, prefix: &[String]) -> Result<String, String> {
         let path = |pointer: &str| {

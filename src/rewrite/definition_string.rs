@@ -38,14 +38,16 @@ fn escape_pointer(token: &str) -> String {
 }
 
 /// Edits the `Definition` object or the `DefinitionString` of `resource` in a JSON template.
-/// `added` are the `Fn::Sub`/`Fn::Join` variables the new states refer to (name → reference).
+/// `vars` are the `Fn::Sub`/`Fn::Join` variables the new states refer to (name → reference) and
+/// those of the `Fn::Sub` variables map no state refers to any more.
 pub fn edit_json_template(
     text: &str,
     resource: &str,
     states: &[StateReplacement],
-    added: &[(String, CfnRef)],
+    vars: SubVars,
     inserted: &TextChanges,
 ) -> Result<String, String> {
+    let added = vars.add;
     let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let props_ptr = format!("/Resources/{}/Properties", escape_pointer(resource));
     let props = doc
@@ -79,7 +81,21 @@ pub fn edit_json_template(
                 edit_string_at(text, &format!("{ds_ptr}/Fn::Sub"), states, inserted)
             }
             Value::Array(a) if a.first().is_some_and(Value::is_string) => {
-                edit_string_at(text, &format!("{ds_ptr}/Fn::Sub/0"), states, inserted)
+                let text = edit_string_at(text, &format!("{ds_ptr}/Fn::Sub/0"), states, inserted)?;
+                let map_ptr = format!("{ds_ptr}/Fn::Sub/1");
+                if !a.get(1).is_some_and(Value::is_object) {
+                    return if added.is_empty() {
+                        Ok(text)
+                    } else {
+                        Err("Fn::Sub has no variables map to add to".into())
+                    };
+                }
+                let entries: Vec<(String, Value)> = added
+                    .iter()
+                    .map(|(n, r)| (n.clone(), r.to_json()))
+                    .collect();
+                let text = super::json_edit::add_members(&text, &map_ptr, &entries)?;
+                super::json_edit::remove_members(&text, &map_ptr, vars.remove)
             }
             _ => Err("Fn::Sub is not a string or [string, variables]".into()),
         },
@@ -237,13 +253,24 @@ fn split_parts(text: &str, vars: &[(String, Value)]) -> Vec<Value> {
     parts
 }
 
+/// The variables of an `Fn::Sub: [string, {variables}]` to add and to remove.
+#[derive(Default, Clone, Copy)]
+pub struct SubVars<'a> {
+    pub add: &'a [(String, CfnRef)],
+    pub remove: &'a [String],
+}
+
 /// Edits a YAML template's `DefinitionString` written as a block scalar, directly
-/// (`DefinitionString: |`, `DefinitionString: !Sub |`) or under `Fn::Sub: |`.
+/// (`DefinitionString: |`, `DefinitionString: !Sub |`) or under `Fn::Sub: |`; or as the list form
+/// of `Fn::Sub`, in block style (`!Sub` / `Fn::Sub:` then `- |` and `- Name: value` items) or in
+/// flow style (`!Sub [ "...", { Name: value } ]`), whose variables map gets `vars`.
+/// Fn::Sub: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-sub.html
 pub fn edit_yaml_template(
     text: &str,
     resource: &str,
     states: &[StateReplacement],
     inserted: &TextChanges,
+    vars: SubVars,
 ) -> Result<String, String> {
     let mut doc = YamlDoc::parse(text);
     let props = doc
@@ -252,30 +279,344 @@ pub fn edit_yaml_template(
     let ds = doc
         .child(props, "DefinitionString")
         .ok_or("no DefinitionString")?;
-    let header = if is_block_header(doc.line(ds)) {
+    let edit = |inner: &str| inserted.apply_json(&edits::edit_json_definition(inner, states)?);
+    if is_block_header(doc.line(ds)) {
+        edit_block_scalar(&mut doc, ds, &edit)?;
+        return Ok(doc.text());
+    }
+    let sub = if value_after_key(doc.line(ds)).starts_with("!Sub") {
         ds
     } else {
         doc.child(ds, "Fn::Sub")
-            .filter(|&l| is_block_header(doc.line(l)))
-            .ok_or("DefinitionString is not a block scalar (`|`); edit it by hand")?
+            .ok_or("DefinitionString is not a block scalar (`|`) or Fn::Sub; edit it by hand")?
     };
+    if is_block_header(doc.line(sub)) {
+        edit_block_scalar(&mut doc, sub, &edit)?;
+        return Ok(doc.text());
+    }
+    let flow = value_after_key(doc.line(sub))
+        .trim_start_matches("!Sub")
+        .trim_start()
+        .starts_with('[');
+    if flow {
+        return edit_flow_sub(&doc, sub, &edit, vars);
+    }
+    edit_block_list_sub(&mut doc, sub, &edit, vars)?;
+    Ok(doc.text())
+}
+
+/// What follows `key:` on a line (comments cut), trimmed; the key may hold `::` (`Fn::Sub:`).
+fn value_after_key(line: &str) -> &str {
+    let b = line.as_bytes();
+    let Some(colon) = (0..b.len()).find(|&i| {
+        b[i] == b':' && matches!(b.get(i + 1), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+    }) else {
+        return "";
+    };
+    line[colon + 1..].split(" #").next().unwrap_or("").trim()
+}
+
+/// Replaces the lines of the block scalar opened at `header` with its edited definition.
+fn edit_block_scalar(
+    doc: &mut YamlDoc,
+    header: usize,
+    edit: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<(), String> {
     let (start, end) = doc.block(header);
+    replace_scalar_lines(doc, start, end, edit)
+}
+
+fn replace_scalar_lines(
+    doc: &mut YamlDoc,
+    start: usize,
+    end: usize,
+    edit: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<(), String> {
     let content: Vec<String> = (start..end).map(|i| doc.line(i).to_string()).collect();
     let indent = json_span::common_indent(content.iter().map(String::as_str))
         .ok_or("the DefinitionString block is empty")?;
     let inner = json_span::dedent(content.iter().map(String::as_str), indent);
-    let edited = inserted.apply_json(&edits::edit_json_definition(&inner, states)?)?;
+    let edited = edit(&inner)?;
     let new_lines: Vec<String> = json_span::reindent(&edited, indent).collect();
     doc.replace_lines(start, end, new_lines);
-    Ok(doc.text())
+    Ok(())
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// `Fn::Sub` as a block list: `- |` (the definition) then `- Name: value` (the variables).
+fn edit_block_list_sub(
+    doc: &mut YamlDoc,
+    sub: usize,
+    edit: &dyn Fn(&str) -> Result<String, String>,
+    vars: SubVars,
+) -> Result<(), String> {
+    let first = doc
+        .first_item(sub)
+        .ok_or("Fn::Sub is neither a string nor a list; edit it by hand")?;
+    let dash = indent_of(doc.line(first));
+    let header = doc.line(first).trim_start()[1..].trim();
+    if !matches!(
+        header.split(" #").next().unwrap_or("").trim(),
+        "|" | "|-" | "|+"
+    ) {
+        return Err("the Fn::Sub string is not a block scalar (`- |`); edit it by hand".into());
+    }
+    // The scalar's lines: more indented than its dash (blank lines inside included).
+    let n = doc.text().split_inclusive('\n').count();
+    let mut end = first + 1;
+    while end < n && (doc.line(end).trim().is_empty() || indent_of(doc.line(end)) > dash) {
+        end += 1;
+    }
+    while end > first + 1 && doc.line(end - 1).trim().is_empty() {
+        end -= 1;
+    }
+    // The variables item, found before the scalar changes length.
+    let vars_item = (end..n)
+        .find(|&i| !doc.line(i).trim().is_empty() && !doc.line(i).trim_start().starts_with('#'))
+        .filter(|&i| indent_of(doc.line(i)) == dash && doc.line(i).trim_start().starts_with("- "));
+    // Variables first (they follow the scalar, so its line numbers stay valid).
+    if let Some(item) = vars_item {
+        edit_block_vars(doc, item, dash, vars)?;
+    } else if !vars.add.is_empty() {
+        return Err("Fn::Sub has no variables map to add to".into());
+    }
+    replace_scalar_lines(doc, first + 1, end, edit)
+}
+
+/// Adds and removes `Name: value` entries of the variables item at `item` (`- Name: value`
+/// block mapping, or `- { ... }` flow mapping on one line).
+fn edit_block_vars(
+    doc: &mut YamlDoc,
+    item: usize,
+    dash: usize,
+    vars: SubVars,
+) -> Result<(), String> {
+    let nl = if doc.line(item).ends_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let entries = yaml_entries(vars.add)?;
+    let body = doc.line(item).trim_start()[1..].trim_start().to_string();
+    if body.starts_with('{') {
+        let line = doc.line(item).to_string();
+        let open = line.find('{').unwrap_or(0);
+        let close = line
+            .rfind('}')
+            .ok_or("the variables map is not closed on its line")?;
+        let rebuilt = rebuild_flow_map(&line[open + 1..close], vars.remove, &entries);
+        if rebuilt == line[open..=close] {
+            return Ok(());
+        }
+        let new = format!("{}{rebuilt}{}", &line[..open], &line[close + 1..]);
+        doc.replace_lines(item, item + 1, vec![new]);
+        return Ok(());
+    }
+    let first_body = doc.line(item).trim_start()[1..].trim_start().to_string();
+    // `    - Name: x` → the column of `Name`.
+    let key_indent =
+        indent_of(doc.line(item)) + doc.line(item).trim_start().len() - first_body.len();
+    let n = doc.text().split_inclusive('\n').count();
+    let mut end = item + 1;
+    while end < n && (doc.line(end).trim().is_empty() || indent_of(doc.line(end)) > dash) {
+        end += 1;
+    }
+    while end > item + 1 && doc.line(end - 1).trim().is_empty() {
+        end -= 1;
+    }
+    // The entries: (key line body, the lines nested under it).
+    let mut groups: Vec<(String, Vec<String>)> = vec![(first_body, Vec::new())];
+    for i in item + 1..end {
+        let l = doc.line(i);
+        if !l.trim().is_empty() && indent_of(l) == key_indent {
+            groups.push((l.trim_start().to_string(), Vec::new()));
+        } else if let Some(g) = groups.last_mut() {
+            g.1.push(l.to_string());
+        }
+    }
+    let named =
+        |body: &str, name: &str| body.strip_prefix(name).is_some_and(|t| t.starts_with(':'));
+    groups.retain(|(body, _)| !vars.remove.iter().any(|r| named(body, r)));
+    for (k, v) in &entries {
+        groups.push((format!("{k}: {v}{nl}"), Vec::new()));
+    }
+    let mut lines = Vec::new();
+    for (i, (body, nested)) in groups.into_iter().enumerate() {
+        let mut body = body;
+        if !body.ends_with('\n') {
+            body.push_str(nl);
+        }
+        if i == 0 {
+            lines.push(format!("{}- {body}", " ".repeat(dash)));
+        } else {
+            lines.push(format!("{}{body}", " ".repeat(key_indent)));
+        }
+        lines.extend(nested);
+    }
+    if lines.is_empty() {
+        lines.push(format!("{}- {{}}{nl}", " ".repeat(dash)));
+    }
+    doc.replace_lines(item, end, lines);
+    Ok(())
+}
+
+/// The entries of a flow mapping's body (`A: !Ref X, B: b`), split at top-level commas.
+fn flow_entries(body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    let mut cur = String::new();
+    for c in body.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(std::mem::take(&mut cur).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out.retain(|e| !e.is_empty());
+    out
+}
+
+/// A flow mapping `{ ... }` with the entries named in `remove` dropped and `add` appended.
+fn rebuild_flow_map(body: &str, remove: &[String], add: &[(String, String)]) -> String {
+    let mut entries: Vec<String> = flow_entries(body)
+        .into_iter()
+        .filter(|e| {
+            let key = e
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches(['"', '\'']);
+            !remove.iter().any(|r| r == key)
+        })
+        .collect();
+    entries.extend(add.iter().map(|(k, v)| format!("{k}: {v}")));
+    if entries.is_empty() {
+        "{}".into()
+    } else {
+        format!("{{ {} }}", entries.join(", "))
+    }
+}
+
+fn yaml_entries(add: &[(String, CfnRef)]) -> Result<Vec<(String, String)>, String> {
+    add.iter()
+        .map(|(name, r)| {
+            r.to_yaml_inline()
+                .map(|v| (name.clone(), v))
+                .ok_or_else(|| format!("variable {name} cannot be written on one line"))
+        })
+        .collect()
+}
+
+/// `!Sub [ "definition", { Name: value } ]` (possibly over several lines): the double-quoted
+/// string is edited as JSON text and written back as a double-quoted scalar; new variables go at
+/// the end of the flow map.
+fn edit_flow_sub(
+    doc: &YamlDoc,
+    sub: usize,
+    edit: &dyn Fn(&str) -> Result<String, String>,
+    vars: SubVars,
+) -> Result<String, String> {
+    let text = doc.text();
+    let line_start: usize = (0..sub).map(|i| doc.line(i).len()).sum();
+    let open = line_start + doc.line(sub).find('[').ok_or("no `[` after !Sub")?;
+    let b = text.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while i < b.len() && (b[i] as char).is_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let str_start = skip_ws(open + 1);
+    if b.get(str_start) != Some(&b'"') {
+        return Err("the Fn::Sub string is not double-quoted; edit it by hand".into());
+    }
+    let mut i = str_start + 1;
+    while i < b.len() && b[i] != b'"' {
+        i += if b[i] == b'\\' { 2 } else { 1 };
+    }
+    if i >= b.len() {
+        return Err("the Fn::Sub string is not closed".into());
+    }
+    let str_end = i + 1;
+    let literal = &text[str_start..str_end];
+    if literal.contains('\n') {
+        return Err("the Fn::Sub string is folded over lines; edit it by hand".into());
+    }
+    // YAML double-quoted escapes beyond JSON's (\x, \e, \N, ...) are not read here.
+    let inner: String = serde_json::from_str(literal)
+        .map_err(|e| format!("the Fn::Sub string uses YAML-only escapes ({e}); edit it by hand"))?;
+    let edited = edit(&inner)?;
+    let new_literal = serde_json::to_string(&edited).map_err(|e| e.to_string())?;
+    // The variables map.
+    let comma = skip_ws(str_end);
+    let map_open = skip_ws(comma + 1);
+    let mut out = String::new();
+    let entries = yaml_entries(vars.add)?;
+    let has_map = b.get(comma) == Some(&b',') && b.get(map_open) == Some(&b'{');
+    if has_map && (!entries.is_empty() || !vars.remove.is_empty()) {
+        let mut depth = 0;
+        let mut close = None;
+        let mut j = map_open;
+        while j < b.len() {
+            match b[j] {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = Some(j);
+                        break;
+                    }
+                }
+                b'"' | b'\'' => {
+                    let q = b[j];
+                    j += 1;
+                    while j < b.len() && b[j] != q {
+                        j += 1;
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        let close = close.ok_or("the variables map is not closed")?;
+        if text[map_open..close].contains('\n') {
+            return Err("the variables map spans lines; edit it by hand".into());
+        }
+        let rebuilt = rebuild_flow_map(&text[map_open + 1..close], vars.remove, &entries);
+        out.push_str(&text[..str_start]);
+        out.push_str(&new_literal);
+        out.push_str(&text[str_end..map_open]);
+        out.push_str(&rebuilt);
+        out.push_str(&text[close + 1..]);
+    } else if !entries.is_empty() {
+        return Err("Fn::Sub has no variables map to add to".into());
+    } else {
+        out.push_str(&text[..str_start]);
+        out.push_str(&new_literal);
+        out.push_str(&text[str_end..]);
+    }
+    Ok(out)
 }
 
 /// `key: |`, `key: |-`, `key: !Sub |` (a literal block scalar header).
 fn is_block_header(line: &str) -> bool {
-    let Some((_, value)) = line.split_once(':') else {
-        return false;
-    };
-    let v = value.split(" #").next().unwrap_or("").trim();
+    let v = value_after_key(line);
     let v = v.strip_prefix("!Sub").map(str::trim).unwrap_or(v);
     matches!(v, "|" | "|-" | "|+")
 }
@@ -319,7 +660,7 @@ mod tests {
             &text,
             "SM",
             &task_replacement(&old, &new),
-            &[],
+            SubVars::default(),
             &TextChanges::default(),
         )
         .unwrap();
@@ -350,8 +691,14 @@ mod tests {
             )],
             ..TextChanges::default()
         };
-        let out =
-            edit_json_template(&text, "SM", &task_replacement(&old, &new), &[], &inserted).unwrap();
+        let out = edit_json_template(
+            &text,
+            "SM",
+            &task_replacement(&old, &new),
+            SubVars::default(),
+            &inserted,
+        )
+        .unwrap();
         let inner = sub_definition(&out);
         assert_eq!(inner["States"]["A"], new);
         assert_eq!(inner["States"]["A failed"]["Type"], "Fail");
@@ -392,7 +739,10 @@ mod tests {
             text,
             "SM",
             &task_replacement(&old, &new),
-            &added,
+            SubVars {
+                add: &added,
+                remove: &[],
+            },
             &TextChanges::default(),
         )
         .unwrap();
@@ -430,6 +780,7 @@ mod tests {
             "SM",
             &task_replacement(&old, &new),
             &TextChanges::default(),
+            SubVars::default(),
         )
         .unwrap();
         assert_eq!(

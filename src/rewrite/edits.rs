@@ -78,6 +78,24 @@ pub fn edit_yaml_template(text: &str, c: &TemplateChanges) -> Result<String, Str
             .resource_properties(c.resource)
             .ok_or("the resource lost its Properties")?;
         let retired = c.retired_functions.to_vec();
+        if doc.child(props, "Policies").is_none() {
+            // A SAM state machine without Policies (nor Role): the list is created.
+            if c.add_policies.is_empty() {
+                return Ok(doc.text());
+            }
+            let mut lines = vec!["Policies:".to_string()];
+            for item in c.add_policies {
+                for (i, l) in item.iter().enumerate() {
+                    lines.push(if i == 0 {
+                        format!("  - {l}")
+                    } else {
+                        format!("      {l}")
+                    });
+                }
+            }
+            doc.append_to_block(props, &lines)?;
+            return Ok(doc.text());
+        }
         doc.edit_list(
             props,
             "Policies",

@@ -18,6 +18,9 @@ pub struct ExprCtx<'a> {
     pub env: &'a IndexMap<String, Asl>,
     /// In ResultSelector: how the SDK call's response is reached (`None` in Parameters).
     pub result: Option<ResultAccess>,
+    /// Where the SDK call's response sits in what the expression reads: `$` in a ResultSelector,
+    /// a field of the state input in a state after the Task (None: `$`).
+    pub result_root: Option<String>,
     pub notes: Vec<String>,
 }
 
@@ -52,6 +55,9 @@ impl<'a> ExprCtx<'a> {
                 format!("environment variable {name} has no value in the infrastructure")
             }),
             ValueExpr::Object { entries } => {
+                if let Some(merged) = self.merge_spreads(entries)? {
+                    return Ok(merged);
+                }
                 let mut out: Vec<(String, Asl)> = Vec::new();
                 for entry in entries {
                     match entry {
@@ -106,7 +112,7 @@ impl<'a> ExprCtx<'a> {
                 _ => Err("converts an object, array or undefined value to a string".into()),
             },
             ValueExpr::JsonStringify { value, style } => {
-                if *style == JsonStyle::Indented {
+                if style.is_indented() {
                     if !json_object_ok {
                         return Err(
                             "serializes JSON with indentation, which no intrinsic function reproduces"
@@ -166,7 +172,14 @@ impl<'a> ExprCtx<'a> {
                 }
             }
             ValueExpr::JsonParse { value } => match self.convert(value, false)? {
-                Asl::Dynamic(expr) => Ok(Asl::Dynamic(format!("States.StringToJson({expr})"))),
+                Asl::Dynamic(expr) => {
+                    // AWS reads empty and blank text as null (recorded: intrinsic_functions
+                    // test_string_to_json__0/__1 in ../shared/asl-cases).
+                    self.notes.push(format!(
+                        "JSON.parse/json.loads raised on text that is not JSON; States.StringToJson fails the state instead (and reads empty or blank text as null): assumed {expr} always holds JSON text"
+                    ));
+                    Ok(Asl::Dynamic(format!("States.StringToJson({expr})")))
+                }
                 Asl::Literal(Value::String(s)) => serde_json::from_str(&s)
                     .map(Asl::Literal)
                     .map_err(|e| format!("parses invalid JSON text: {e}")),
@@ -205,7 +218,7 @@ impl<'a> ExprCtx<'a> {
                 {
                     return Err("reads DynamoDB attributes the integration returns typed ({\"S\": ...}): unmarshalling is not built yet".into());
                 }
-                let mut out = "$".to_string();
+                let mut out = self.result_root.clone().unwrap_or_else(|| "$".to_string());
                 for (i, seg) in path.iter().enumerate() {
                     match seg {
                         PathSeg::Field(f) if i == 0 && access.pascal_case_keys => {
@@ -228,6 +241,82 @@ impl<'a> ExprCtx<'a> {
                 span.line
             )),
         }
+    }
+
+    /// `{...event, k: v}` (or `{**event, "k": v}`) where a spread value is known only at run time:
+    /// `States.JsonMerge` of the spread objects and the literal fields, left to right, so later
+    /// keys win as they do in the object literal (a shallow merge, as the spread is:
+    /// https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html#asl-intrsc-func-json-manipulate,
+    /// "States.JsonMerge ... merge two JSON objects into a single object", deep-merge flag false).
+    /// None when no spread is dynamic (the object is built field by field).
+    fn merge_spreads(&mut self, entries: &[ObjectEntry]) -> Result<Option<Asl>, String> {
+        let mut parts: Vec<Asl> = Vec::new();
+        let mut fields: Vec<(String, Asl)> = Vec::new();
+        let mut dynamic = false;
+        for entry in entries {
+            match entry {
+                ObjectEntry::Field { key, value } => {
+                    let v = self.convert(value, false)?;
+                    fields.retain(|(k, _)| k != key);
+                    fields.push((key.clone(), v));
+                }
+                ObjectEntry::Spread { value } => match self.convert(value, false)? {
+                    Asl::Absent => {}
+                    d @ Asl::Dynamic(_) => {
+                        dynamic = true;
+                        if !fields.is_empty() {
+                            parts.push(Asl::Object(std::mem::take(&mut fields)));
+                        }
+                        parts.push(d);
+                    }
+                    Asl::Object(f) => fields.extend(f),
+                    Asl::Literal(Value::Object(m)) => {
+                        fields.extend(m.into_iter().map(|(k, v)| (k, Asl::Literal(v))))
+                    }
+                    _ => return Err("spreads a value that is not an object".into()),
+                },
+            }
+        }
+        if !dynamic {
+            return Ok(None);
+        }
+        if !fields.is_empty() {
+            parts.push(Asl::Object(fields));
+        }
+        let mut args = Vec::new();
+        for part in &parts {
+            args.push(match part {
+                Asl::Dynamic(expr) => expr.clone(),
+                Asl::Object(fields) => {
+                    // Only constant fields can be written as one JSON literal.
+                    let mut m = serde_json::Map::new();
+                    for (k, v) in fields {
+                        match v {
+                            Asl::Literal(lit) => {
+                                m.insert(k.clone(), lit.clone());
+                            }
+                            Asl::Absent => {}
+                            _ => return Err(format!(
+                                "spreads a value and sets {k} from data known only at run time (no intrinsic builds that object)"
+                            )),
+                        }
+                    }
+                    format!(
+                        "States.StringToJson('{}')",
+                        super::asl_value::escape_intrinsic_string(&Value::Object(m).to_string())
+                    )
+                }
+                _ => unreachable!("parts are objects or paths"),
+            });
+        }
+        let merged = args
+            .into_iter()
+            .reduce(|a, b| format!("States.JsonMerge({a}, {b}, false)"))
+            .unwrap_or_default();
+        self.notes.push(
+            "the object spread is written as States.JsonMerge (shallow, later keys win); assumed the spread value is an object (a missing or non-object value fails the state where the spread would have added nothing or its indices)".into(),
+        );
+        Ok(Some(Asl::Dynamic(merged)))
     }
 
     /// A template string as `States.Format`, or a plain string when it has no dynamic part.
@@ -363,6 +452,7 @@ mod tests {
                     typed_items: false,
                     pascal_case_keys: pascal,
                 }),
+                result_root: None,
                 notes: vec![],
             };
             assert_eq!(
@@ -380,6 +470,7 @@ mod tests {
             event: Some(&event),
             env: &env,
             result: None,
+            result_root: None,
             notes: vec![],
         };
         let t = ValueExpr::Template {
@@ -418,6 +509,7 @@ mod tests {
             event: Some(&event),
             env: &env,
             result: None,
+            result_root: None,
             notes: vec![],
         };
         let obj = ValueExpr::JsonStringify {

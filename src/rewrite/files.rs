@@ -17,8 +17,8 @@ use super::plan::{display, resolve_path};
 use super::refer::{self, RefStyle};
 use super::synth::Target;
 use super::{
-    added_states, definition_string, diff, hcl_edit, iam, iam_template, json_edit, yaml_state,
-    FileEdit, RewritePlan, RewrittenTask, TemplateIam,
+    added_states, definition_string, diff, hcl_edit, iam, iam_template, json_edit, serverless_iam,
+    yaml_state, FileEdit, RewritePlan, RewrittenTask, TemplateIam,
 };
 use crate::discover::model::{DefinitionOrigin, Project, StateMachine};
 use indexmap::IndexMap;
@@ -90,6 +90,20 @@ fn edit_machine(
         unused,
     };
     let tasks: Vec<RewrittenTask> = m.tasks.iter().map(|&ti| out.tasks[ti].clone()).collect();
+    // An `Fn::Sub` variables map gains the new Tasks' variables and loses the retired functions'.
+    let retired_ids = retired_functions(project, m, unused, &out.tasks);
+    let removed_vars = unused_substitutions(sm, m, &retired_ids, &out.tasks);
+    let sub_vars = if refer::style(sm) == RefStyle::SubVariablesMap {
+        definition_string::SubVars {
+            add: m.added,
+            remove: &removed_vars,
+        }
+    } else {
+        definition_string::SubVars {
+            add: m.added,
+            remove: &[],
+        }
+    };
     // States the rewrite adds (validation Choice/Fail) and the transitions that move to them.
     let added = added_states::TextChanges::of(&sm.raw_definition, &tasks);
     let states: Vec<StateReplacement> = tasks
@@ -107,33 +121,27 @@ fn edit_machine(
         .collect();
     // Where the states' text lives: a file, and the YAML path to the definition inside it
     // (empty for a standalone definition file).
-    let (definition_file, yaml_prefix, template): (Option<PathBuf>, Vec<String>, _) = match &sm
-        .origin
-    {
-        DefinitionOrigin::AslFile { path } => (Some(path.clone()), vec![], None),
-        DefinitionOrigin::SamDefinitionUri {
-            template,
-            resource,
-            path,
-        } => (
-            Some(path.clone()),
-            vec![],
-            Some((template.clone(), resource.clone())),
-        ),
-        DefinitionOrigin::TemplateInline { template, resource } => (
-            Some(template.clone()),
-            ["Resources", resource.as_str(), "Properties", "Definition"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            Some((template.clone(), resource.clone())),
-        ),
-        DefinitionOrigin::Serverless { path, name } => {
-            out.warnings.push(format!(
-                "{}: serverless-step-functions derives the state machine's IAM role from the definition when no `role` is set; otherwise add the IAM statements above to it",
-                sm.name
-            ));
-            (
+    let (definition_file, yaml_prefix, template): (Option<PathBuf>, Vec<String>, _) =
+        match &sm.origin {
+            DefinitionOrigin::AslFile { path } => (Some(path.clone()), vec![], None),
+            DefinitionOrigin::SamDefinitionUri {
+                template,
+                resource,
+                path,
+            } => (
+                Some(path.clone()),
+                vec![],
+                Some((template.clone(), resource.clone())),
+            ),
+            DefinitionOrigin::TemplateInline { template, resource } => (
+                Some(template.clone()),
+                ["Resources", resource.as_str(), "Properties", "Definition"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                Some((template.clone(), resource.clone())),
+            ),
+            DefinitionOrigin::Serverless { path, name } => (
                 Some(path.clone()),
                 [
                     "stepFunctions",
@@ -145,32 +153,31 @@ fn edit_machine(
                 .map(|s| s.to_string())
                 .collect(),
                 None,
-            )
-        }
-        DefinitionOrigin::Terraform {
-            path,
-            resource,
-            definition_file,
-        } => {
-            edit_terraform(
-                machine,
-                (path, resource),
-                definition_file.as_deref(),
-                (&states, &added),
-                files,
-                out,
-            );
-            (None, vec![], None)
-        }
-        DefinitionOrigin::CdkOut { .. } => {
-            for t in &tasks {
-                if let Some(c) = super::cdk_advice::advise(project, sm, t) {
-                    out.cdk.push(c);
-                }
+            ),
+            DefinitionOrigin::Terraform {
+                path,
+                resource,
+                definition_file,
+            } => {
+                edit_terraform(
+                    machine,
+                    (path, resource),
+                    definition_file.as_deref(),
+                    (&states, &added),
+                    files,
+                    out,
+                );
+                (None, vec![], None)
             }
-            (None, vec![], None)
-        }
-    };
+            DefinitionOrigin::CdkOut { .. } => {
+                for t in &tasks {
+                    if let Some(c) = super::cdk_advice::advise(project, sm, t) {
+                        out.cdk.push(c);
+                    }
+                }
+                (None, vec![], None)
+            }
+        };
     if let Some(path) = definition_file {
         let abs = resolve_path(&project.root, &path);
         let inline_resource = match &sm.origin {
@@ -183,7 +190,7 @@ fn edit_machine(
                 // A JSON template: the Definition object or the DefinitionString.
                 Some(resource) if json => {
                     return definition_string::edit_json_template(
-                        &text, resource, &states, m.added, &added,
+                        &text, resource, &states, sub_vars, &added,
                     );
                 }
                 // A YAML template with a DefinitionString block scalar.
@@ -191,7 +198,9 @@ fn edit_machine(
                     if matches!(&sm.origin, DefinitionOrigin::TemplateInline { template, .. }
                         if refer::definition_string(template, resource).is_some()) =>
                 {
-                    return definition_string::edit_yaml_template(&text, resource, &states, &added);
+                    return definition_string::edit_yaml_template(
+                        &text, resource, &states, &added, sub_vars,
+                    );
                 }
                 _ if json => {
                     let text = edits::edit_json_definition(&text, &states)?;
@@ -214,6 +223,9 @@ fn edit_machine(
             added.apply_yaml(&text, &yaml_prefix)
         });
         record_edit(&project.root, files, &abs, result, out);
+    }
+    if let DefinitionOrigin::Serverless { path, name } = &sm.origin {
+        edit_serverless_iam(machine, path, name, files, out);
     }
     if let Some((template, resource)) = template {
         let abs = resolve_path(&project.root, &template);
@@ -243,6 +255,59 @@ fn edit_machine(
             }
         }
         push_iam(out, summary);
+    }
+}
+
+/// serverless.yml: the statements of the state machine's role ([`serverless_iam`]).
+fn edit_serverless_iam(
+    machine: Machine,
+    path: &Path,
+    name: &str,
+    files: &mut OpenFiles,
+    out: &mut RewritePlan,
+) {
+    let Machine {
+        project,
+        sm,
+        m,
+        unused,
+    } = machine;
+    let retired = retired_functions(project, m, unused, &out.tasks);
+    let add = iam::add_statements(m.targets);
+    let remove = iam::remove_statements(project, &retired_indices(project, &retired));
+    // The names a statement may use for a function: its key, logical id and physical name.
+    let names = |f: &crate::discover::model::Function| {
+        let mut n = vec![f.id.clone(), crate::discover::serverless::logical_id(&f.id)];
+        n.extend(f.function_name.clone().filter(|n| !n.is_empty()));
+        n
+    };
+    let (retired_names, kept_names): (Vec<_>, Vec<_>) = project
+        .functions
+        .iter()
+        .partition(|f| retired.contains(&f.id));
+    let retired_names: Vec<String> = retired_names.into_iter().flat_map(names).collect();
+    let kept_names: Vec<String> = kept_names.into_iter().flat_map(names).collect();
+    let abs = resolve_path(&project.root, path);
+    let s = serverless_iam::ServerlessIam {
+        machine: name,
+        role: sm.role.as_deref(),
+        add: &add,
+        retired: &retired_names,
+        kept: &kept_names,
+    };
+    let result = current_text(files, &abs).and_then(|t| serverless_iam::edit(&t, &s));
+    match result {
+        Ok((text, place)) => {
+            files.get_mut(&abs).expect("loaded").1 = text;
+            push_iam(
+                out,
+                iam_template::cfn_summary(m.state_machine, place, &add, &remove),
+            );
+        }
+        Err(e) => out.warnings.push(format!(
+            "{}: IAM not edited ({e}); add the statements above to the state machine's role by hand",
+            sm.name
+        )),
     }
 }
 
@@ -293,7 +358,9 @@ fn edit_yaml_template(
                 return Ok(text);
             }
             let ids: Vec<String> = project.functions.iter().map(|f| f.id.clone()).collect();
-            match iam_template::edit_cfn_yaml_role(&text, role, &add, &retired, &ids) {
+            let policy_name = format!("{}Integrations", sm.name);
+            match iam_template::edit_cfn_yaml_role(&text, role, &policy_name, &add, &retired, &ids)
+            {
                 Ok((new, place)) => {
                     push_iam(
                         out,
@@ -378,11 +445,25 @@ fn edit_json_template(
     }
     let add = iam::add_statements(m.targets);
     let remove = iam::remove_statements(project, &retired_indices(project, &retired));
-    if sm.policies.is_some() {
-        out.warnings.push(format!(
-            "{}: SAM Policies in a JSON template are not edited; add the statements above by hand",
-            sm.name
-        ));
+    if sm.policies.is_some() || (sm.role.is_none() && is_sam_machine(sm)) {
+        match edit_json_sam_policies(&text, &props, m.targets, &retired) {
+            Ok((new, summary_add, summary_remove)) => {
+                text = new;
+                push_iam(
+                    out,
+                    TemplateIam {
+                        state_machine: m.state_machine,
+                        location: format!("SAM Policies of {}", sm.name),
+                        add: summary_add,
+                        remove: summary_remove,
+                    },
+                );
+            }
+            Err(e) => out.warnings.push(format!(
+                "{}: SAM Policies not edited ({e}); add the statements above by hand",
+                sm.name
+            )),
+        }
     } else if let Some(role) = &sm.role {
         let policy_name = format!("{}Integrations", sm.name);
         match iam_template::edit_cfn_json_role(&text, role, &policy_name, &add, &retired) {
@@ -400,6 +481,64 @@ fn edit_json_template(
         }
     }
     Ok(text)
+}
+
+/// SAM `Policies` written in JSON: a policy template (or an inline statement) per target
+/// appended, the `LambdaInvokePolicy` items of retired functions removed. Returns the new text
+/// and the items added and removed, for the report.
+fn edit_json_sam_policies(
+    text: &str,
+    props: &str,
+    targets: &[super::synth::Target],
+    retired: &[String],
+) -> Result<(String, Vec<String>, Vec<String>), String> {
+    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let pointer = format!("{props}/Policies");
+    let empty = Vec::new();
+    let existing = match doc.pointer(&pointer) {
+        // A SAM state machine without Policies or Role: SAM makes a role with no policy.
+        None => &empty,
+        Some(p) => p.as_array().ok_or("Policies is not a list")?,
+    };
+    let mut add: Vec<serde_json::Value> = Vec::new();
+    let mut notes = Vec::new();
+    for t in targets {
+        let item = match iam::sam_policy_json(t) {
+            Some((item, extra)) => {
+                notes.extend(extra);
+                item
+            }
+            None => iam::sam_inline_statement_json(t),
+        };
+        if !add.contains(&item) && !existing.contains(&item) {
+            add.push(item);
+        }
+    }
+    let removed: Vec<String> = existing
+        .iter()
+        .filter(|p| iam::invokes_only(p, retired))
+        .map(|p| p.to_string())
+        .collect();
+    let text = if doc.pointer(&pointer).is_none() {
+        if add.is_empty() {
+            text.to_string()
+        } else {
+            json_edit::add_members(
+                text,
+                props,
+                &[("Policies".into(), serde_json::Value::Array(add.clone()))],
+            )?
+        }
+    } else {
+        let text = json_edit::remove_items(text, &pointer, &|p| iam::invokes_only(p, retired))?;
+        json_edit::add_items(&text, &pointer, &add)?
+    };
+    let summary: Vec<String> = add
+        .iter()
+        .map(|v| v.to_string())
+        .chain(notes.into_iter().map(|n| format!("# {n}")))
+        .collect();
+    Ok((text, summary, removed))
 }
 
 /// Terraform: the states inside `jsonencode(...)` in the .tf file, or the definition file of
@@ -429,15 +568,17 @@ fn edit_terraform(
             })
             .collect();
         let r = current_text(files, &tf_abs).and_then(|t| {
+            let json_edit =
+                |inner: &str| inserted.apply_json(&edits::edit_json_definition(inner, states)?);
             if hcl_edit::definition_is_heredoc(&t, address) {
                 // A heredoc of JSON: the definition text is edited in place.
-                hcl_edit::edit_heredoc(&t, address, &|inner: &str| {
-                    inserted.apply_json(&edits::edit_json_definition(inner, states)?)
-                })
-            } else if !inserted.is_empty() {
-                Err("the rewrite adds states (input validation) that are not inserted into jsonencode definitions yet; apply them by hand".into())
+                hcl_edit::edit_heredoc(&t, address, &json_edit)
+            } else if hcl_edit::definition_is_quoted(&t, address) {
+                // `definition = "{...}"`: the JSON inside the string literal.
+                hcl_edit::edit_quoted(&t, address, &json_edit)
             } else {
-                hcl_edit::edit_jsonencode(&t, address, &hcl_states)
+                let t = hcl_edit::edit_jsonencode(&t, address, &hcl_states)?;
+                inserted.apply_hcl(&t, address)
             }
         });
         record_edit(&project.root, files, &tf_abs, r, out);
@@ -573,7 +714,7 @@ fn template_iam(
     }
     let retired = retired_functions(project, changes, unused, tasks);
     let removed_subs = unused_substitutions(sm, changes, &retired, tasks);
-    if sm.policies.is_none() {
+    if sm.policies.is_none() && !(sm.role.is_none() && is_sam_machine(sm)) {
         return (vec![], vec![], removed_subs, None);
     }
     let summary = TemplateIam {
@@ -590,6 +731,29 @@ fn template_iam(
             .collect(),
     };
     (add, retired, removed_subs, Some(summary))
+}
+
+/// Whether the state machine is an `AWS::Serverless::StateMachine` (SAM makes its role from
+/// `Policies` when it has no `Role`:
+/// https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-statemachine.html).
+fn is_sam_machine(sm: &StateMachine) -> bool {
+    let (template, resource) = match &sm.origin {
+        DefinitionOrigin::SamDefinitionUri {
+            template, resource, ..
+        }
+        | DefinitionOrigin::TemplateInline { template, resource } => (template, resource),
+        _ => return false,
+    };
+    let Ok(text) = std::fs::read_to_string(template) else {
+        return false;
+    };
+    crate::discover::yaml::parse_by_extension(template, &text)
+        .ok()
+        .and_then(|d| {
+            d.pointer(&format!("/Resources/{resource}/Type"))
+                .and_then(|t| t.as_str().map(str::to_string))
+        })
+        .is_some_and(|t| t == "AWS::Serverless::StateMachine")
 }
 
 /// Ids of the functions this machine's rewritten Tasks called and no Task calls any more.

@@ -20,30 +20,12 @@ const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:fixtu
 /// name, "jsonpath", "jsonata" or "*", reason). The reasons name the part that has to change; a listed fixture that starts
 /// passing fails the test until it is taken off the list.
 const SIMULATION: &str = "simulation: the handler calls an API src/services does not simulate (Secrets Manager, SSM, Athena, Batch, CodeBuild, ECS, Glue, SES v2); verify reports the Task not proven (inconclusive), never proven";
-const METADATA: &str = "synthesis: the handler returns the whole SDK response to an optimized integration that adds its own SdkHttpMetadata/SdkResponseMetadata; selecting just the API fields (which depend on the request, e.g. MD5OfMessageAttributes) is not built";
-const DEFAULT: &str = "synthesis (JSONPath): a default for a nested field ($.detail.message) is not written as a Choice and a Pass yet (top-level fields are; JSONata writes it as a conditional)";
-const UNMARSHAL: &str =
-    "synthesis: reading GetItem attributes needs unmarshalling the typed result (not built)";
-const SPREAD: &str = "synthesis (JSONPath): the message spreads the event into an object literal; States.JsonMerge is not used yet (JSONata writes $merge)";
-const EVENT_RESULT: &str = "synthesis (JSONPath): the return value mixes event data into the result, which needs a Pass state after the Task (not built; JSONata's Output reads $states.input)";
-const KEY_ERROR: &str = "synthesis (JSONata): the Python handler reads response[\"Item\"], which raises KeyError when no item matches; the integration result simply has no Item, so the rewrite is declined";
-const JSONATA_INDENT: &str =
-    "synthesis (JSONata): JSON.stringify with an indentation whose width the model does not keep";
-const NOT_JSON_SAMPLE: &str = "test input: the generated sample's `body` is not JSON text, so json.loads raises JSONDecodeError where $parse fails with States.QueryEvaluationError (a real difference for such inputs)";
 const RESULT_CASE: &str = "synthesis (JSONata): the Output reads the result with the API's camelCase member names ($states.result.executionArn, .status, .output) where the Step Functions result has PascalCase ones (ExecutionArn, Status, Output), so the handler's return value comes out empty (JSONPath's ResultSelector gets them right)";
 /// What the failure of a skipped fixture must show for its listed reason to be the right one
 /// (a listed fixture failing for another reason fails the test).
 fn reason_sign(reason: &str) -> &'static [&'static str] {
     match reason {
         r if r == SIMULATION => &["the simulated services do not run"],
-        r if r == METADATA => &["whole SDK response"],
-        r if r == DEFAULT => &["default for a value known only at run time"],
-        r if r == UNMARSHAL => &["unmarshalling is not built"],
-        r if r == SPREAD => &["spreads a value"],
-        r if r == EVENT_RESULT => &["returns event data"],
-        r if r == KEY_ERROR => &["raises KeyError"],
-        r if r == JSONATA_INDENT => &["indentation of unknown width"],
-        r if r == NOT_JSON_SAMPLE => &["JSONDecodeError"],
         r if r == RESULT_CASE => &["missing in the rewritten run"],
         _ => &[],
     }
@@ -52,17 +34,8 @@ fn reason_sign(reason: &str) -> &'static [&'static str] {
 const SKIPS: &[(&str, &str, &str)] = &[
     ("js/sfn-start-execution.js", "jsonata", RESULT_CASE),
     ("py/sfn_start.py", "jsonata", RESULT_CASE),
-    ("js/ddb-v2-documentclient-get.js", "jsonpath", UNMARSHAL),
     ("js/secrets-get.js", "*", SIMULATION),
-    ("js/spread-merge.js", "jsonpath", SPREAD),
     ("js/ssm-v2.js", "*", SIMULATION),
-    ("js/stringify-indented.js", "jsonata", JSONATA_INDENT),
-    ("py/ddb_resource_get.py", "jsonpath", UNMARSHAL),
-    ("py/ddb_resource_get.py", "jsonata", KEY_ERROR),
-    ("py/json_loads_return.py", "jsonpath", EVENT_RESULT),
-    ("py/json_loads_return.py", "jsonata", NOT_JSON_SAMPLE),
-    ("py/nested_get.py", "jsonpath", DEFAULT),
-    ("py/returns_response.py", "*", METADATA),
     ("py/secrets_get.py", "*", SIMULATION),
     ("ts/athena-start.ts", "*", SIMULATION),
     ("ts/batch-submit.ts", "*", SIMULATION),
@@ -271,14 +244,58 @@ fn item_keys(call: &SdkCall) -> Vec<(String, String)> {
     vec![]
 }
 
-/// A sample event: a string at every path the handler reads.
+/// Event paths the handler parses as JSON (`JSON.parse(event.body)`, `json.loads(event["body"])`).
+fn parsed_paths(model: &HandlerModel) -> Vec<Vec<PathSeg>> {
+    fn walk(e: &ValueExpr, out: &mut Vec<Vec<PathSeg>>) {
+        match e {
+            ValueExpr::JsonParse { value } => {
+                if let ValueExpr::Event { path } = value.as_ref() {
+                    out.push(path.clone());
+                }
+                walk(value, out)
+            }
+            ValueExpr::Object { entries } => entries.iter().for_each(|e| match e {
+                ObjectEntry::Field { value, .. } | ObjectEntry::Spread { value } => {
+                    walk(value, out)
+                }
+            }),
+            ValueExpr::Array { items } => items.iter().for_each(|i| walk(i, out)),
+            ValueExpr::Template { parts } => parts.iter().for_each(|p| {
+                if let TemplatePart::Expr { value } = p {
+                    walk(value, out)
+                }
+            }),
+            ValueExpr::JsonStringify { value, .. } | ValueExpr::ToString { value } => {
+                walk(value, out)
+            }
+            ValueExpr::Default { value, default, .. } => {
+                walk(value, out);
+                walk(default, out);
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for c in &model.calls {
+        walk(&c.params, &mut out);
+    }
+    if let Some(r) = &model.returns {
+        walk(r, &mut out);
+    }
+    out
+}
+
+/// A sample event: a string at every path the handler reads; JSON text where it parses one (the
+/// handler's own precondition: it fails on anything else).
 fn sample_event(model: &HandlerModel) -> Value {
+    let parsed = parsed_paths(model);
     let mut v = json!({});
     for path in &model.event_reads {
         let mut cur = &mut v;
         for (i, seg) in path.iter().enumerate() {
             let last = i + 1 == path.len();
             let leaf = || match seg {
+                _ if parsed.contains(path) => json!("{\"sample\":\"json text\"}"),
                 PathSeg::Field(f) => json!(format!("sample-{f}")),
                 PathSeg::Index(_) => json!("sample-item"),
             };
@@ -1161,5 +1178,241 @@ fn a_camel_case_step_functions_call_gets_pascal_case_parameters_and_result_keys(
     assert_eq!(
         t["ResultSelector"]["executionArn.$"], "$.ExecutionArn",
         "{t}"
+    );
+}
+
+/// The rewrites that need more than the Task's own fields (states added after it, selections,
+/// merges, defaults of nested fields), proven and then kept as snapshots for review.
+#[test]
+fn rewrites_with_added_states_and_selections_are_proven_and_reviewed() {
+    let fixtures = replaceable_fixtures();
+    let cases: &[(&str, InvocationStyle, bool)] = &[
+        (
+            "js/ddb-v2-documentclient-get.js",
+            InvocationStyle::OptimizedInvoke,
+            false,
+        ),
+        ("py/ddb_resource_get.py", InvocationStyle::BareArn, false),
+        (
+            "py/ddb_resource_get.py",
+            InvocationStyle::OptimizedInvoke,
+            true,
+        ),
+        (
+            "js/spread-merge.js",
+            InvocationStyle::OptimizedInvoke,
+            false,
+        ),
+        (
+            "py/json_loads_return.py",
+            InvocationStyle::OptimizedInvoke,
+            false,
+        ),
+        (
+            "py/json_loads_return.py",
+            InvocationStyle::OptimizedInvoke,
+            true,
+        ),
+        ("py/nested_get.py", InvocationStyle::BareArn, false),
+        (
+            "js/stringify-indented.js",
+            InvocationStyle::OptimizedInvoke,
+            true,
+        ),
+        (
+            "py/returns_response.py",
+            InvocationStyle::OptimizedInvoke,
+            false,
+        ),
+        ("py/returns_response.py", InvocationStyle::BareArn, true),
+    ];
+    for (file, style, jsonata) in cases {
+        let f = fixtures
+            .iter()
+            .find(|f| f.file == *file)
+            .unwrap_or_else(|| panic!("{file} is not a replaceable fixture"));
+        let plan = rewrite_and_prove(f, *style, *jsonata)
+            .unwrap_or_else(|e| panic!("{file} ({}): {e}", style_name(*style, *jsonata)));
+        let name = format!(
+            "{}_{}",
+            file.replace(['/', '.', '-'], "_"),
+            style_name(*style, *jsonata).replace('-', "_")
+        );
+        insta::assert_json_snapshot!(
+            name,
+            json!({
+                "definition": plan.definitions[0].1,
+                "notes": plan.tasks[0].notes,
+            })
+        );
+    }
+}
+
+/// verify's world starts with empty tables, so it proves the GetItem rewrites on misses only;
+/// here an item is put first and the rewritten machine must return it unmarshalled, as the
+/// handler's DocumentClient / Table resource did.
+#[test]
+fn an_unmarshalled_item_comes_back_plain_when_get_item_finds_it() {
+    use crate::services::errors::Service;
+    for (file, function, style, jsonata) in [
+        (
+            "js/ddb-v2-documentclient-get.js",
+            "handler",
+            InvocationStyle::OptimizedInvoke,
+            false,
+        ),
+        (
+            "py/ddb_resource_get.py",
+            "lambda_handler",
+            InvocationStyle::BareArn,
+            false,
+        ),
+        (
+            "py/ddb_resource_get.py",
+            "lambda_handler",
+            InvocationStyle::OptimizedInvoke,
+            true,
+        ),
+    ] {
+        let handler = fixtures_dir().join(file);
+        let (model, env) = analysed(&handler, function, &IndexMap::new());
+        let dir = tempfile::tempdir().unwrap();
+        let definition = if jsonata {
+            json!({"QueryLanguage": "JSONata", "StartAt": "Call", "States": {"Call": jsonata_task_state(style)}})
+        } else {
+            json!({"StartAt": "Call", "States": {"Call": task_state(style)}})
+        };
+        let project = fixture_project(dir.path(), &handler, &model, &env, definition);
+        let plan = plan(&project, &[(0, model)], &RewriteOptions::default());
+        assert_eq!(plan.tasks.len(), 1, "{file}: {:?}", plan.skipped);
+        let machine = crate::interp::StateMachine::parse(&plan.definitions[0].1).unwrap();
+        let mut world = crate::verify::world::from_project(&project, 1);
+        world
+            .call_api(
+                Service::DynamoDb,
+                "PutItem",
+                &json!({"TableName": "fixture-table-name", "Item": {"customerId": {"S": "c-1"}}}),
+            )
+            .unwrap();
+        let mut services = crate::services::simulated::SimulatedServices::new(world);
+        let ctx = crate::interp::ExecutionContext::default();
+        let found = machine.execute(json!({"customerId": "c-1"}), &ctx, &mut services);
+        assert_eq!(found.status, "SUCCEEDED", "{file}: {found:?}");
+        assert_eq!(found.output, Some(json!({"customerId": "c-1"})), "{file}");
+        let miss = machine.execute(json!({"customerId": "c-2"}), &ctx, &mut services);
+        if file.ends_with(".py") {
+            assert_eq!(miss.error.as_deref(), Some("KeyError"), "{file}: {miss:?}");
+        } else {
+            assert_eq!(miss.output, Some(Value::Null), "{file}: {miss:?}");
+        }
+    }
+}
+
+#[test]
+fn a_jsonata_catcher_of_a_validation_error_becomes_a_pass_with_its_output_and_assign() {
+    // A JSONPath machine whose Task alone is JSONata: the added states say JSONata too.
+    let definition = json!({
+        "StartAt": "Enqueue",
+        "States": {
+            "Enqueue": {
+                "Type": "Task",
+                "QueryLanguage": "JSONata",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Arguments": { "FunctionName": FUNCTION_ARN, "Payload": "{% $states.input %}" },
+                "Output": "{% $states.input %}",
+                "Catch": [{
+                    "ErrorEquals": ["States.ALL"],
+                    "Output": "{% {'order': $states.input, 'rejected': $exists($states.errorOutput.Cause)} %}",
+                    "Assign": { "failedWith": "{% $states.errorOutput.Error %}" },
+                    "Next": "Rejected"
+                }],
+                "Next": "Done"
+            },
+            "Rejected": { "Type": "Pass", "End": true },
+            "Done": { "Type": "Succeed" }
+        }
+    });
+    let (plan, _) = plan_and_prove_file(
+        "py/validation_raise.py",
+        "lambda_handler",
+        definition,
+        "flow.asl.json",
+        None,
+    );
+    let def = &plan.definitions[0].1;
+    assert_eq!(def["StartAt"], "Validate Enqueue");
+    assert_eq!(
+        def["States"]["Validate Enqueue"]["QueryLanguage"],
+        "JSONata"
+    );
+    assert_eq!(
+        def["States"]["Enqueue ValueError caught"],
+        json!({
+            "Type": "Pass",
+            "QueryLanguage": "JSONata",
+            "Output": "{% {'order': $states.input, 'rejected': $exists(({\"Error\":\"ValueError\",\"Cause\":\"orderId is required\"}).Cause)} %}",
+            "Assign": { "failedWith": "{% ({\"Error\":\"ValueError\",\"Cause\":\"orderId is required\"}).Error %}" },
+            "Next": "Rejected"
+        })
+    );
+}
+
+#[test]
+fn a_jsonata_callback_task_whose_handler_forwards_the_token_waits_for_it_directly() {
+    let handler = fixtures_dir().join("ts/callback-token.ts");
+    let (model, env) = analysed(&handler, "handler", &IndexMap::new());
+    let dir = tempfile::tempdir().unwrap();
+    let definition = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Dispatch",
+        "States": {
+            "Dispatch": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Arguments": {
+                    "FunctionName": FUNCTION_ARN,
+                    "Payload": { "taskToken": "{% $states.context.Task.Token %}", "job": "{% $states.input.job %}" }
+                },
+                "TimeoutSeconds": 3600,
+                "Output": "{% $merge([$states.input, {'worker': $states.result}]) %}",
+                "Next": "Done"
+            },
+            "Done": { "Type": "Succeed" }
+        }
+    });
+    let project = fixture_project(dir.path(), &handler, &model, &env, definition);
+    let plan = plan(&project, &[(0, model)], &RewriteOptions::default());
+    assert_eq!(plan.tasks.len(), 1, "{:?}", plan.skipped);
+    let t = &plan.tasks[0].rewritten;
+    assert_eq!(
+        t["Resource"],
+        "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+    );
+    assert_eq!(
+        t["Arguments"]["MessageBody"],
+        "{% $string({\"token\": $states.context.Task.Token, \"job\": $states.input.job}) %}"
+    );
+    // The result is what the worker sends back, in both versions: the Output stays.
+    assert_eq!(
+        t["Output"],
+        "{% $merge([$states.input, {'worker': $states.result}]) %}"
+    );
+    assert_eq!(t["TimeoutSeconds"], 3600);
+    assert!(t.get("Parameters").is_none() && t.get("ResultPath").is_none());
+    let edited: Value = serde_json::from_str(&plan.edits[0].new_text).unwrap();
+    assert_eq!(edited, plan.definitions[0].1);
+
+    // A Payload without the token: the callback would never come.
+    let mut no_token = plan.tasks[0].original.clone();
+    no_token["Arguments"]["Payload"] = json!({"job": "{% $states.input.job %}"});
+    let definition = json!({"QueryLanguage": "JSONata", "StartAt": "Dispatch", "States": {"Dispatch": no_token, "Done": {"Type": "Succeed"}}});
+    let handler_model = analysed(&handler, "handler", &IndexMap::new()).0;
+    let project = fixture_project(dir.path(), &handler, &handler_model, &env, definition);
+    let declined = super::plan(&project, &[(0, handler_model)], &RewriteOptions::default());
+    assert!(declined.tasks.is_empty());
+    assert!(
+        declined.skipped[0].reason.contains("task token"),
+        "{:?}",
+        declined.skipped
     );
 }

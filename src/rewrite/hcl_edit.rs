@@ -600,6 +600,138 @@ pub fn edit_jsonencode(text: &str, address: &str, states: &[HclState]) -> Result
     Ok(out)
 }
 
+/// The span of the object passed to the resource's `definition = jsonencode(...)`.
+fn jsonencode_object(text: &str, address: &str) -> Result<Span, String> {
+    let (_, fname, args) = definition_call(text, address)?;
+    if fname != "jsonencode" {
+        return Err(format!("definition is {fname}(...), not jsonencode"));
+    }
+    args.first()
+        .copied()
+        .ok_or_else(|| "jsonencode has no argument".into())
+}
+
+/// Inserts `states` as members right after the state at `pointer` (a JSON pointer into the
+/// definition) of a `jsonencode` definition, written as [`edit_jsonencode`] writes states.
+pub fn insert_states(
+    text: &str,
+    address: &str,
+    pointer: &str,
+    states: &[(String, Value)],
+) -> Result<String, String> {
+    let obj = jsonencode_object(text, address)?;
+    let span = find_pointer(text, obj.start, pointer)?;
+    let indent = line_indent_at(text, span.start);
+    let mut inserted = String::new();
+    for (name, state) in states {
+        inserted.push('\n');
+        inserted.push_str(&" ".repeat(indent));
+        inserted.push_str(&hcl_key(name));
+        inserted.push_str(" = ");
+        inserted.push_str(&render(state, indent));
+    }
+    // A state followed by `,` (members written with commas) keeps it where it is.
+    let mut at = span.end;
+    let rest = &text[at..];
+    let trimmed = rest.trim_start_matches([' ', '\t']);
+    if trimmed.starts_with(',') {
+        at += rest.len() - trimmed.len() + 1;
+    }
+    let mut out = text.to_string();
+    out.insert_str(at, &inserted);
+    Ok(out)
+}
+
+/// Replaces the string value at `pointer` (StartAt) of a `jsonencode` definition.
+pub fn set_string(text: &str, address: &str, pointer: &str, value: &str) -> Result<String, String> {
+    let obj = jsonencode_object(text, address)?;
+    let span = find_pointer(text, obj.start, pointer)?;
+    let mut out = text.to_string();
+    out.replace_range(span.start..span.end, &hcl_string(value));
+    Ok(out)
+}
+
+/// Whether the resource's `definition` is a quoted string (`definition = "{...}"`).
+pub fn definition_is_quoted(text: &str, address: &str) -> bool {
+    definition_attr(text, address).is_ok_and(|a| {
+        // One string literal, nothing after it (`"a" + x` is not one).
+        let mut sc = Scan::new(text, a.value.start);
+        text.as_bytes().get(a.value.start) == Some(&b'"')
+            && sc.string().is_ok()
+            && sc.i == a.value.end
+    })
+}
+
+/// The text of an HCL quoted string literal as discovery reads it: escapes decoded,
+/// interpolations kept as `${...}`, `$${` read as a literal `${`.
+fn unquote(literal: &str) -> Result<String, String> {
+    let inner = literal
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .ok_or("not a quoted string")?;
+    let mut out = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('r') => out.push('\r'),
+                Some('"') => out.push('"'),
+                Some('\\') => out.push('\\'),
+                Some('u') => {
+                    let hex: String = (0..4).filter_map(|_| chars.next()).collect();
+                    let ch = u32::from_str_radix(&hex, 16)
+                        .ok()
+                        .and_then(char::from_u32)
+                        .ok_or_else(|| format!("bad escape \\u{hex}"))?;
+                    out.push(ch);
+                }
+                Some(other) => return Err(format!("unsupported escape \\{other}")),
+                None => return Err("unterminated escape".into()),
+            },
+            '$' if chars.peek() == Some(&'$') => {
+                chars.next();
+                if chars.peek() == Some(&'{') {
+                    out.push('$');
+                } else {
+                    out.push_str("$$");
+                }
+            }
+            '%' if chars.peek() == Some(&'%') => {
+                chars.next();
+                if chars.peek() == Some(&'{') {
+                    out.push('%');
+                } else {
+                    out.push_str("%%");
+                }
+            }
+            '%' if chars.peek() == Some(&'{') => {
+                return Err("the string holds a `%{` template directive".into())
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// Edits a `definition = "{...}"` quoted string: `edit` gets the JSON text as discovery reads it
+/// and returns it edited; the literal is written back with the same escapes. A quoted string is
+/// one line, so that line is the whole diff.
+pub fn edit_quoted(
+    text: &str,
+    address: &str,
+    edit: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<String, String> {
+    let def = definition_attr(text, address)?;
+    let literal = &text[def.value.start..def.value.end];
+    let inner = unquote(literal)?;
+    let edited = edit(&inner)?;
+    let mut out = text.to_string();
+    out.replace_range(def.value.start..def.value.end, &hcl_string(&edited));
+    Ok(out)
+}
+
 /// Whether the resource's `definition` is a heredoc.
 pub fn definition_is_heredoc(text: &str, address: &str) -> bool {
     let Some((ty, name)) = address.split_once('.') else {
@@ -831,6 +963,98 @@ resource "aws_sfn_state_machine" "f" {
             def["States"]["A"]["Resource"],
             "arn:aws:states:::sqs:sendMessage"
         );
+    }
+
+    /// `terraform fmt` of `text` (None when terraform is not installed).
+    fn terraform_fmt(text: &str) -> Option<String> {
+        use std::io::Write;
+        let mut child = std::process::Command::new("terraform")
+            .args(["fmt", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .ok()?;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "terraform fmt rejects:\n{text}");
+        Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// An edit keeps a file that `terraform fmt` leaves alone in that state.
+    fn assert_terraform_fmt_stable(original: &str, edited: &str) {
+        if terraform_fmt(original).as_deref() == Some(original) {
+            assert_eq!(terraform_fmt(edited).as_deref(), Some(edited));
+        }
+    }
+
+    #[test]
+    fn added_states_are_inserted_after_the_task_and_start_at_moves() {
+        let added = vec![
+            (
+                "Check A".to_string(),
+                json!({"Type": "Choice", "Choices": [{"Not": {"Variable": "$.sku", "IsPresent": true}, "Next": "A failed"}], "Default": "A"}),
+            ),
+            (
+                "A failed".to_string(),
+                json!({"Type": "Fail", "Error": "Error", "Cause": "sku is required: ${x y} %{y}"}),
+            ),
+        ];
+        let out = insert_states(TF, "aws_sfn_state_machine.m", "/States/A", &added).unwrap();
+        let out = set_string(&out, "aws_sfn_state_machine.m", "/StartAt", "Check A").unwrap();
+        // Only the StartAt line changes; the new states follow the Task, the rest is as it was.
+        let old_lines: Vec<&str> = TF.lines().collect();
+        let new_lines: Vec<&str> = out.lines().collect();
+        assert_eq!(new_lines[3], "    StartAt = \"Check A\"");
+        let task_end = old_lines.iter().position(|l| *l == "      }").unwrap();
+        assert_eq!(new_lines[..=task_end].len(), task_end + 1);
+        for (i, (a, b)) in old_lines[..=task_end].iter().zip(&new_lines).enumerate() {
+            if i != 3 {
+                assert_eq!(a, b);
+            }
+        }
+        assert!(
+            out.ends_with(&TF[TF.find("    }\n  })").unwrap()..]),
+            "{out}"
+        );
+        assert!(out.contains("      \"A failed\" = {\n        Type  = \"Fail\"\n        Error = \"Error\"\n        Cause = \"sku is required: $${x y} %%{y}\"\n      }\n"), "{out}");
+        let blocks = crate::discover::hcl::parse(std::path::Path::new("m.tf"), &out).unwrap();
+        let def = &blocks[0].body["definition"]["Fn::Call"]["args"][0];
+        assert_eq!(def["StartAt"], "Check A");
+        assert_eq!(def["States"]["Check A"], added[0].1);
+        assert_eq!(def["States"]["A failed"], added[1].1);
+        assert_eq!(def["States"]["A"]["Type"], "Task");
+        assert_terraform_fmt_stable(TF, &out);
+    }
+
+    #[test]
+    fn quoted_string_definitions_are_edited_inside_the_literal() {
+        let tf = "resource \"aws_sfn_state_machine\" \"q\" {\n  name       = \"q\"\n  definition = \"{\\\"StartAt\\\":\\\"A\\\",\\\"States\\\":{\\\"A\\\":{\\\"Type\\\":\\\"Task\\\",\\\"Resource\\\":\\\"${aws_lambda_function.f.arn}\\\",\\\"End\\\":true}}}\"\n}\n";
+        assert!(definition_is_quoted(tf, "aws_sfn_state_machine.q"));
+        assert!(!definition_is_quoted(TF, "aws_sfn_state_machine.m"));
+        let out = edit_quoted(tf, "aws_sfn_state_machine.q", &|t: &str| {
+            let v: Value = serde_json::from_str(t).map_err(|e| e.to_string())?;
+            assert_eq!(v["States"]["A"]["Resource"], "${aws_lambda_function.f.arn}");
+            Ok(t.replace(
+                "\"${aws_lambda_function.f.arn}\"",
+                "\"arn:aws:states:::sqs:sendMessage\",\"Parameters\":{\"QueueUrl\":\"${aws_sqs_queue.q.url}\"}",
+            ))
+        })
+        .unwrap();
+        assert_eq!(out.lines().count(), tf.lines().count());
+        assert_eq!(out.lines().nth(1), tf.lines().nth(1));
+        let blocks = crate::discover::hcl::parse(std::path::Path::new("q.tf"), &out).unwrap();
+        let def: Value =
+            serde_json::from_str(blocks[0].body["definition"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            def["States"]["A"]["Parameters"]["QueueUrl"],
+            "${aws_sqs_queue.q.url}"
+        );
+        assert_terraform_fmt_stable(tf, &out);
     }
 
     #[test]

@@ -6,11 +6,9 @@
 //! https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/iam_policy_document
 //! and .../resources/iam_role_policy.
 
-use super::bindings::CfnRef;
 use super::files::{current_text, OpenFiles};
 use super::hcl_edit::{self, Attr};
 use super::json_span::Span;
-use super::refer;
 use super::synth::Target;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -73,13 +71,7 @@ pub fn edit_role_policy(
 
 /// `aws_sqs_queue.q.arn` for a target (its ARN reference), else the quoted literal.
 fn resource_expr(arn: &Value) -> String {
-    match CfnRef::parse(arn) {
-        r @ CfnRef::GetAtt(_, _) => refer::terraform_expression(&r).unwrap_or_default(),
-        _ => match arn {
-            Value::String(s) => hcl_edit::hcl_string(s),
-            other => other.to_string(),
-        },
-    }
+    super::iam_template::terraform_resource(arn)
 }
 
 /// Targets grouped per resource: (resource expression, sorted actions).

@@ -2,6 +2,7 @@
 //! to the exact resources, and `lambda:InvokeFunction` to remove for retired functions; as plain
 //! policy statements and as SAM policy templates.
 
+use super::bindings::CfnRef;
 use super::synth::Target;
 use crate::discover::model::Project;
 use serde_json::{json, Value};
@@ -132,81 +133,120 @@ pub fn remove_statements(project: &Project, unused: &[usize]) -> Vec<Value> {
         .iter()
         .filter_map(|&i| project.functions.get(i))
         .map(|f| {
+            // serverless.yml functions are `<Key>LambdaFunction` in the stack.
+            let serverless = f
+                .template
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("serverless."));
+            let id = if serverless {
+                crate::discover::serverless::logical_id(&f.id)
+            } else {
+                f.id.clone()
+            };
             json!({
                 "Effect": "Allow",
                 "Action": ["lambda:InvokeFunction"],
                 "Resource": [
-                    {"Fn::GetAtt": [f.id, "Arn"]},
-                    {"Fn::Sub": format!("${{{}.Arn}}:*", f.id)}
+                    {"Fn::GetAtt": [id, "Arn"]},
+                    {"Fn::Sub": format!("${{{id}.Arn}}:*")}
                 ]
             })
         })
         .collect()
 }
 
-/// The SAM policy template that grants `target` (lines of one `Policies` list item), and what it
-/// grants beyond the one action, for the notes. None when SAM has no fitting template.
+/// The SAM policy template that grants `target`: its name, its parameter and the parameter's
+/// value, and what it grants beyond the one action. None when SAM has no fitting template.
 /// Templates: https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/serverless-policy-template-list.html
-pub fn sam_policy(target: &Target) -> Option<(Vec<String>, Option<String>)> {
-    let id = target.logical_id.as_deref()?;
-    let (template, param, value, extra) = match target.action.as_str() {
+fn sam_template(
+    target: &Target,
+) -> Option<(&'static str, &'static str, CfnRef, Option<&'static str>)> {
+    let id = target.logical_id.clone()?;
+    Some(match target.action.as_str() {
         "dynamodb:PutItem" | "dynamodb:UpdateItem" => (
             "DynamoDBWritePolicy",
             "TableName",
-            format!("!Ref {id}"),
+            CfnRef::Ref(id),
             Some("DynamoDBWritePolicy also grants dynamodb:UpdateItem/PutItem and BatchWriteItem on the table and its indexes"),
         ),
         "dynamodb:GetItem" => (
             "DynamoDBReadPolicy",
             "TableName",
-            format!("!Ref {id}"),
+            CfnRef::Ref(id),
             Some("DynamoDBReadPolicy also grants Scan, Query, BatchGetItem and DescribeTable"),
         ),
         "sqs:SendMessage" => (
             "SQSSendMessagePolicy",
             "QueueName",
-            format!("!GetAtt {id}.QueueName"),
+            CfnRef::GetAtt(id, "QueueName".into()),
             Some("SQSSendMessagePolicy grants sqs:SendMessage* on the queue"),
         ),
         "sns:Publish" => (
             "SNSPublishMessagePolicy",
             "TopicName",
-            format!("!GetAtt {id}.TopicName"),
+            CfnRef::GetAtt(id, "TopicName".into()),
             None,
         ),
         "events:PutEvents" => (
             "EventBridgePutEventsPolicy",
             "EventBusName",
-            format!("!Ref {id}"),
+            CfnRef::Ref(id),
             None,
         ),
         _ => return None,
-    };
+    })
+}
+
+/// The SAM policy template that grants `target` (lines of one `Policies` list item), and what it
+/// grants beyond the one action, for the notes. None when SAM has no fitting template.
+pub fn sam_policy(target: &Target) -> Option<(Vec<String>, Option<String>)> {
+    let (template, param, value, extra) = sam_template(target)?;
     Some((
-        vec![format!("{template}:"), format!("{param}: {value}")],
+        vec![
+            format!("{template}:"),
+            format!("{param}: {}", value.to_yaml_inline()?),
+        ],
+        extra.map(String::from),
+    ))
+}
+
+/// The same as a JSON `Policies` item (`{"DynamoDBWritePolicy": {"TableName": {"Ref": "T"}}}`).
+pub fn sam_policy_json(target: &Target) -> Option<(Value, Option<String>)> {
+    let (template, param, value, extra) = sam_template(target)?;
+    Some((
+        json!({ template: { param: value.to_json() } }),
         extra.map(String::from),
     ))
 }
 
 /// An inline policy statement as a SAM `Policies` list item, for actions without a template.
 pub fn sam_inline_statement(target: &Target) -> Option<Vec<String>> {
-    let resource = match &target.arn {
-        Value::String(s) => serde_json::to_string(s).ok()?,
-        v => {
-            let r = super::bindings::CfnRef::parse(v);
-            r.to_yaml_inline().or_else(|| {
-                v.get("Fn::Sub")
-                    .and_then(|s| s.as_str())
-                    .map(|s| format!("!Sub {}", serde_json::to_string(s).unwrap_or_default()))
-            })?
-        }
-    };
+    let resource = super::iam_template::yaml_inline(&target.arn)?;
     Some(vec![
         "Statement:".into(),
         "  - Effect: Allow".into(),
         format!("    Action: {}", target.action),
         format!("    Resource: {resource}"),
     ])
+}
+
+/// The same as a JSON `Policies` item (`{"Statement": [...]}`).
+pub fn sam_inline_statement_json(target: &Target) -> Value {
+    json!({"Statement": [{"Effect": "Allow", "Action": target.action, "Resource": target.arn}]})
+}
+
+/// A SAM `LambdaInvokePolicy` item that names only retired functions (so it goes with them).
+pub fn invokes_only(item: &Value, retired: &[String]) -> bool {
+    let Some(name) = item
+        .get("LambdaInvokePolicy")
+        .and_then(|p| p.get("FunctionName"))
+    else {
+        return false;
+    };
+    CfnRef::parse(name)
+        .logical_id()
+        .is_some_and(|id| retired.iter().any(|r| r == id))
 }
 
 #[cfg(test)]

@@ -137,6 +137,7 @@ pub fn edit_cfn_json_role(
 pub fn edit_cfn_yaml_role(
     text: &str,
     role: &str,
+    policy_name: &str,
     add: &[Value],
     retired: &[String],
     functions: &[String],
@@ -144,15 +145,21 @@ pub fn edit_cfn_yaml_role(
     use super::yaml_edit::YamlDoc;
     let path = std::path::Path::new("template.yaml");
     let doc = crate::discover::yaml::parse_yaml(path, text).map_err(|e| e.message)?;
+    // serverless.yml declares its resources under `resources: Resources:`.
+    let base = if doc.get("Resources").is_some() {
+        "/Resources"
+    } else {
+        "/resources/Resources"
+    };
     let resources = doc
-        .get("Resources")
+        .pointer(base)
         .and_then(Value::as_object)
         .ok_or("no Resources")?;
     let mut yaml = YamlDoc::parse(text);
     // The PolicyDocument line to edit, and where it is.
     let inline = doc
         .pointer(&format!(
-            "/Resources/{role}/Properties/Policies/0/PolicyDocument/Statement"
+            "{base}/{role}/Properties/Policies/0/PolicyDocument/Statement"
         ))
         .is_some_and(Value::is_array);
     let (pd_line, place) = if inline {
@@ -170,9 +177,7 @@ pub fn edit_cfn_yaml_role(
                 .ok_or("no PolicyDocument")?
         };
         let name = doc
-            .pointer(&format!(
-                "/Resources/{role}/Properties/Policies/0/PolicyName"
-            ))
+            .pointer(&format!("{base}/{role}/Properties/Policies/0/PolicyName"))
             .map(|v| v.to_string())
             .unwrap_or_default();
         (pd, format!("inline policy {name} of AWS::IAM::Role {role}"))
@@ -184,8 +189,14 @@ pub fn edit_cfn_yaml_role(
                     .is_some_and(|roles| roles.contains(&json!({"Ref": role})))
         });
         let Some((id, _)) = attached else {
-            return Err(format!(
-                "the role {role} has no inline policy or AWS::IAM::Policy to extend"
+            // Nothing to extend: a new inline policy holds the statements.
+            if !resources.contains_key(role) {
+                return Err(format!("the role {role} is not declared in this template"));
+            }
+            let text = add_yaml_inline_policy(text, &mut yaml, role, policy_name, add)?;
+            return Ok((
+                text,
+                format!("new inline policy {policy_name} of AWS::IAM::Role {role}"),
             ));
         };
         let props = yaml
@@ -198,10 +209,10 @@ pub fn edit_cfn_yaml_role(
     };
     // Statements the document already has (another state machine of the role added them).
     let statements_ptr = if inline {
-        format!("/Resources/{role}/Properties/Policies/0/PolicyDocument/Statement")
+        format!("{base}/{role}/Properties/Policies/0/PolicyDocument/Statement")
     } else {
         let id = place.trim_start_matches("AWS::IAM::Policy ");
-        format!("/Resources/{id}/Properties/PolicyDocument/Statement")
+        format!("{base}/{id}/Properties/PolicyDocument/Statement")
     };
     let existing: Vec<Value> = doc
         .pointer(&statements_ptr)
@@ -214,28 +225,83 @@ pub fn edit_cfn_yaml_role(
         .filter(|s| !present(s))
         .map(yaml_statement)
         .collect::<Result<_, _>>()?;
-    let mentions = |item: &str, id: &str| {
-        item.match_indices(id).any(|(i, _)| {
+    let kept: Vec<String> = functions
+        .iter()
+        .filter(|f| !retired.contains(f))
+        .cloned()
+        .collect();
+    let remove = |item: &str| invokes_only_retired(item, retired, &kept);
+    yaml.edit_list(pd_line, "Statement", &remove, &items)?;
+    Ok((yaml.text(), place))
+}
+
+/// `id` as a whole identifier in `item`.
+fn mentions(item: &str, id: &str) -> bool {
+    !id.is_empty()
+        && item.match_indices(id).any(|(i, _)| {
             let after = item[i + id.len()..].chars().next();
             let before = item[..i].chars().last();
             let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
             !ident(before) && !ident(after)
         })
-    };
-    let remove = |item: &str| {
-        item.contains("lambda:InvokeFunction")
-            && retired.iter().any(|f| mentions(item, f))
-            && functions
-                .iter()
-                .filter(|f| !retired.contains(f))
-                .all(|f| !mentions(item, f))
-    };
-    yaml.edit_list(pd_line, "Statement", &remove, &items)?;
-    Ok((yaml.text(), place))
+}
+
+/// Whether a YAML statement item (its text) grants `lambda:InvokeFunction` on retired functions
+/// only: it names one of `retired` and none of `kept`.
+pub fn invokes_only_retired(item: &str, retired: &[String], kept: &[String]) -> bool {
+    item.contains("lambda:InvokeFunction")
+        && retired.iter().any(|f| mentions(item, f))
+        && kept.iter().all(|f| !mentions(item, f))
+}
+
+/// Adds an inline policy holding `add` to the role: a new item of its `Policies` list, or a new
+/// `Policies` list at the end of its Properties.
+fn add_yaml_inline_policy(
+    text: &str,
+    yaml: &mut super::yaml_edit::YamlDoc,
+    role: &str,
+    policy_name: &str,
+    add: &[Value],
+) -> Result<String, String> {
+    if add.is_empty() {
+        return Ok(text.to_string());
+    }
+    let mut item = vec![
+        format!("PolicyName: {policy_name}"),
+        "PolicyDocument:".to_string(),
+        "  Version: \"2012-10-17\"".to_string(),
+        "  Statement:".to_string(),
+    ];
+    for s in add {
+        for (i, l) in yaml_statement(s)?.into_iter().enumerate() {
+            item.push(if i == 0 {
+                format!("    - {l}")
+            } else {
+                format!("      {l}")
+            });
+        }
+    }
+    let props = yaml
+        .resource_properties(role)
+        .ok_or("the role has no Properties")?;
+    if yaml.child(props, "Policies").is_some() {
+        yaml.edit_list(props, "Policies", &|_| false, &[item])?;
+    } else {
+        let mut lines = vec!["Policies:".to_string()];
+        for (i, l) in item.into_iter().enumerate() {
+            lines.push(if i == 0 {
+                format!("  - {l}")
+            } else {
+                format!("    {l}")
+            });
+        }
+        yaml.append_to_block(props, &lines)?;
+    }
+    Ok(yaml.text())
 }
 
 /// A policy statement as the lines of a YAML list item (relative to its `- `).
-fn yaml_statement(s: &Value) -> Result<Vec<String>, String> {
+pub fn yaml_statement(s: &Value) -> Result<Vec<String>, String> {
     let mut lines = vec![format!(
         "Effect: {}",
         s["Effect"].as_str().unwrap_or("Allow")
@@ -246,12 +312,18 @@ fn yaml_statement(s: &Value) -> Result<Vec<String>, String> {
     }
     lines.push("Resource:".into());
     for r in s["Resource"].as_array().into_iter().flatten() {
-        let inline = super::bindings::CfnRef::parse(r)
-            .to_yaml_inline()
-            .ok_or_else(|| format!("{r} cannot be written on one line"))?;
+        let inline = yaml_inline(r).ok_or_else(|| format!("{r} cannot be written on one line"))?;
         lines.push(format!("  - {inline}"));
     }
     Ok(lines)
+}
+
+/// A resource ARN as one YAML scalar: `!Ref X`, `!GetAtt X.Arn`, `!Sub "..."` or a quoted literal.
+pub fn yaml_inline(v: &Value) -> Option<String> {
+    if let Some(sub) = v.get("Fn::Sub").and_then(Value::as_str) {
+        return serde_json::to_string(sub).ok().map(|s| format!("!Sub {s}"));
+    }
+    super::bindings::CfnRef::parse(v).to_yaml_inline()
 }
 
 /// The report entry for a CloudFormation role: statements as they go into the policy document.
@@ -270,15 +342,20 @@ pub fn cfn_summary(
     }
 }
 
-/// A Terraform resource expression for a target ARN (`aws_sqs_queue.q.arn`), else a quoted literal.
-fn terraform_resource(arn: &Value) -> String {
+/// A Terraform resource expression for a target ARN (`aws_sqs_queue.q.arn`), a template string
+/// for an ARN built on one (`"${aws_s3_bucket.b.arn}/*"`), else a quoted literal.
+pub fn terraform_resource(arn: &Value) -> String {
     let r = super::bindings::CfnRef::parse(arn);
     match (&r, arn) {
         (super::bindings::CfnRef::GetAtt(_, _), _) => {
             refer::terraform_expression(&r).unwrap_or_else(|| arn.to_string())
         }
-        (_, Value::String(s)) => serde_json::to_string(s).unwrap_or_default(),
-        _ => arn.to_string(),
+        (_, Value::String(s)) => super::hcl_edit::hcl_string(s),
+        _ => match arn.get("Fn::Sub").and_then(Value::as_str) {
+            // `${AWS::Region}` and the like are CloudFormation's, not Terraform's.
+            Some(sub) if !sub.contains("${AWS::") => super::hcl_edit::hcl_string(sub),
+            _ => arn.to_string(),
+        },
     }
 }
 
@@ -387,6 +464,7 @@ mod tests {
         let (out, place) = edit_cfn_yaml_role(
             text,
             "Role",
+            "Integrations",
             &add,
             &["Old".into()],
             &["Old".into(), "Kept".into()],

@@ -237,6 +237,8 @@ impl Ctx<'_> {
                     JsonStyle::Compact => {}
                     JsonStyle::PythonDefault => self.notes.push("json.dumps puts a space after ',' and ':' and escapes non-ASCII; $string is compact: the text differs byte for byte (same JSON value)".into()),
                     JsonStyle::Indented => return Err("serializes JSON with indentation of unknown width".into()),
+                    JsonStyle::IndentedBy(n) if *n != PRETTY_WIDTH => return Err(format!("serializes JSON indented by {n} spaces, where JSONata's $string(x, true) indents by {PRETTY_WIDTH}")),
+                    JsonStyle::IndentedBy(_) => return Ok(self.pretty(j)?),
                 }
                 match j {
                     // An object built here is an object: $string gives its JSON text.
@@ -251,7 +253,15 @@ impl Ctx<'_> {
             }
             ValueExpr::JsonParse { value } => match self.convert(value)? {
                 J::Absent => return Err("parses a value the payload does not have".into()),
-                j => J::Expr(format!("$parse({})", j.expr())),
+                j => {
+                    self.notes.push(format!(
+                        "{} raised {} on text that is not JSON; $parse fails the state with States.QueryEvaluationError instead: assumed {} always holds JSON text",
+                        if self.language == Language::Python { "json.loads" } else { "JSON.parse" },
+                        if self.language == Language::Python { "JSONDecodeError" } else { "SyntaxError" },
+                        j.expr()
+                    ));
+                    J::Expr(format!("$parse({})", j.expr()))
+                }
             },
             ValueExpr::ToString { value } => match self.convert(value)? {
                 J::Lit(Value::String(s)) => J::Lit(Value::String(s)),
@@ -296,7 +306,14 @@ impl Ctx<'_> {
                 }
             }
             ValueExpr::SdkResult { path, .. } => match self.result {
-                Some(r) if self.typed_items => unmarshalled_read(r, path, self.language)?,
+                Some(r) if self.typed_items => {
+                    if self.language == Language::Python {
+                        // boto3's TypeDeserializer gives N as decimal.Decimal, which json.dumps
+                        // (the runtime serializing the return value) rejects.
+                        self.notes.push("boto3 returned number attributes as Decimal, which the Lambda runtime could not serialize (the handler failed on such items); the rewrite returns them as numbers".into());
+                    }
+                    unmarshalled_read(r, path, self.language)?
+                }
                 Some(r) => J::Expr(r.to_string()).select(path),
                 None => return Err("reads an SDK result before the call".into()),
             },
@@ -306,6 +323,33 @@ impl Ctx<'_> {
             ValueExpr::Unknown { construct, .. } => {
                 return Err(format!("{construct} is not understood"))
             }
+        })
+    }
+}
+
+/// The indentation of `$string(x, true)`: jsonata-js serializes with `JSON.stringify(arg,
+/// replacer, prettify ? 2 : 0)` ("one line per field ... indented based on the field depth",
+/// https://docs.jsonata.org/string-functions#string; jsonata-js src/functions.js `string`).
+const PRETTY_WIDTH: u8 = 2;
+
+impl Ctx<'_> {
+    /// JSON text indented by 2 spaces, as JSON.stringify(x, null, 2) / json.dumps(x, indent=2)
+    /// write it: `$string(x, true)`, except that $string leaves a string unquoted, so a value
+    /// that may be a string is quoted as the compact form does.
+    fn pretty(&mut self, j: J) -> Result<J, String> {
+        self.notes.push(format!("the JSON text indented by {PRETTY_WIDTH} spaces is written with $string(x, true), which indents by {PRETTY_WIDTH} spaces too"));
+        if self.language == Language::Python {
+            self.notes.push("json.dumps(indent=2) escapes non-ASCII characters; $string(x, true) writes them as they are: the text differs byte for byte for such values (same JSON value)".into());
+        }
+        Ok(match j {
+            J::Obj(_) => J::Expr(format!("$string({}, true)", j.expr())),
+            J::Lit(v) => J::Lit(Value::String(
+                serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?,
+            )),
+            J::Absent => return Err("serializes a value the payload does not have".into()),
+            J::Expr(e) => J::Expr(format!(
+                "($v := {e}; $type($v) = \"string\" ? $substring($string([$v]), 1, $length($string([$v])) - 2) : $string($v, true))"
+            )),
         })
     }
 }
@@ -332,10 +376,9 @@ const UNMARSHAL_FN: &str = "$u := function($v){ $exists($v.S) ? $v.S : $exists($
 
 /// A read of a typed result (`res.Item`, `res.Item.name`, `res.Attributes.x`) unmarshalled.
 fn unmarshalled_read(result: &str, path: &[PathSeg], language: Language) -> Result<J, String> {
-    if language == Language::Python && path.first() == Some(&PathSeg::Field("Item".into())) {
-        // `response["Item"]` raises KeyError when no item matches; the Task would go on with null.
-        return Err("reads response[\"Item\"], which raises KeyError when no item matches the key; the integration's result just has no Item".into());
-    }
+    // Python's `response["Item"]` raises KeyError on a miss, where this gives null: the
+    // caller adds the Choice and Fail for that (`synth::key_error_states`).
+    let _ = language;
     let Some((PathSeg::Field(map), rest)) = path.split_first() else {
         return Err(
             "returns the typed response as a whole (its items would need unmarshalling one by one)"
@@ -429,6 +472,7 @@ pub fn fields(
     env: &IndexMap<String, Asl>,
     whole_result_matches: bool,
     dynamodb_plain: bool,
+    callback: bool,
     notes: &mut Vec<String>,
 ) -> Result<JsonataFields, String> {
     let event = event_of(state, style)?;
@@ -459,6 +503,15 @@ pub fn fields(
     }
     if dynamodb_plain {
         notes.push("plain values marshalled into DynamoDB AttributeValues at run time by their JSON type ($m), as the handler's client did; numbers are written with JSONata's $string (15 significant digits)".into());
+    }
+    if callback {
+        // `$states.result` is what SendTaskSuccess sends, in both versions: Output and Assign stay.
+        notes.append(&mut ctx.notes);
+        return Ok(JsonataFields {
+            arguments: Value::Object(args),
+            output: state.get("Output").cloned(),
+            assign: state.get("Assign").cloned(),
+        });
     }
     let mut rctx = Ctx {
         event: &event,

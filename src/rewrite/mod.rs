@@ -2,6 +2,8 @@
 //! and minimal textual edits of the files that hold the definitions.
 
 pub mod added_states;
+pub mod after_task;
+pub mod api_fields;
 pub mod apply;
 pub mod asl_value;
 pub mod bindings;
@@ -16,6 +18,7 @@ pub mod files;
 pub mod hcl_edit;
 pub mod hcl_iam;
 pub mod iam;
+pub mod iam_targets;
 pub mod iam_template;
 pub mod integrations;
 pub mod json_edit;
@@ -25,7 +28,9 @@ pub mod pipeline;
 mod plan;
 pub mod refer;
 pub mod results;
+pub mod serverless_iam;
 pub mod synth;
+pub mod unused;
 pub mod validation;
 pub mod yaml_edit;
 pub mod yaml_state;
@@ -83,6 +88,9 @@ pub struct RewritePlan {
     pub iam_remove: Vec<Value>,
     /// Function ids no Task calls any more.
     pub unused_functions: Vec<String>,
+    /// The functions, roles and log groups the rewrite leaves unused, for the reviewer to delete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unused_resources: Vec<unused::UnusedResource>,
     /// Lambda-backed Tasks left as they are, and why.
     pub skipped: Vec<SkippedTask>,
     /// IAM changes in the template's own vocabulary (SAM policy templates), one entry per file section.

@@ -152,6 +152,7 @@ pub fn plan(
         .iter()
         .map(|&i| project.functions[i].id.clone())
         .collect();
+    out.unused_resources = super::unused::unused_resources(project, &unused);
 
     let all_targets: Vec<Target> = machines.values().flat_map(|c| c.targets.clone()).collect();
     out.iam_add = iam::add_statements(&all_targets);

@@ -16,6 +16,9 @@ pub enum RefStyle {
     /// `${Id}` / `${Id.Attr}`: resolved by `Fn::Sub` itself, or turned into `Fn::Join` parts
     /// (DefinitionString, CDK output).
     SubVariables,
+    /// `${Name}` plus an entry in the variables map of `Fn::Sub: [string, {Name: ...}]`, the
+    /// vocabulary a template that lists its variables already uses.
+    SubVariablesMap,
     /// `{"Ref": ...}` / `{"Fn::GetAtt": ...}` inside the definition (serverless-step-functions).
     Intrinsics,
     /// `${addr.attr}` in a `jsonencode(...)` definition (rendered as the bare HCL expression).
@@ -33,6 +36,9 @@ pub fn style(sm: &StateMachine) -> RefStyle {
         DefinitionOrigin::SamDefinitionUri { .. } => RefStyle::DefinitionSubstitutions,
         DefinitionOrigin::TemplateInline { template, resource } => {
             match definition_string(template, resource) {
+                Some(Value::Object(m)) if m.get("Fn::Sub").is_some_and(Value::is_array) => {
+                    RefStyle::SubVariablesMap
+                }
                 Some(Value::Object(m))
                     if m.contains_key("Fn::Sub") || m.contains_key("Fn::Join") =>
                 {
@@ -157,7 +163,7 @@ pub fn write(
     let name = match style {
         RefStyle::LiteralOnly => return None,
         RefStyle::Intrinsics => return Some((reference.to_json(), None)),
-        RefStyle::DefinitionSubstitutions => {
+        RefStyle::DefinitionSubstitutions | RefStyle::SubVariablesMap => {
             bindings::substitution_name(reference, project, existing, added)
         }
         RefStyle::SubVariables => match (known, reference) {

@@ -73,9 +73,6 @@ pub fn synthesize(
 
     let jsonata = is_jsonata(&sm.raw_definition, state);
     let callback = link.style == InvocationStyle::OptimizedInvokeCallback;
-    if callback && jsonata {
-        return Err("JSONata callback (.waitForTaskToken) Tasks are not rewritten yet".into());
-    }
     if state.contains_key("Assign") {
         return Err(
             "the Task assigns variables from its result (Assign is not rewritten yet)".into(),
@@ -90,6 +87,7 @@ pub fn synthesize(
             model.calls.len()
         ));
     };
+    let original_returns = model.returns.clone();
     let event = if jsonata {
         // Only validation reads it below; JSONata Tasks are composed by jsonata_synth.
         Asl::Dynamic("$".into())
@@ -124,8 +122,19 @@ pub fn synthesize(
                 .map_err(|e| format!("the handler throws on purpose: {e}"))?;
             conditions.push((*t, c));
         }
-        let v = validation::jsonata_states_for(&link.state, state, &conditions, &taken)
-            .map_err(|e| format!("the handler throws on purpose: {e}"))?;
+        let machine_jsonata = sm
+            .raw_definition
+            .get("QueryLanguage")
+            .and_then(Value::as_str)
+            == Some("JSONata");
+        let v = validation::jsonata_states_for(
+            &link.state,
+            state,
+            &conditions,
+            &taken,
+            machine_jsonata,
+        )
+        .map_err(|e| format!("the handler throws on purpose: {e}"))?;
         notes.extend(v.notes.iter().cloned());
         Some(v)
     } else {
@@ -227,6 +236,34 @@ pub fn synthesize(
     if let Some(why) = &integ.fallback_reason {
         notes.push(why.clone());
     }
+    // `return response` where the integration adds its own metadata: select the API fields.
+    let selected_model;
+    let model = match &model.returns {
+        Some(ValueExpr::SdkResult { call: 0, path })
+            if path.is_empty()
+                && integ.result_has_metadata
+                && !is_discarded(state)
+                && !callback =>
+        {
+            let fifo = target_is_fifo(project, call, &top, &env_refs);
+            let fields =
+                super::api_fields::response_fields(&call.service, &call.action, &top, fifo)
+                    .map_err(|e| {
+                        format!("returns the whole SDK response, which {} wraps in SdkHttpMetadata/SdkResponseMetadata; its API fields cannot be selected: {e}", integ.resource)
+                    })?;
+            notes.push(format!(
+                "the handler returned the whole {} response: the new result selects its API fields ({}) and leaves out the SdkHttpMetadata and SdkResponseMetadata the integration adds",
+                call.action,
+                if fields.is_empty() { "none for this request".to_string() } else { fields.join(", ") }
+            ));
+            selected_model = HandlerModel {
+                returns: Some(super::api_fields::selected(&fields)),
+                ..model.clone()
+            };
+            &selected_model
+        }
+        _ => model,
+    };
     if jsonata {
         return synthesize_jsonata(SynthJsonata {
             project,
@@ -243,6 +280,8 @@ pub fn synthesize(
             substitutions,
             timeout: function.timeout_s,
             validation,
+            original_returns,
+            callback,
         });
     }
     // Defaults the handler applied to event fields: a Choice and a Pass per field before the Task
@@ -259,6 +298,29 @@ pub fn synthesize(
                 "the handler both validates and defaults its input (not combined yet)".into(),
             );
         }
+        // A read of the defaulted field itself or of an object holding it, elsewhere in the
+        // request or in the return value, would see the default the Pass wrote.
+        let mut plain_reads = Vec::new();
+        for (_, v) in &top {
+            event_reads_outside_defaults(v, &mut plain_reads);
+        }
+        if let Some(r) = &model.returns {
+            event_reads_outside_defaults(r, &mut plain_reads);
+        }
+        for path in plain_reads {
+            if let Ok(Asl::Dynamic(p)) = event.select(&path) {
+                if let Some((d, _, _)) = defaults.iter().find(|(d, _, _)| {
+                    *d == p
+                        || p == "$"
+                        || d.starts_with(&format!("{p}."))
+                        || d.starts_with(&format!("{p}["))
+                }) {
+                    return Err(format!(
+                        "uses a default for a value known only at run time, and also reads {p}, where the default written into the input for {d} would show"
+                    ));
+                }
+            }
+        }
         let v = validation::default_states(&link.state, state, &defaults, model.language, &taken)
             .map_err(|e| format!("uses a default for a value known only at run time: {e}"))?;
         notes.extend(v.notes.iter().cloned());
@@ -269,6 +331,7 @@ pub fn synthesize(
         event: Some(&event),
         env: &env,
         result: None,
+        result_root: None,
         notes: Vec::new(),
     };
     let mut params: Vec<(String, Asl)> = Vec::new();
@@ -278,18 +341,19 @@ pub fn synthesize(
     }
     notes.append(&mut ctx.notes);
 
+    let table = top
+        .iter()
+        .find(|(k, _)| k == "TableName")
+        .and_then(|(_, v)| env_of(v))
+        .and_then(|n| env_refs.get(&n))
+        .and_then(|r| resource_id(project, r));
+    let table_keys = table
+        .as_deref()
+        .map(|t| key_types(project, t))
+        .unwrap_or_default();
     if call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor) {
-        let table = top
-            .iter()
-            .find(|(k, _)| k == "TableName")
-            .and_then(|(_, v)| env_of(v))
-            .and_then(|n| env_refs.get(&n))
-            .and_then(|r| r.logical_id().map(String::from));
         let evidence = TypeEvidence {
-            key_types: table
-                .as_deref()
-                .map(|t| key_types(project, t))
-                .unwrap_or_default(),
+            key_types: table_keys.clone(),
             samples: inputs.samples,
             table: table.clone(),
         };
@@ -323,24 +387,28 @@ pub fn synthesize(
     }
 
     // Result.
+    let access = ResultAccess {
+        whole_result_matches: whole_result_matches(&integ, call.flavor) && !camel_case_api,
+        typed_items: dynamodb::needs_marshalling(call.flavor),
+        pascal_case_keys: pascal_case_result(&integ),
+    };
     let payload = match &model.returns {
         None => Ok(Asl::Literal(Value::Null)),
         Some(expr) => {
             let mut rctx = ExprCtx {
                 event: None,
                 env: &env,
-                result: Some(ResultAccess {
-                    whole_result_matches: whole_result_matches(&integ, call.flavor)
-                        && !camel_case_api,
-                    typed_items: dynamodb::needs_marshalling(call.flavor),
-                    pascal_case_keys: pascal_case_result(&integ),
-                }),
+                result: Some(access),
+                result_root: None,
                 notes: Vec::new(),
             };
             let r = rctx.convert(expr, false);
             if r.is_ok() && !is_discarded(state) {
                 notes.append(&mut rctx.notes);
-                if let Some(note) = dropped_metadata_note(expr, call.flavor) {
+                if let Some(note) = original_returns
+                    .as_ref()
+                    .and_then(|r| dropped_metadata_note(r, call.flavor))
+                {
                     notes.push(note);
                 }
             }
@@ -357,7 +425,40 @@ pub fn synthesize(
         },
         _ => None,
     };
-    let mut result = match passthrough {
+    // States after the Task where no field of it computes the return value: unmarshalling a
+    // GetItem result (with its miss), a return value that reads the event.
+    let after = match &model.returns {
+        Some(expr) if !callback && !is_discarded(state) && passthrough.is_none() => {
+            let taken = taken_with(&taken, validation.as_ref());
+            if access.typed_items && reads_typed_items(expr) {
+                Some(unmarshal_after(
+                    &link.state,
+                    state,
+                    link.style,
+                    expr,
+                    &table_keys,
+                    table.as_deref(),
+                    model.language,
+                    &taken,
+                )?)
+            } else if payload.is_err() && reads_event(expr) {
+                Some(event_after(
+                    &link.state,
+                    state,
+                    link.style,
+                    &event,
+                    expr,
+                    &env,
+                    access,
+                    &taken,
+                )?)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    };
+    let mut result = match (&after, passthrough) {
         // A callback Task's result is what SendTaskSuccess sends, in both versions.
         _ if callback => results::ResultFields {
             result_selector: Field::Keep,
@@ -365,8 +466,17 @@ pub fn synthesize(
             output_path: Field::Keep,
             notes: vec![],
         },
-        Some(r) => r,
-        None => results::compose(state, link.style, payload)?,
+        (Some(a), _) => results::ResultFields {
+            result_selector: Field::Remove,
+            result_path: match &a.task_result_path {
+                Some(p) => Field::Set(p.clone()),
+                None => Field::Keep,
+            },
+            output_path: Field::Remove,
+            notes: a.notes.clone(),
+        },
+        (None, Some(r)) => r,
+        (None, None) => results::compose(state, link.style, payload)?,
     };
     notes.append(&mut result.notes);
 
@@ -506,6 +616,13 @@ pub fn synthesize(
     notes.extend(integration_notes(&integ, call.flavor));
 
     let targets = targets(project, call, &integ, &top, &env_refs, &mut notes);
+    let mut added_states = validation
+        .as_ref()
+        .map(|v| v.states.clone())
+        .unwrap_or_default();
+    if let Some(a) = after {
+        added_states.extend(a.attach(&mut new));
+    }
     dedup(&mut notes);
     Ok(Synthesized {
         original,
@@ -514,11 +631,268 @@ pub fn synthesize(
         integration: integ,
         targets,
         substitutions,
-        added_states: validation
-            .as_ref()
-            .map(|v| v.states.clone())
-            .unwrap_or_default(),
+        added_states,
         entry: validation.map(|v| v.entry),
+    })
+}
+
+/// States added after the Task, and what the Task's ResultPath becomes (None: kept).
+struct After {
+    states: Vec<(String, Value)>,
+    /// The added states that go on where the Task went (they get its Next/End).
+    continuing: Vec<String>,
+    first: String,
+    task_result_path: Option<Value>,
+    notes: Vec<String>,
+}
+
+impl After {
+    /// Points the Task at the first added state and hands its Next/End to the continuing ones.
+    fn attach(self, task: &mut Map<String, Value>) -> Vec<(String, Value)> {
+        let old = super::after_task::take_transition(task, &self.first);
+        self.states
+            .into_iter()
+            .map(|(name, mut s)| {
+                if self.continuing.contains(&name) {
+                    if let Some(m) = s.as_object_mut() {
+                        for (k, v) in &old {
+                            m.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+                (name, s)
+            })
+            .collect()
+    }
+}
+
+/// State names in use, with the ones a validation adds.
+fn taken_with(taken: &[String], validation: Option<&validation::Validation>) -> Vec<String> {
+    let mut all = taken.to_vec();
+    if let Some(v) = validation {
+        all.extend(v.states.iter().map(|(n, _)| n.clone()));
+    }
+    all
+}
+
+fn reads_event(expr: &ValueExpr) -> bool {
+    let mut found = false;
+    walk(expr, &mut |e| found |= matches!(e, ValueExpr::Event { .. }));
+    found
+}
+
+fn reads_result(expr: &ValueExpr) -> bool {
+    let mut found = false;
+    walk(expr, &mut |e| {
+        found |= matches!(e, ValueExpr::SdkResult { .. })
+    });
+    found
+}
+
+/// Whether the return value reads DynamoDB attributes (typed in the integration's result).
+fn reads_typed_items(expr: &ValueExpr) -> bool {
+    let mut found = false;
+    walk(expr, &mut |e| {
+        if let ValueExpr::SdkResult { path, .. } = e {
+            found |= matches!(path.first(), Some(crate::analysis::model::PathSeg::Field(f)) if f == "Item" || f == "Items" || f == "Attributes");
+        }
+    });
+    found
+}
+
+/// The handler returns a value built from its event (and maybe the response): the Task keeps
+/// the state input (ResultPath null, or the response in a field of it) and a Pass after it
+/// builds the value, as the original output it.
+#[allow(clippy::too_many_arguments)]
+fn event_after(
+    task_name: &str,
+    state: &Map<String, Value>,
+    style: InvocationStyle,
+    event: &Asl,
+    expr: &ValueExpr,
+    env: &IndexMap<String, Asl>,
+    access: ResultAccess,
+    taken: &[String],
+) -> Result<After, String> {
+    use super::after_task;
+    let shape = after_task::shape(state, style)
+        .map_err(|e| format!("returns event data, which needs a Pass state after the Task: {e}"))?;
+    let raw_event = after_task::rebase(event, &shape.input_path)?;
+    // The response goes into a field of the input the event reads do not touch.
+    let result_field = reads_result(expr).then(|| {
+        let event_text = format!("{raw_event:?}");
+        let mut name = "callResult".to_string();
+        let mut n = 2;
+        while event_text.contains(&format!("$.{name}")) {
+            name = format!("callResult{n}");
+            n += 1;
+        }
+        format!("$.{name}")
+    });
+    let mut ctx = ExprCtx {
+        event: Some(&raw_event),
+        env,
+        result: Some(access),
+        result_root: result_field.clone(),
+        notes: Vec::new(),
+    };
+    let value = ctx.convert(expr, false)?;
+    let mut names = after_task::Names::new(taken);
+    let name = names.fresh(format!("{task_name} return value"));
+    let pass = after_task::value_pass(&value, &shape)?;
+    let mut notes = ctx.notes;
+    notes.push(format!(
+        "the handler's return value reads its event: {name}, a Pass after the Task, builds it from the state input{}",
+        match &result_field {
+            Some(f) => format!(" and the call's result, which the Task puts at {f}"),
+            None => " (the Task's ResultPath null keeps the input)".to_string(),
+        }
+    ));
+    if result_field.is_some() {
+        notes.push("assumed the state input is an object: ResultPath puts the call's result into a field of it".into());
+    }
+    Ok(After {
+        states: vec![(name.clone(), Value::Object(pass))],
+        continuing: vec![name.clone()],
+        first: name,
+        task_result_path: Some(result_field.map(Value::String).unwrap_or(Value::Null)),
+        notes,
+    })
+}
+
+/// The handler returns the item (or one attribute of it) that its GetItem read, unmarshalled by
+/// its SDK: a Choice on whether the integration's result has an Item (a miss returns none,
+/// aws-facts §1.3), a Pass that unmarshals the attributes whose types the table's key schema
+/// gives, and for a miss what the handler did (a Pass of null, or a Fail with its error).
+#[allow(clippy::too_many_arguments)]
+fn unmarshal_after(
+    task_name: &str,
+    state: &Map<String, Value>,
+    style: InvocationStyle,
+    expr: &ValueExpr,
+    key_types: &[(String, String)],
+    table: Option<&str>,
+    language: crate::analysis::model::Language,
+    taken: &[String],
+) -> Result<After, String> {
+    use super::after_task::{self, Miss};
+    use crate::analysis::model::PathSeg;
+    let ValueExpr::SdkResult { call: 0, path } = expr else {
+        return Err("reads DynamoDB attributes the integration returns typed ({\"S\": ...}) inside a value it builds: unmarshalling is not built for that".into());
+    };
+    if path.first() != Some(&PathSeg::Field("Item".into())) || path.len() > 2 {
+        return Err("reads DynamoDB attributes the integration returns typed ({\"S\": ...}) other than a GetItem Item or one of its attributes: unmarshalling is not built for that".into());
+    }
+    let shape = after_task::shape(state, style).map_err(|e| {
+        format!("reads DynamoDB attributes, which need unmarshalling after the Task: {e}")
+    })?;
+    let table_name = table.unwrap_or("the table");
+    let typed = |name: &str, t: &str| -> Result<Asl, String> {
+        if t == "N" && language == crate::analysis::model::Language::Python {
+            return Err(format!(
+                "returns the number attribute {name}, which boto3 gives as a Decimal the Lambda runtime cannot serialize"
+            ));
+        }
+        after_task::unmarshalled_attribute(
+            &format!(
+                "$.Item{}",
+                super::asl_value::path_segment(&PathSeg::Field(name.into()))?
+            ),
+            t,
+        )
+    };
+    let mut notes = Vec::new();
+    let found_value = match path.as_slice() {
+        [_] => {
+            if key_types.is_empty() {
+                return Err(format!(
+                    "returns the whole item, and no attribute type of {table_name} is known (unmarshalling is not built without a key schema)"
+                ));
+            }
+            let mut fields = Vec::new();
+            for (name, t) in key_types {
+                fields.push((name.clone(), typed(name, t)?));
+            }
+            notes.push(format!(
+                "assumed the items of {table_name} hold only their key attributes {} (types from its key schema): the Pass unmarshals those; any other attribute an item has would be left out where the handler returned it",
+                key_types
+                    .iter()
+                    .map(|(n, t)| format!("{n} ({t})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            Asl::Object(fields)
+        }
+        [_, PathSeg::Field(attr)] => {
+            let (_, t) = key_types
+                .iter()
+                .find(|(n, _)| n == attr)
+                .ok_or_else(|| {
+                    format!("returns attribute {attr}, whose DynamoDB type nothing says (not a key attribute of {table_name})")
+                })?;
+            notes.push(format!(
+                "{attr} unmarshalled as type {t} (from {table_name}'s key schema)"
+            ));
+            typed(attr, t)?
+        }
+        _ => {
+            return Err(
+                "reads into a DynamoDB attribute by index: unmarshalling is not built for that"
+                    .into(),
+            )
+        }
+    };
+    let mut names = after_task::Names::new(taken);
+    let check = names.fresh(format!("{task_name} found an item?"));
+    let found = names.fresh(format!("{task_name} item"));
+    let mut states = vec![];
+    let mut continuing = vec![found.clone()];
+    let miss = after_task::miss_of(path, language);
+    let miss_name = match &miss {
+        Miss::Null => names.fresh(format!("{task_name} no item")),
+        Miss::Raise(error, _) => names.fresh(format!("{task_name} {error}")),
+    };
+    states.push((
+        check.clone(),
+        json!({
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.Item", "IsPresent": true, "Next": found}],
+            "Default": miss_name
+        }),
+    ));
+    states.push((
+        found.clone(),
+        Value::Object(after_task::value_pass(&found_value, &shape)?),
+    ));
+    match miss {
+        Miss::Null => {
+            states.push((
+                miss_name.clone(),
+                Value::Object(after_task::value_pass(&Asl::Literal(Value::Null), &shape)?),
+            ));
+            continuing.push(miss_name.clone());
+            notes.push(format!(
+                "GetItem returns no Item when nothing matches the key: {check} sends that to {miss_name}, which outputs null as the handler's undefined did"
+            ));
+        }
+        Miss::Raise(error, message) => {
+            let (s, caught) = after_task::raise_state(state, &error, &message)?;
+            states.push((miss_name.clone(), s));
+            notes.push(format!(
+                "GetItem returns no Item when nothing matches the key, where the handler raised {error}: {check} sends that to {miss_name}, {} (the Cause is the message, not the Lambda runtime's error JSON)",
+                match caught {
+                    Some(next) => format!("which stores the same Error and goes on to the catcher's {next}"),
+                    None => format!("which fails with the same error name"),
+                }
+            ));
+        }
+    }
+    Ok(After {
+        states,
+        continuing,
+        first: check,
+        task_result_path: None,
+        notes,
     })
 }
 
@@ -537,6 +911,10 @@ struct SynthJsonata<'a> {
     substitutions: Vec<(String, CfnRef)>,
     timeout: Option<u64>,
     validation: Option<validation::Validation>,
+    /// The handler's return value as analysed (before the API fields were selected from it).
+    original_returns: Option<ValueExpr>,
+    /// `.waitForTaskToken`: the result is what the worker sends back.
+    callback: bool,
 }
 
 /// A JSONata Task: Arguments and Output instead of Parameters/ResultSelector/ResultPath.
@@ -556,6 +934,8 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         substitutions,
         timeout,
         validation,
+        original_returns,
+        callback,
     } = j;
     let whole_result_matches = whole_result_matches(&integ, call.flavor) && !camel_case_api(call);
     let f = super::jsonata_synth::fields(
@@ -566,10 +946,29 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         env,
         whole_result_matches,
         call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor),
+        callback,
         &mut notes,
     )?;
-    if let Some(note) = model
-        .returns
+    let mut integ = integ;
+    if callback {
+        integ.resource = callback_resource(&integ)?;
+        // JSONata reads the token as $states.context.Task.Token
+        // (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token).
+        if !f
+            .arguments
+            .to_string()
+            .contains("$states.context.Task.Token")
+        {
+            return Err(
+                "the handler does not pass the task token on: the callback would never come".into(),
+            );
+        }
+        notes.push(format!(
+            "the handler only handed the task token on; {} sends it where the handler put it and waits for SendTaskSuccess/SendTaskFailure as before (TimeoutSeconds and HeartbeatSeconds kept)",
+            integ.resource
+        ));
+    }
+    if let Some(note) = original_returns
         .as_ref()
         .and_then(|r| dropped_metadata_note(r, call.flavor))
     {
@@ -657,6 +1056,33 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
     }
     notes.extend(integration_notes(&integ, call.flavor));
     let targets = targets(project, call, &integ, top, env_refs, &mut notes);
+    let mut added_states = validation
+        .as_ref()
+        .map(|v| v.states.clone())
+        .unwrap_or_default();
+    // Python's `return response["Item"]` raises KeyError when GetItem finds nothing.
+    if let (
+        crate::analysis::model::Language::Python,
+        Some(ValueExpr::SdkResult { call: 0, path }),
+        false,
+    ) = (model.language, &model.returns, callback)
+    {
+        let dynamodb_plain = call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor);
+        if dynamodb_plain
+            && path.first() == Some(&crate::analysis::model::PathSeg::Field("Item".into()))
+        {
+            let taken = taken_with(&taken_names(project, link), validation.as_ref());
+            let (states, more) = key_error_states(
+                &link.state,
+                state,
+                &mut new,
+                &taken,
+                &project.state_machines[link.state_machine].raw_definition,
+            )?;
+            added_states.extend(states);
+            notes.extend(more);
+        }
+    }
     dedup(&mut notes);
     Ok(Synthesized {
         original,
@@ -665,12 +1091,99 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         integration: integ,
         targets,
         substitutions,
-        added_states: validation
-            .as_ref()
-            .map(|v| v.states.clone())
-            .unwrap_or_default(),
+        added_states,
         entry: validation.map(|v| v.entry),
     })
+}
+
+/// Names of the states next to the Task.
+fn taken_names(project: &Project, link: &TaskLink) -> Vec<String> {
+    link.pointer
+        .rsplit_once('/')
+        .and_then(|(states, _)| {
+            project
+                .state_machines
+                .get(link.state_machine)?
+                .raw_definition
+                .pointer(states)
+        })
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// A JSONata Task whose Python handler returned `response["Item"]`: the Task assigns whether
+/// the result has an Item (Assign is evaluated on the task result, as Output is:
+/// https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html), and a Choice
+/// after it fails with the handler's KeyError when it has none.
+fn key_error_states(
+    task_name: &str,
+    state: &Map<String, Value>,
+    new: &mut Map<String, Value>,
+    taken: &[String],
+    definition: &Value,
+) -> Result<(Vec<(String, Value)>, Vec<String>), String> {
+    use super::after_task;
+    if after_task::catcher_for(state, "KeyError").is_some() {
+        return Err("the Task's Catch takes the handler's KeyError when GetItem finds nothing; JSONata catchers are not rewritten into added states yet".into());
+    }
+    // A variable name the definition does not use yet.
+    let text = definition.to_string();
+    let mut var = "itemFound".to_string();
+    let mut n = 2;
+    while text.contains(&format!("${var}")) {
+        var = format!("itemFound{n}");
+        n += 1;
+    }
+    let mut names = after_task::Names::new(taken);
+    let check = names.fresh(format!("{task_name} found an item?"));
+    let fail = names.fresh(format!("{task_name} KeyError"));
+    // Assign goes before the transition, where the fields the original had not go.
+    let mut assigned = Map::new();
+    for (k, v) in std::mem::take(new) {
+        if matches!(k.as_str(), "Next" | "End") && !assigned.contains_key("Assign") {
+            assigned.insert(
+                "Assign".into(),
+                json!({ var.clone(): "{% $exists($states.result.Item) %}" }),
+            );
+        }
+        assigned.insert(k, v);
+    }
+    *new = assigned;
+    let old = after_task::take_transition(new, &check);
+    let mut states = Vec::new();
+    let default = match old.get("Next").and_then(Value::as_str) {
+        Some(next) => next.to_string(),
+        None => {
+            let done = names.fresh(format!("{task_name} done"));
+            states.push((done.clone(), json!({"Type": "Succeed"})));
+            done
+        }
+    };
+    let mut choice = Map::new();
+    choice.insert("Type".into(), json!("Choice"));
+    if definition.get("QueryLanguage").and_then(Value::as_str) != Some("JSONata") {
+        choice.insert("QueryLanguage".into(), json!("JSONata"));
+    }
+    choice.insert(
+        "Choices".into(),
+        json!([{ "Condition": format!("{{% $not(${var}) %}}"), "Next": fail }]),
+    );
+    choice.insert("Default".into(), json!(default));
+    states.insert(0, (check.clone(), Value::Object(choice)));
+    states.insert(
+        1,
+        (
+            fail.clone(),
+            json!({"Type": "Fail", "Error": "KeyError", "Cause": "'Item'"}),
+        ),
+    );
+    Ok((
+        states,
+        vec![format!(
+            "the handler's response[\"Item\"] raised KeyError when GetItem found nothing: the Task assigns ${var} (whether the result has an Item) and {check} fails with KeyError when it has none (the Cause is the message, not the Lambda runtime's error JSON)"
+        )],
+    ))
 }
 
 /// The callback form of the integration: the optimized integrations that take a task token
@@ -754,6 +1267,83 @@ fn lift_defaults(
         ValueExpr::JsonStringify { value, .. }
         | ValueExpr::JsonParse { value }
         | ValueExpr::ToString { value } => lift_defaults(value, event, out),
+        _ => {}
+    }
+}
+
+/// Whether the queue or topic the call targets is FIFO: from its template resource (FifoQueue,
+/// FifoTopic) or its literal URL/ARN, whose name ends in `.fifo` for FIFO queues and topics
+/// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues.html,
+/// https://docs.aws.amazon.com/sns/latest/dg/fifo-topic-code-examples.html). None: not known.
+fn target_is_fifo(
+    project: &Project,
+    call: &SdkCall,
+    top: &[(String, &ValueExpr)],
+    env_refs: &IndexMap<String, CfnRef>,
+) -> Option<bool> {
+    let (param, flag) = match call.service.as_str() {
+        "sqs" => ("QueueUrl", "FifoQueue"),
+        "sns" => ("TopicArn", "FifoTopic"),
+        _ => return None,
+    };
+    let reference = match top.iter().find(|(k, _)| k == param).map(|(_, v)| *v)? {
+        ValueExpr::Env { name, .. } => env_refs.get(name)?.clone(),
+        ValueExpr::Literal {
+            value: Value::String(s),
+        } => CfnRef::Literal(s.clone()),
+        _ => return None,
+    };
+    match &reference {
+        CfnRef::Ref(id) | CfnRef::GetAtt(id, _) => {
+            let r = project.resources.get(id)?;
+            Some(
+                r.properties
+                    .get(flag)
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+                    || r.name.ends_with(".fifo"),
+            )
+        }
+        CfnRef::Literal(s) => Some(s.trim_end_matches('/').ends_with(".fifo")),
+        CfnRef::Other(_) => None,
+    }
+}
+
+/// Event paths read outside `a ?? d` defaults (whose reads the default states take over).
+fn event_reads_outside_defaults(
+    expr: &ValueExpr,
+    out: &mut Vec<Vec<crate::analysis::model::PathSeg>>,
+) {
+    match expr {
+        ValueExpr::Default { default, .. }
+            if matches!(default.as_ref(), ValueExpr::Literal { .. }) => {}
+        ValueExpr::Event { path } => out.push(path.clone()),
+        ValueExpr::Object { entries } => {
+            for e in entries {
+                match e {
+                    ObjectEntry::Field { value, .. } | ObjectEntry::Spread { value } => {
+                        event_reads_outside_defaults(value, out)
+                    }
+                }
+            }
+        }
+        ValueExpr::Array { items } => items
+            .iter()
+            .for_each(|i| event_reads_outside_defaults(i, out)),
+        ValueExpr::Template { parts } => {
+            for p in parts {
+                if let crate::analysis::model::TemplatePart::Expr { value } = p {
+                    event_reads_outside_defaults(value, out)
+                }
+            }
+        }
+        ValueExpr::JsonStringify { value, .. }
+        | ValueExpr::JsonParse { value }
+        | ValueExpr::ToString { value } => event_reads_outside_defaults(value, out),
+        ValueExpr::Default { value, default, .. } => {
+            event_reads_outside_defaults(value, out);
+            event_reads_outside_defaults(default, out);
+        }
         _ => {}
     }
 }
@@ -971,6 +1561,19 @@ fn walk(expr: &ValueExpr, f: &mut dyn FnMut(&ValueExpr)) {
     }
 }
 
+/// The template resource a reference names: its logical id, or the resource whose name, Ref
+/// value or ARN a literal is.
+fn resource_id(project: &Project, reference: &CfnRef) -> Option<String> {
+    match reference {
+        CfnRef::Literal(s) => project
+            .resources
+            .iter()
+            .find(|(_, r)| r.ref_value == *s || r.name == *s || r.arn == *s)
+            .map(|(id, _)| id.clone()),
+        other => other.logical_id().map(String::from),
+    }
+}
+
 /// Key attribute types from a table's AttributeDefinitions (restricted to KeySchema names).
 fn key_types(project: &Project, table: &str) -> Vec<(String, String)> {
     let Some(res) = project.resources.get(table) else {
@@ -1083,25 +1686,31 @@ fn targets(
             })
     };
     match call.service.as_str() {
-        "dynamodb" => add(param_ref("TableName").as_ref(), "table", None),
+        "dynamodb" => {
+            add(param_ref("TableName").as_ref(), "table", None);
+            super::iam_targets::scope_to_index(&mut out, top);
+        }
         "sqs" => add(param_ref("QueueUrl").as_ref(), "queue", None),
         "sns" => add(
-            param_ref("TopicArn").or_else(|| param_ref("TargetArn")).as_ref(),
+            param_ref("TopicArn")
+                .or_else(|| param_ref("TargetArn"))
+                .as_ref(),
             "topic",
             None,
         ),
         "events" => {
             let mut buses: Vec<Option<CfnRef>> = Vec::new();
-            if let Some((_, ValueExpr::Array { items })) = top.iter().find(|(k, _)| k == "Entries") {
+            if let Some((_, ValueExpr::Array { items })) = top.iter().find(|(k, _)| k == "Entries")
+            {
                 for item in items {
                     let r = match item {
                         ValueExpr::Object { entries } => entries.iter().find_map(|e| match e {
                             ObjectEntry::Field { key, value } if key == "EventBusName" => {
                                 Some(match value {
                                     ValueExpr::Env { name, .. } => env_refs.get(name).cloned(),
-                                    ValueExpr::Literal { value: Value::String(s) } => {
-                                        Some(CfnRef::Literal(s.clone()))
-                                    }
+                                    ValueExpr::Literal {
+                                        value: Value::String(s),
+                                    } => Some(CfnRef::Literal(s.clone())),
                                     _ => Some(CfnRef::Other(Value::Null)),
                                 })
                             }
@@ -1120,9 +1729,9 @@ fn targets(
                 add(b.as_ref(), "event bus", Some("default"));
             }
         }
-        _ => notes.push(format!(
-            "IAM: {} for the aws-sdk integration is never generated by Step Functions; scope it to the resource by hand",
-            actions.join(", ")
+        // S3, Lambda, Step Functions, Secrets Manager, SSM: scoped in iam_targets.
+        _ => out.extend(super::iam_targets::aws_sdk_targets(
+            project, call, integ, top, env_refs, notes,
         )),
     }
     out

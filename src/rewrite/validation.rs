@@ -151,12 +151,16 @@ pub fn states_for(
 }
 
 /// The same for a JSONata Task: each throw's `condition` (a JSONata expression, see
-/// `jsonata_synth::throw_condition`) becomes a Choice rule `Condition`.
+/// `jsonata_synth::throw_condition`) becomes a Choice rule `Condition`. `machine_jsonata` says
+/// the whole machine is JSONata; otherwise the added states say so themselves (a JSONPath machine
+/// may hold JSONata states, not the reverse:
+/// https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html).
 pub fn jsonata_states_for(
     task_name: &str,
     task: &Map<String, Value>,
     throws: &[(&Throw, String)],
     taken: &[String],
+    machine_jsonata: bool,
 ) -> Result<Validation, String> {
     let mut names: Vec<String> = taken.to_vec();
     let mut fresh = |wanted: String| {
@@ -172,13 +176,8 @@ pub fn jsonata_states_for(
     let entry = fresh(format!("Validate {task_name}"));
     let mut choices = Vec::new();
     let mut states = Vec::new();
+    let mut notes = Vec::new();
     for (t, condition) in throws {
-        if catcher_for(task, &t.error).is_some() {
-            return Err(format!(
-                "the Task's Catch takes the Lambda's {}; JSONata catchers are not rewritten into the validation yet",
-                t.error
-            ));
-        }
         let cause = match &t.message {
             Some(ValueExpr::Literal {
                 value: Value::String(s),
@@ -191,25 +190,90 @@ pub fn jsonata_states_for(
                 ))
             }
         };
-        let name = fresh(format!("{task_name} {}", t.error));
-        choices.push(json!({ "Condition": format!("{{% {condition} %}}"), "Next": name }));
-        states.push((
-            name,
-            json!({ "Type": "Fail", "Error": t.error, "Cause": cause }),
-        ));
+        let target = match catcher_for(task, &t.error) {
+            Some(c) => {
+                let name = fresh(format!("{task_name} {} caught", t.error));
+                let pass = jsonata_caught(c, &t.error, &cause, machine_jsonata)?;
+                notes.push(format!(
+                    "{}: the Task's Catch took the Lambda's {}; {name} gives the catcher's Output and Assign the same Error with the message as Cause (the Lambda's Cause was its runtime's error JSON) and goes on to {}",
+                    t.error,
+                    t.error,
+                    c.get("Next").and_then(Value::as_str).unwrap_or("?")
+                ));
+                (name, pass)
+            }
+            None => (
+                fresh(format!("{task_name} {}", t.error)),
+                json!({ "Type": "Fail", "Error": t.error, "Cause": cause }),
+            ),
+        };
+        choices.push(json!({ "Condition": format!("{{% {condition} %}}"), "Next": target.0 }));
+        states.push(target);
     }
-    let mut all = vec![(
-        entry.clone(),
-        json!({ "Type": "Choice", "Choices": choices, "Default": task_name }),
-    )];
+    let mut choice = Map::new();
+    choice.insert("Type".into(), json!("Choice"));
+    if !machine_jsonata {
+        choice.insert("QueryLanguage".into(), json!("JSONata"));
+    }
+    choice.insert("Choices".into(), Value::Array(choices));
+    choice.insert("Default".into(), json!(task_name));
+    let mut all = vec![(entry.clone(), Value::Object(choice))];
     all.extend(states);
+    notes.push(format!(
+        "{entry} checks the input as the handler did before calling; a failed check ends in the same error name, with the message as Cause instead of the Lambda runtime's error JSON"
+    ));
     Ok(Validation {
         states: all,
-        notes: vec![format!(
-            "{entry} checks the input as the handler did before calling; a failed check ends in the same error name, with the message as Cause instead of the Lambda runtime's error JSON"
-        )],
+        notes,
         entry,
     })
+}
+
+/// A JSONata Pass doing what the catcher `c` did with the Lambda's error: its Output and Assign
+/// read `$states.errorOutput`, which becomes the literal `{Error, Cause}`; without an Output the
+/// catcher's output was the error output itself
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html, "Catch"
+/// with JSONata: Output and Assign in a catcher).
+fn jsonata_caught(
+    c: &Map<String, Value>,
+    error: &str,
+    cause: &str,
+    machine_jsonata: bool,
+) -> Result<Value, String> {
+    if c.contains_key("ResultPath") {
+        return Err("a JSONata Task's catcher has a ResultPath".into());
+    }
+    let error_output = json!({ "Error": error, "Cause": cause });
+    let literal = format!("({error_output})");
+    fn replace(v: &Value, with: &str) -> Value {
+        match v {
+            Value::String(s) => Value::String(s.replace("$states.errorOutput", with)),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, x)| (k.clone(), replace(x, with)))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(|x| replace(x, with)).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut pass = Map::new();
+    pass.insert("Type".into(), json!("Pass"));
+    if !machine_jsonata {
+        pass.insert("QueryLanguage".into(), json!("JSONata"));
+    }
+    pass.insert(
+        "Output".into(),
+        match c.get("Output") {
+            Some(o) => replace(o, &literal),
+            None => error_output,
+        },
+    );
+    if let Some(a) = c.get("Assign") {
+        pass.insert("Assign".into(), replace(a, &literal));
+    }
+    pass.insert("Next".into(), c.get("Next").cloned().unwrap_or(Value::Null));
+    Ok(Value::Object(pass))
 }
 
 /// Defaults the handler applied to a field of its event (`event.x ?? d`, `event.get("x", d)`,
@@ -262,10 +326,18 @@ pub fn default_states(
     };
     let mut checks = Vec::new();
     for (path, default, when) in defaults {
+        // A nested field (`$.detail.message`): where the raw input has no such field, ResultPath
+        // creates it "with intervening fields constructed as necessary" (Amazon States Language
+        // spec, https://states-language.net/spec.html, "Using Paths"), so the fill works when the
+        // parent is missing too.
         let field = path
             .strip_prefix("$.")
-            .filter(|f| !f.is_empty() && !f.contains(['.', '[', ' ']))
-            .ok_or_else(|| format!("the default is for {path}, not a top-level field"))?;
+            .filter(|f| {
+                !f.is_empty()
+                    && !f.contains(['[', ' ', '*', '@', '?'])
+                    && f.split('.').all(|seg| !seg.is_empty())
+            })
+            .ok_or_else(|| format!("the default is for {path}, not a plain field path"))?;
         let check = fresh(format!("Check {field} for {task_name}"));
         let fill = fresh(format!("Default {field} for {task_name}"));
         checks.push((check, fill, path.clone(), default.clone(), *when));

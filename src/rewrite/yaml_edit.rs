@@ -110,9 +110,22 @@ impl YamlDoc {
         is_key_line(&self.lines[i], key)
     }
 
-    /// The `Properties:` line of a resource.
+    /// The line of the key at `keys` (top-level key first).
+    pub fn path(&self, keys: &[&str]) -> Option<usize> {
+        let (first, rest) = keys.split_first()?;
+        let mut line = self.top_level(first)?;
+        for k in rest {
+            line = self.child(line, k)?;
+        }
+        Some(line)
+    }
+
+    /// The `Properties:` line of a resource (under `Resources:`, or serverless.yml's
+    /// `resources: Resources:`).
     pub fn resource_properties(&self, logical_id: &str) -> Option<usize> {
-        let resources = self.top_level("Resources")?;
+        let resources = self
+            .top_level("Resources")
+            .or_else(|| self.path(&["resources", "Resources"]))?;
         let resource = self.child(resources, logical_id)?;
         self.child(resource, "Properties")
     }
@@ -165,6 +178,26 @@ impl YamlDoc {
                 self.lines.splice(at..at, new);
             }
         }
+        Ok(())
+    }
+
+    /// Appends `lines` (indented relative to the block's children, without terminators) at the
+    /// end of the block opened at `parent`.
+    pub fn append_to_block(&mut self, parent: usize, lines: &[String]) -> Result<(), String> {
+        let nl = self.newline();
+        let indent = self
+            .child_indent(parent)
+            .ok_or("the block to extend is empty")?;
+        let (_, mut end) = self.block(parent);
+        while end > parent + 1 && self.lines[end - 1].trim().is_empty() {
+            end -= 1;
+        }
+        self.ensure_newline(end - 1);
+        let new: Vec<String> = lines
+            .iter()
+            .map(|l| format!("{}{l}{nl}", " ".repeat(indent)))
+            .collect();
+        self.lines.splice(end..end, new);
         Ok(())
     }
 

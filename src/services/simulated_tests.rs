@@ -452,7 +452,9 @@ fn unsendable_parameters_name_the_entered_event() {
     let sm = StateMachine::parse(&json!({"StartAt": "Wait", "States": {
         "Wait": {"Type": "Pass", "Next": "Put"},
         "Put": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
-                "Parameters": {"TableName": "sfn_test_table", "Item": {"id": {"S": "1"}, "n": {"N": 5}}}, "End": true}}}))
+                "Parameters": {"TableName": "sfn_test_table", "Item": {"id": {"S": "1"}, "n": {"N": 5}}},
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
+        "Caught": {"Type": "Succeed"}}}))
     .unwrap();
     let mut s = services();
     let r = sm.execute_with(
@@ -461,7 +463,24 @@ fn unsendable_parameters_name_the_entered_event() {
         &mut s,
         &ExecuteOptions::default(),
     );
+    // Step Functions refuses to start the Task: nothing is scheduled, and States.ALL does not
+    // catch States.Runtime.
     assert_eq!(r.error.as_deref(), Some("States.Runtime"));
+    let types: Vec<&str> = r
+        .history
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "PassStateEntered",
+            "PassStateExited",
+            "TaskStateEntered",
+            "ExecutionFailed"
+        ]
+    );
     // Events: 1 ExecutionStarted, 2-3 Pass entered/exited, 4 TaskStateEntered.
     assert_eq!(
         r.cause.as_deref(),

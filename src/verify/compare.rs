@@ -306,9 +306,30 @@ impl Differ<'_> {
                     "a service error caused by the input is named by the handler's SDK in the original and by the integration (its error prefix) in the rewrite; Retry/Catch and callers matching the name must use the new one",
                 )
             }
+            (_, Some(ea), Some(eb)) if is_json_parse_error(ea) && is_parse_failure(eb) => {
+                let note = format!("the text the handler parsed is not JSON: its {} raised {ea}, where the rewrite's JSON parsing fails with {eb}; both fail on the same input, under different error names (a Retry/Catch on {ea} must change)",
+                    if ea == "SyntaxError" { "JSON.parse" } else { "json.loads" });
+                self.push(Kind::Difference, at, &va, &vb, note)
+            }
             _ => self.push(Kind::Difference, at, &va, &vb, "different error names"),
         }
     }
+}
+
+/// What the handler's runtime raises for text that is not JSON: Python's json.loads raises
+/// json.JSONDecodeError (https://docs.python.org/3/library/json.html#json.JSONDecodeError), Node's
+/// JSON.parse a SyntaxError (ECMA-262 JSON.parse).
+fn is_json_parse_error(error: &str) -> bool {
+    error == "JSONDecodeError" || error == "SyntaxError"
+}
+
+/// What the rewritten state fails with when its JSON parsing fails: JSONata's `$parse`
+/// (States.QueryEvaluationError) or `States.StringToJson` (an intrinsic failure).
+fn is_parse_failure(error: &str) -> bool {
+    matches!(
+        error,
+        "States.QueryEvaluationError" | "States.IntrinsicFailure" | "States.Runtime"
+    )
 }
 
 /// The request metadata an SDK adds to every response: `$metadata` (AWS SDK for JavaScript v3:
@@ -645,6 +666,38 @@ mod tests {
                 assert_eq!(error_kind(&a, &put(b)), Kind::Accepted, "{e} {b}");
             }
         }
+    }
+
+    #[test]
+    fn text_that_is_not_json_is_a_named_difference() {
+        let a = failed(
+            "JSONDecodeError",
+            CallOrigin::Lambda,
+            "sqs:SendMessage",
+            "x",
+        );
+        let mut b = failed(
+            "States.QueryEvaluationError",
+            CallOrigin::Direct,
+            "sqs:SendMessage",
+            "x",
+        );
+        b.calls.clear();
+        let d = compare(&a, &b, &ctx());
+        let e = d.iter().find(|x| x.at == "error").unwrap();
+        assert_eq!(e.kind, Kind::Difference);
+        assert!(
+            e.note.contains("json.loads raised JSONDecodeError"),
+            "{}",
+            e.note
+        );
+        // Any other pair keeps the plain note.
+        let c = failed("ValueError", CallOrigin::Lambda, "sqs:SendMessage", "x");
+        let d = compare(&c, &b, &ctx());
+        assert_eq!(
+            d.iter().find(|x| x.at == "error").unwrap().note,
+            "different error names"
+        );
     }
 
     #[test]

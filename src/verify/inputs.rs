@@ -62,6 +62,10 @@ pub struct Shape {
     objects_seen: usize,
     fields: IndexMap<String, (Shape, usize)>,
     items: Option<Box<Shape>>,
+    /// Strings seen, and how many of them are JSON documents (an object or array as text, such
+    /// as an API Gateway `body`).
+    strings_seen: usize,
+    json_documents_seen: usize,
 }
 
 impl Shape {
@@ -76,6 +80,10 @@ impl Shape {
     fn absorb(&mut self, v: &Value) {
         self.kinds |= kind(v);
         match v {
+            Value::String(s) => {
+                self.strings_seen += 1;
+                self.json_documents_seen += is_json_document(s) as usize;
+            }
             Value::Object(map) => {
                 self.objects_seen += 1;
                 for (k, fv) in map {
@@ -92,6 +100,13 @@ impl Shape {
             }
             _ => {}
         }
+    }
+
+    /// Every sample string here is JSON text of an object or array: a handler that parses it
+    /// relies on that, so other text is out of the samples' domain (and in-domain variations
+    /// stay JSON text).
+    pub fn holds_json_text(&self) -> bool {
+        self.strings_seen > 0 && self.json_documents_seen == self.strings_seen
     }
 
     fn required(&self, key: &str) -> bool {
@@ -119,10 +134,29 @@ impl Shape {
                 Some(s) => items.iter().all(|i| s.admits(i)),
                 None => true,
             },
+            Value::String(s) if self.holds_json_text() => serde_json::from_str::<Value>(s).is_ok(),
             _ => true,
         }
     }
 }
+
+fn is_json_document(s: &str) -> bool {
+    let t = s.trim_start();
+    (t.starts_with('{') || t.starts_with('['))
+        && serde_json::from_str::<Value>(s).is_ok_and(|v| v.is_object() || v.is_array())
+}
+
+/// JSON documents at the edges (empty, nested, escapes, non-ASCII, numbers) for a string the
+/// samples only ever held as JSON text.
+const JSON_DOCUMENTS: &[&str] = &[
+    "{}",
+    "[]",
+    "{\"json\":\"inside\"}",
+    "{\"a\":[1,2.5,{\"b\":null}],\"c\":true}",
+    "[\"zoë ☕\",\"quote\\\" back\\\\slash\"]",
+    "{\"n\":12.345,\"big\":1e21}",
+    " { \"spaced\" : 1 } ",
+];
 
 /// One input to verify with, and where it came from.
 #[derive(Debug, Clone, Serialize)]
@@ -186,6 +220,9 @@ fn same_kind(v: &Value, shape: &Shape, rng: &mut Rng) -> Value {
         Value::Null => Value::Null,
         Value::Bool(b) => Value::Bool(!b),
         Value::Number(_) => edge_number(rng),
+        Value::String(_) if shape.holds_json_text() => {
+            Value::String(JSON_DOCUMENTS[rng.below(JSON_DOCUMENTS.len())].to_string())
+        }
         Value::String(_) => edge_string(rng),
         Value::Array(items) => {
             let mut items = items.clone();
@@ -540,6 +577,33 @@ mod tests {
             json!({"orderId": "o-1", "customer": {"id": "c"}, "items": [{"sku": "A", "price": 1.5}]}),
             json!({"orderId": "o-2", "customer": {"id": "d"}, "items": [], "giftWrap": true}),
         ]
+    }
+
+    #[test]
+    fn a_string_the_samples_hold_as_json_text_stays_json_text_in_domain() {
+        let s = Shape::infer(&[json!({"body": "{\"id\":\"a\"}"}), json!({"body": "[1]"})]);
+        assert!(s.admits(&json!({"body": "{}"})));
+        assert!(s.admits(&json!({"body": "0"})));
+        assert!(!s.admits(&json!({"body": "not json"})));
+        // Plain text in one sample: any string is in domain.
+        let plain = Shape::infer(&[json!({"body": "{}"}), json!({"body": "hello"})]);
+        assert!(plain.admits(&json!({"body": "not json"})));
+        // Numeric text is not a JSON document.
+        assert!(!Shape::infer(&[json!({"n": "123"})]).fields["n"]
+            .0
+            .holds_json_text());
+        let samples = vec![json!({"body": "{\"id\":\"a\"}"})];
+        let shape = Shape::infer(&samples);
+        for input in generate(&samples, &shape, 300, 3, &[]) {
+            if input.in_domain {
+                let body = input.value.get("body").and_then(Value::as_str);
+                assert!(
+                    body.is_none_or(|b| serde_json::from_str::<Value>(b).is_ok()),
+                    "{}",
+                    input.name
+                );
+            }
+        }
     }
 
     #[test]

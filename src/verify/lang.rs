@@ -310,8 +310,16 @@ pub fn stringify(v: &Val, rt: Runtime, style: JsonStyle) -> Result<Option<String
     Ok(Some(out))
 }
 
-/// Indentation width assumed for `Indented` (the model does not record it; 2 is the common choice).
+/// Indentation width assumed for `Indented` (the analysis could not read it; 2 is the common
+/// choice); `IndentedBy` carries its own.
 const INDENT: usize = 2;
+
+fn indent_width(style: JsonStyle) -> usize {
+    match style {
+        JsonStyle::IndentedBy(n) => n as usize,
+        _ => INDENT,
+    }
+}
 
 fn write_json(
     v: &Val,
@@ -325,13 +333,13 @@ fn write_json(
         (Runtime::Python, JsonStyle::PythonDefault) => (", ", ": "),
         (Runtime::Node, JsonStyle::PythonDefault) => (",", ":"),
         // With an indent, json.dumps uses "," + newline and ": "; JSON.stringify uses ": " too.
-        (_, JsonStyle::Indented) => (",", ": "),
+        (_, JsonStyle::Indented | JsonStyle::IndentedBy(_)) => (",", ": "),
     };
-    let indented = style == JsonStyle::Indented;
+    let indented = style.is_indented();
     let newline = |out: &mut String, d: usize| {
         if indented {
             out.push('\n');
-            out.push_str(&" ".repeat(INDENT * d));
+            out.push_str(&" ".repeat(indent_width(style) * d));
         }
     };
     match v {
