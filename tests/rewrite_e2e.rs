@@ -1409,3 +1409,30 @@ fn s3_targets_get_scoped_statements() {
             "Resource": [{"Fn::Sub": "${Receipts.Arn}/receipts/*"}]}])
     );
 }
+
+/// A Terraform role with no policy in the module gets an `aws_iam_role_policy` of its own,
+/// appended to the file (terraform fmt accepts it).
+#[test]
+fn terraform_role_without_a_policy_gets_one() {
+    let start = TF_VALIDATING
+        .find("data \"aws_iam_policy_document\" \"sfn\"")
+        .unwrap();
+    let end = TF_VALIDATING
+        .find("resource \"aws_sfn_state_machine\"")
+        .unwrap();
+    let tf = format!("{}{}", &TF_VALIDATING[..start], &TF_VALIDATING[end..]);
+    let files = [
+        ("main.tf", tf.as_str()),
+        ("functions/enqueue/index.js", VALIDATING_SQS_HANDLER),
+    ];
+    let (dir, _) = check_project(&files, &["main.tf"], &start_at_moves);
+    let out = std::fs::read_to_string(dir.path().join("main.tf")).unwrap();
+    assert!(
+        out.contains("resource \"aws_iam_role_policy\" \"flow_integrations\" {\n  role = aws_iam_role.sfn.id\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Resource = [aws_sqs_queue.restock.arn]"),
+        "{out}"
+    );
+}

@@ -153,3 +153,45 @@ fn same_seed_gives_byte_identical_result_history_and_diff() {
         "seed 2 changed more than the ids"
     );
 }
+
+#[test]
+fn world_run_reaches_the_job_and_configuration_services() {
+    let (code, out) = run(&[
+        "run",
+        "fixtures/run/jobs.asl.json",
+        "--input",
+        "{}",
+        "--world",
+        "fixtures/run/world-jobs.yaml",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["status"], "SUCCEEDED", "{out}");
+    let output: Value = match &out["output"] {
+        Value::String(s) => serde_json::from_str(s).unwrap(),
+        v => v.clone(),
+    };
+    assert_eq!(output["secret"]["token"], "t0ken");
+    assert_eq!(output["config"]["bucket"], "s3://etl-data");
+    let run_id = output["etl"]["runId"].as_str().unwrap();
+    assert!(run_id.starts_with("jr_") && run_id.len() == 67, "{run_id}");
+    assert!(output["report"]["taskArn"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:ecs:"));
+    assert!(output["email"]["MessageId"]
+        .as_str()
+        .unwrap()
+        .ends_with("-000000"));
+    assert_eq!(output["missing"]["Error"], "Glue.EntityNotFoundException");
+    let changes = out["world_diff"]["changes"].as_array().unwrap();
+    let started: Vec<&str> = changes
+        .iter()
+        .map(|c| c["operation"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(started, ["StartJobRun", "RunTask", "SendEmail"], "{out}");
+    assert_eq!(
+        changes[1]["request"]["overrides"]["containerOverrides"][0]["command"][1],
+        run_id
+    );
+}

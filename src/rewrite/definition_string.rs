@@ -797,4 +797,38 @@ mod tests {
         let def: Value = serde_json::from_str(&inner).unwrap();
         assert_eq!(def["States"]["A"], new);
     }
+
+    /// `Fn::Sub:` in its long form, a block list under the key: the `- |` scalar is edited, the
+    /// variables map gains an entry and loses the retired one, written as the file writes them.
+    #[test]
+    fn long_form_sub_list_is_edited_with_its_variables() {
+        let text = "Resources:\n  SM:\n    Type: AWS::StepFunctions::StateMachine\n    Properties:\n      DefinitionString:\n        Fn::Sub:\n          - |\n            {\n              \"StartAt\": \"A\",\n              \"States\": {\n                \"A\": {\n                  \"Type\": \"Task\",\n                  \"Resource\": \"${FnArn}\",\n                  \"End\": true\n                }\n              }\n            }\n          - FnArn: !GetAtt Fn.Arn\n            Stage: dev\n      RoleArn: !GetAtt Role.Arn\n";
+        let old = json!({"Type": "Task", "Resource": "${FnArn}", "End": true});
+        let new = json!({"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+            "Parameters": {"TopicArn": "${TopicArn}"}, "End": true});
+        let add = vec![("TopicArn".to_string(), CfnRef::Ref("Topic".into()))];
+        let out = edit_yaml_template(
+            text,
+            "SM",
+            &task_replacement(&old, &new),
+            &TextChanges::default(),
+            SubVars {
+                add: &add,
+                remove: &["FnArn".to_string()],
+            },
+        )
+        .unwrap();
+        assert!(
+            out.ends_with("            }\n          - Stage: dev\n            TopicArn: !Ref Topic\n      RoleArn: !GetAtt Role.Arn\n"),
+            "{out}"
+        );
+        let parsed = crate::discover::yaml::parse_yaml(Path::new("t.yaml"), &out).unwrap();
+        let sub = &parsed["Resources"]["SM"]["Properties"]["DefinitionString"]["Fn::Sub"];
+        assert_eq!(
+            sub[1],
+            json!({"Stage": "dev", "TopicArn": {"Ref": "Topic"}})
+        );
+        let def: Value = serde_json::from_str(sub[0].as_str().unwrap()).unwrap();
+        assert_eq!(def["States"]["A"], new);
+    }
 }

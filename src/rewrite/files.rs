@@ -246,7 +246,23 @@ fn edit_machine(
         if let Some(role) = &sm.role {
             let tf = resolve_path(&project.root, path);
             let module = super::hcl_iam::module_files(&tf);
-            match super::hcl_iam::edit_role_policy(files, &module, role, m.targets, &retired) {
+            let tf_address = match &sm.origin {
+                DefinitionOrigin::Terraform { resource, .. } => resource.clone(),
+                _ => String::new(),
+            };
+            let name = format!(
+                "{}_integrations",
+                tf_address.rsplit('.').next().unwrap_or("state_machine")
+            );
+            let edited =
+                match super::hcl_iam::edit_role_policy(files, &module, role, m.targets, &retired) {
+                    Err(e) if e.starts_with(super::hcl_iam::NO_ROLE_POLICY) => {
+                        super::hcl_iam::add_role_policy(files, &tf, role, &name, m.targets)
+                    }
+                    other => other,
+                };
+            match edited {
+                Ok(place) if place.is_empty() => {}
                 Ok(place) => summary.location = format!("{place} (policy of {role})"),
                 Err(e) => out.warnings.push(format!(
                     "{}: IAM not edited ({e}); add the statements above by hand",

@@ -64,9 +64,59 @@ pub fn edit_role_policy(
             ));
         }
     }
-    Err(format!(
-        "no aws_iam_role_policy attaches a policy to {role} in this module"
-    ))
+    Err(format!("{NO_ROLE_POLICY} {role} in this module"))
+}
+
+/// The start of [`edit_role_policy`]'s error when the role has no policy to extend.
+pub const NO_ROLE_POLICY: &str = "no aws_iam_role_policy attaches a policy to";
+
+/// A role no `aws_iam_role_policy` of the module extends gets one, appended to `tf` (the file
+/// that declares the state machine), with the statements as a `jsonencode` policy:
+/// `resource "aws_iam_role_policy" "<name>" { role = <role>.id, policy = jsonencode({...}) }`.
+pub fn add_role_policy(
+    files: &mut OpenFiles,
+    tf: &Path,
+    role: &str,
+    name: &str,
+    targets: &[Target],
+) -> Result<String, String> {
+    let statements: Vec<Value> = grouped(targets)
+        .into_iter()
+        .map(|(res, actions)| {
+            json!({"Effect": "Allow", "Action": actions, "Resource": [format!("${{{res}}}")]})
+        })
+        .collect();
+    if statements.is_empty() {
+        return Ok(String::new());
+    }
+    let text = current_text(files, tf)?;
+    let taken = hcl_edit::blocks(&text)?
+        .into_iter()
+        .any(|(kind, labels, _)| kind == "resource" && labels == ["aws_iam_role_policy", name]);
+    if taken {
+        return Err(format!("aws_iam_role_policy.{name} exists already"));
+    }
+    let policy = json!({"Version": "2012-10-17", "Statement": statements});
+    let body = hcl_edit::object(
+        &[
+            ("role".to_string(), format!("{role}.id")),
+            (
+                "policy".to_string(),
+                format!("jsonencode({})", hcl_edit::render(&policy, 2)),
+            ),
+        ],
+        0,
+    );
+    let sep = if text.ends_with("\n\n") || text.is_empty() {
+        ""
+    } else if text.ends_with('\n') {
+        "\n"
+    } else {
+        "\n\n"
+    };
+    let new = format!("{text}{sep}resource \"aws_iam_role_policy\" \"{name}\" {body}\n");
+    files.get_mut(tf).expect("loaded").1 = new;
+    Ok(format!("new aws_iam_role_policy.{name}"))
 }
 
 /// `aws_sqs_queue.q.arn` for a target (its ARN reference), else the quoted literal.
@@ -326,6 +376,43 @@ mod tests {
             arn: json!({"Fn::GetAtt": ["aws_sqs_queue.q", "arn"]}),
             logical_id: Some("aws_sqs_queue.q".into()),
         }
+    }
+
+    #[test]
+    fn a_role_without_a_policy_gets_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("main.tf");
+        let tf = "resource \"aws_iam_role\" \"sfn\" {\n  name = \"sfn\"\n}\n";
+        std::fs::write(&path, tf).unwrap();
+        let mut files: OpenFiles = IndexMap::new();
+        let err = edit_role_policy(
+            &mut files,
+            std::slice::from_ref(&path),
+            "aws_iam_role.sfn",
+            &[target()],
+            &[],
+        )
+        .unwrap_err();
+        assert!(err.starts_with(NO_ROLE_POLICY), "{err}");
+        let place = add_role_policy(
+            &mut files,
+            &path,
+            "aws_iam_role.sfn",
+            "flow_integrations",
+            &[target()],
+        )
+        .unwrap();
+        assert_eq!(place, "new aws_iam_role_policy.flow_integrations");
+        let out = files[&path].1.clone();
+        assert!(out.starts_with(tf), "{out}");
+        let blocks = crate::discover::hcl::parse(&path, &out).unwrap();
+        let policy = &blocks[1].body["policy"]["Fn::Call"]["args"][0];
+        assert_eq!(policy["Statement"][0]["Action"], json!(["sqs:SendMessage"]));
+        assert_eq!(
+            policy["Statement"][0]["Resource"],
+            json!(["${aws_sqs_queue.q.arn}"])
+        );
+        assert_eq!(blocks[1].body["role"], "${aws_iam_role.sfn.id}");
     }
 
     fn run(tf: &str) -> (String, String) {

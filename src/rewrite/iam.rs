@@ -71,6 +71,26 @@ pub fn kms_targets(
                 &["kms:Decrypt", "kms:DescribeKey"],
             )
         }
+        // A bucket whose default encryption is SSE-KMS under a customer managed key: writing an
+        // object takes kms:GenerateDataKey, reading one kms:Decrypt on that key
+        // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html,
+        // "Permissions"). `s3:put` / `s3:get` say which the call does.
+        "s3:put" | "s3:get" => {
+            let by_default = p.pointer(
+                "/BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault",
+            );
+            let kms = by_default.filter(|d| {
+                d.get("SSEAlgorithm")
+                    .and_then(Value::as_str)
+                    .is_some_and(|a| a.starts_with("aws:kms"))
+            });
+            let actions: &[&str] = if service == "s3:put" {
+                &["kms:GenerateDataKey"]
+            } else {
+                &["kms:Decrypt"]
+            };
+            (kms.and_then(|d| d.get("KMSMasterKeyID")), actions)
+        }
         _ => (None, &[]),
     };
     let Some(key) = key else {
@@ -144,12 +164,18 @@ pub fn remove_statements(project: &Project, unused: &[usize]) -> Vec<Value> {
             } else {
                 f.id.clone()
             };
+            // A Terraform function's attribute is `arn`.
+            let attr = if id.starts_with("aws_") && id.contains('.') {
+                "arn"
+            } else {
+                "Arn"
+            };
             json!({
                 "Effect": "Allow",
                 "Action": ["lambda:InvokeFunction"],
                 "Resource": [
-                    {"Fn::GetAtt": [id, "Arn"]},
-                    {"Fn::Sub": format!("${{{id}.Arn}}:*")}
+                    {"Fn::GetAtt": [id, attr]},
+                    {"Fn::Sub": format!("${{{id}.{attr}}}:*")}
                 ]
             })
         })

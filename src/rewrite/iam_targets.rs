@@ -230,6 +230,17 @@ fn s3_targets(
             logical_id: logical_id.clone(),
         });
     }
+    // A bucket encrypted with a customer managed key: the key, for what the call does to it.
+    if let Some(id) = &logical_id {
+        let kind = match action {
+            "s3:PutObject" => Some("s3:put"),
+            "s3:GetObject" if call.action != "HeadObject" => Some("s3:get"),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            out.extend(super::iam::kms_targets(project, kind, id, notes));
+        }
+    }
     if call.action == "CopyObject" {
         // CopySource is `bucket/key`: a literal bucket part scopes the read to that bucket.
         let source = top
@@ -546,6 +557,36 @@ mod tests {
                 &json!({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/app/flag"})
             )
         );
+    }
+
+    #[test]
+    fn an_sse_kms_bucket_adds_its_key_for_what_the_call_does() {
+        let mut p = project();
+        p.resources["ReportsBucket"].properties = json!({"BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {
+                "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "ReportsKey"}}}]}});
+        let env_refs: IndexMap<String, CfnRef> =
+            [("BUCKET".to_string(), CfnRef::Ref("ReportsBucket".into()))].into();
+        let key = lit("a.json");
+        let bucket = env("BUCKET");
+        let top: Vec<(String, &ValueExpr)> = vec![("Bucket".into(), &bucket), ("Key".into(), &key)];
+        for (action, kms) in [
+            ("PutObject", "kms:GenerateDataKey"),
+            ("GetObject", "kms:Decrypt"),
+        ] {
+            let c = call("s3", action);
+            let integ = integrations::aws_sdk_for_call(&c).unwrap();
+            let mut notes = Vec::new();
+            let t = aws_sdk_targets(&p, &c, &integ, &top, &env_refs, &mut notes);
+            assert_eq!(t.len(), 2, "{t:?}");
+            assert_eq!(t[1].action, kms);
+            assert_eq!(t[1].arn, json!({"Fn::GetAtt": ["ReportsKey", "Arn"]}));
+        }
+        // Listing reads no object: no key.
+        let c = call("s3", "ListObjectsV2");
+        let integ = integrations::aws_sdk_for_call(&c).unwrap();
+        let t = aws_sdk_targets(&p, &c, &integ, &top, &env_refs, &mut Vec::new());
+        assert_eq!(t.len(), 1);
     }
 
     #[test]

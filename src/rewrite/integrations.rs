@@ -56,6 +56,16 @@ fn transient_errors(prefix: &str) -> Vec<String> {
         "SQS" | "Sqs" => &["RequestThrottledException"],
         "SNS" | "Sns" => &["ThrottledException", "InternalErrorException"],
         "EventBridge" => &["InternalException"],
+        // The operations' modelled throttling and 5xx errors (botocore secretsmanager
+        // GetSecretValue, ssm GetParameter, athena StartQueryExecution, batch SubmitJob, ecs
+        // RunTask, glue StartJobRun, sesv2 SendEmail; LimitExceededException is a throttling code
+        // of the SDKs' standard retry mode).
+        "SecretsManager" => &["InternalServiceErrorException"],
+        "Ssm" => &["InternalServerErrorException"],
+        "Athena" => &["TooManyRequestsException", "InternalServerException"],
+        "Batch" | "Ecs" | "ECS" => &["ServerException"],
+        "Glue" => &["InternalServiceException"],
+        "SesV2" => &["TooManyRequestsException", "LimitExceededException"],
         _ => &["SdkClientException"],
     };
     names.iter().map(|n| format!("{prefix}.{n}")).collect()

@@ -314,7 +314,7 @@ impl Ctx<'_> {
                     }
                     unmarshalled_read(r, path, self.language)?
                 }
-                Some(r) => J::Expr(r.to_string()).select(path),
+                Some(r) => J::Expr(r.to_string()).select(&pascal_top_key(path)),
                 None => return Err("reads an SDK result before the call".into()),
             },
             ValueExpr::Unrepresentable { what, .. } => {
@@ -325,6 +325,20 @@ impl Ctx<'_> {
             }
         })
     }
+}
+
+/// The integration answers with PascalCase keys where a camelCase API's SDK answered `jobId`
+/// (synth.rs `pascal_case_result`, the same rule for JSONPath): the first key read is PascalCased;
+/// deeper keys may be map keys and stay.
+fn pascal_top_key(path: &[PathSeg]) -> Vec<PathSeg> {
+    let mut out = path.to_vec();
+    if let Some(PathSeg::Field(f)) = out.first_mut() {
+        let mut c = f.chars();
+        if let Some(first) = c.next() {
+            *f = first.to_ascii_uppercase().to_string() + c.as_str();
+        }
+    }
+    out
 }
 
 /// The indentation of `$string(x, true)`: jsonata-js serializes with `JSON.stringify(arg,

@@ -1459,10 +1459,14 @@ fn pascal_case(key: &str) -> String {
     }
 }
 
-/// aws-sdk results have PascalCase keys, and so does the optimized `states:startExecution`
-/// (`ExecutionArn`, `StartDate`), whatever the native API's casing (aws-facts §1.3).
+/// aws-sdk results have PascalCase keys, and so do the optimized integrations, whatever the
+/// native API's casing: `states:startExecution` (`ExecutionArn`, `StartDate`; aws-facts §1.3) and
+/// `ecs:runTask` (`Tasks[].TaskArn`, recorded against AWS in LocalStack test_ecs_task_service), the
+/// Java SDK v1 result serialized with PascalCase property names; for PascalCase APIs (DynamoDB,
+/// SQS, SNS, Lambda) the rule changes nothing.
 fn pascal_case_result(integ: &Integration) -> bool {
-    !integ.optimized || integ.resource.starts_with("arn:aws:states:::states:")
+    let _ = integ;
+    true
 }
 
 fn convert_tree(

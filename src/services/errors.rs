@@ -25,6 +25,14 @@ pub enum Service {
     S3,
     Lambda,
     StepFunctions,
+    SecretsManager,
+    Ssm,
+    Athena,
+    Batch,
+    CodeBuild,
+    Ecs,
+    Glue,
+    SesV2,
 }
 
 impl Service {
@@ -38,11 +46,19 @@ impl Service {
             Service::S3 => "s3",
             Service::Lambda => "lambda",
             Service::StepFunctions => "states",
+            Service::SecretsManager => "secretsmanager",
+            Service::Ssm => "ssm",
+            Service::Athena => "athena",
+            Service::Batch => "batch",
+            Service::CodeBuild => "codebuild",
+            Service::Ecs => "ecs",
+            Service::Glue => "glue",
+            Service::SesV2 => "sesv2",
         }
     }
 
     /// Error prefix of the optimized integration (aws-facts §3.3).
-    fn optimized_prefix(self) -> &'static str {
+    pub fn optimized_prefix(self) -> &'static str {
         match self {
             Service::DynamoDb => "DynamoDB",
             Service::Sqs => "SQS",
@@ -51,11 +67,16 @@ impl Service {
             Service::S3 => "S3",
             Service::Lambda => "Lambda",
             Service::StepFunctions => "StepFunctions",
+            // Names used in public state machines' Catch/Retry: `ECS.AmazonECSException`,
+            // `Batch.ClientException`, `Glue.EntityNotFoundException` [S]; Athena, CodeBuild [I].
+            Service::Ecs => "ECS",
+            // No optimized integration: the aws-sdk prefix.
+            other => other.sdk_prefix(),
         }
     }
 
     /// Service name in Java v1 exception messages, and its base exception class.
-    fn v1_names(self) -> (&'static str, &'static str) {
+    pub fn v1_names(self) -> (&'static str, &'static str) {
         match self {
             Service::DynamoDb => ("AmazonDynamoDBv2", "AmazonDynamoDBException"),
             Service::Sqs => ("AmazonSQS", "AmazonSQSException"),
@@ -64,6 +85,24 @@ impl Service {
             Service::S3 => ("Amazon S3", "AmazonS3Exception"),
             Service::Lambda => ("AWSLambda", "AWSLambdaException"),
             Service::StepFunctions => ("AWSStepFunctions", "AWSStepFunctionsException"),
+            // "(Service: AWSCodeBuild; Status Code: 400; Error Code: ResourceNotFoundException ...)"
+            // (a CodePipeline error quoting the Java v1 exception); `"service":"AWSGlue"` (an AWS
+            // SDK error in aws/aws-cdk#16767); `ECS.AmazonECSException` and `Batch.AWSBatchException`
+            // in public ASL [S]; the others follow the Java v1 client names [I].
+            Service::Athena => ("AmazonAthena", "AmazonAthenaException"),
+            Service::Batch => ("AWSBatch", "AWSBatchException"),
+            Service::CodeBuild => ("AWSCodeBuild", "AWSCodeBuildException"),
+            Service::Ecs => ("AmazonECS", "AmazonECSException"),
+            Service::Glue => ("AWSGlue", "AWSGlueException"),
+            Service::SecretsManager => ("AWSSecretsManager", "AWSSecretsManagerException"),
+            Service::Ssm => (
+                "AWSSimpleSystemsManagement",
+                "AWSSimpleSystemsManagementException",
+            ),
+            Service::SesV2 => (
+                "AmazonSimpleEmailServiceV2",
+                "AmazonSimpleEmailServiceV2Exception",
+            ),
         }
     }
 
@@ -78,7 +117,38 @@ impl Service {
             Service::S3 => "S3",
             Service::Lambda => "Lambda",
             Service::StepFunctions => "Sfn",
+            // aws-facts §2 "Exception prefix" column; CodeBuild follows its PascalCase rule [I].
+            Service::SecretsManager => "SecretsManager",
+            Service::Ssm => "Ssm",
+            Service::Athena => "Athena",
+            Service::Batch => "Batch",
+            Service::CodeBuild => "CodeBuild",
+            Service::Ecs => "Ecs",
+            Service::Glue => "Glue",
+            Service::SesV2 => "SesV2",
         }
+    }
+
+    /// The service an IAM / aws-sdk service token names (`secretsmanager`, `ecs`, ...).
+    pub fn from_token(token: &str) -> Option<Service> {
+        Some(match token {
+            "dynamodb" => Service::DynamoDb,
+            "sqs" => Service::Sqs,
+            "sns" => Service::Sns,
+            "events" | "eventbridge" => Service::EventBridge,
+            "s3" => Service::S3,
+            "lambda" => Service::Lambda,
+            "states" | "sfn" | "stepfunctions" => Service::StepFunctions,
+            "secretsmanager" => Service::SecretsManager,
+            "ssm" => Service::Ssm,
+            "athena" => Service::Athena,
+            "batch" => Service::Batch,
+            "codebuild" => Service::CodeBuild,
+            "ecs" => Service::Ecs,
+            "glue" => Service::Glue,
+            "sesv2" => Service::SesV2,
+            _ => return None,
+        })
     }
 }
 

@@ -133,6 +133,13 @@ pub fn throttle(service: Service) -> AwsError {
         Service::Lambda => AwsError::modeled(service, "TooManyRequestsException", 429, "Rate Exceeded."),
         Service::S3 => AwsError::unmodeled(service, "SlowDown", 503, "Please reduce your request rate."),
         Service::StepFunctions => AwsError::unmodeled(service, "ThrottlingException", 400, "Rate exceeded"),
+        // Modelled throttling errors of the operations (botocore athena StartQueryExecution,
+        // sesv2 SendEmail); the other services model none, so their throttling is unmodelled.
+        Service::Athena => AwsError::modeled(service, "TooManyRequestsException", 400, "Rate exceeded"),
+        Service::SesV2 => AwsError::modeled(service, "TooManyRequestsException", 429, "Too Many Requests"),
+        Service::SecretsManager | Service::Ssm | Service::Batch | Service::CodeBuild | Service::Ecs | Service::Glue => {
+            AwsError::unmodeled(service, "ThrottlingException", 400, "Rate exceeded")
+        }
     }
 }
 
@@ -173,6 +180,36 @@ pub fn internal(service: Service) -> AwsError {
         Service::StepFunctions => {
             AwsError::unmodeled(service, "InternalError", 500, "Internal service error")
         }
+        // The operations' modelled server errors (botocore: secretsmanager GetSecretValue
+        // InternalServiceError, ssm GetParameter InternalServerError, athena
+        // InternalServerException, batch/ecs ServerException, glue InternalServiceException).
+        Service::SecretsManager => AwsError::modeled(
+            service,
+            "InternalServiceError",
+            500,
+            "Internal service error",
+        ),
+        Service::Ssm => {
+            AwsError::modeled(service, "InternalServerError", 500, "Internal server error")
+        }
+        Service::Athena => AwsError::modeled(
+            service,
+            "InternalServerException",
+            500,
+            "Internal server error",
+        ),
+        Service::Batch | Service::Ecs => {
+            AwsError::modeled(service, "ServerException", 500, "Internal server error")
+        }
+        Service::Glue => AwsError::modeled(
+            service,
+            "InternalServiceException",
+            500,
+            "Internal service error",
+        ),
+        Service::CodeBuild | Service::SesV2 => {
+            AwsError::unmodeled(service, "InternalFailure", 500, "Internal service error")
+        }
     }
 }
 
@@ -195,16 +232,7 @@ impl FaultState {
         for (i, r) in rules.iter().enumerate() {
             if let Some(s) = &r.service {
                 let s = s.to_ascii_lowercase();
-                let aliases: &[&str] = match service {
-                    Service::EventBridge => &["events", "eventbridge"],
-                    Service::StepFunctions => &["states", "sfn", "stepfunctions"],
-                    Service::DynamoDb => &["dynamodb"],
-                    Service::Sqs => &["sqs"],
-                    Service::Sns => &["sns"],
-                    Service::S3 => &["s3"],
-                    Service::Lambda => &["lambda"],
-                };
-                if !aliases.contains(&s.as_str()) {
+                if Service::from_token(&s) != Some(service) {
                     continue;
                 }
             }

@@ -67,6 +67,17 @@ impl IdGen {
         hex[..len.min(64)].to_string()
     }
 
+    /// `len` characters of [A-Za-z0-9] (at most 32), such as the suffix Secrets Manager appends
+    /// to a secret's name in its ARN.
+    pub fn alphanumeric(&mut self, kind: &str, len: usize) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        self.next_bytes(kind)
+            .iter()
+            .take(len.min(32))
+            .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+            .collect()
+    }
+
     /// A 20-digit SequenceNumber, increasing with each call of the same `kind` (SQS FIFO and SNS
     /// FIFO sequence numbers are 128-bit, non-consecutive, increasing within a group: SendMessage
     /// API reference, "SequenceNumber").

@@ -29,6 +29,11 @@ pub enum HeaderStyle {
     SnsXml,
     Lambda,
     StepFunctions,
+    /// JSON 1.1 services (ECS, Athena, CodeBuild, Glue, Secrets Manager, SSM): the headers of the
+    /// recorded `ecs:runTask` result (LocalStack test_ecs_task_service).
+    Json11,
+    /// REST-JSON services (Batch, SES v2): as Json11 with `application/json` [I].
+    RestJson,
 }
 
 /// (name, value) pairs in the order the recorded AllHttpHeaders list them.
@@ -51,6 +56,19 @@ fn headers(style: HeaderStyle, info: &HttpResponseInfo) -> Vec<(&'static str, St
             ("Content-Length", len),
             ("Date", info.date.clone()),
             ("Content-Type", "application/x-amz-json-1.0".into()),
+        ],
+        HeaderStyle::Json11 | HeaderStyle::RestJson => vec![
+            ("x-amzn-RequestId", rid),
+            ("Content-Length", len),
+            ("Date", info.date.clone()),
+            (
+                "Content-Type",
+                if style == HeaderStyle::Json11 {
+                    "application/x-amz-json-1.1".into()
+                } else {
+                    "application/json".into()
+                },
+            ),
         ],
         HeaderStyle::SnsXml => vec![
             ("x-amzn-RequestId", rid),

@@ -8,23 +8,35 @@
 
 use serde_json::Value;
 
+pub mod athena;
+pub mod batch;
+pub mod casing;
+pub mod codebuild;
 pub mod dynamodb;
+pub mod ecs;
 pub mod errors;
 pub mod eventbridge;
 pub mod faults;
+pub mod glue;
 pub mod ids;
+pub mod integration_shape;
 pub mod lambda;
 pub mod layered;
 pub mod metadata;
 pub mod mock_config;
 pub mod params;
+pub mod request;
+pub mod resources;
 pub mod s3;
+pub mod secretsmanager;
+pub mod sesv2;
 pub mod sfn;
 pub mod simulated;
 #[cfg(test)]
 mod simulated_tests;
 pub mod sns;
 pub mod sqs;
+pub mod ssm;
 pub mod world;
 pub mod world_file;
 

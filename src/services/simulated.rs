@@ -442,6 +442,20 @@ impl SimulatedServices {
             ("states", "startExecution") => {
                 self.start_execution(call, &params, pattern, Integration::Optimized)
             }
+            // Optimized integrations of job services (aws-facts §1.2); `.sync` waits for the job,
+            // which the world does not run.
+            ("athena", "startQueryExecution")
+            | ("batch", "submitJob")
+            | ("codebuild", "startBuild")
+            | ("ecs", "runTask")
+            | ("glue", "startJobRun")
+                if !matches!(pattern, Pattern::Sync | Pattern::Sync2) =>
+            {
+                match Service::from_token(service) {
+                    Some(svc) => self.shaped_call(call, svc, action, Integration::Optimized),
+                    None => unreachable_service(call),
+                }
+            }
             _ => TaskOutcome::Failed {
                 error: "States.Runtime".into(),
                 cause: Some(format!(
@@ -475,6 +489,11 @@ impl SimulatedServices {
             "eventbridge" => Service::EventBridge,
             "s3" => Service::S3,
             "lambda" => Service::Lambda,
+            "secretsmanager" | "ssm" | "athena" | "batch" | "codebuild" | "ecs" | "glue"
+            | "sesv2" => match Service::from_token(service) {
+                Some(svc) => return self.shaped_call(call, svc, action, Integration::AwsSdk),
+                None => return unreachable_service(call),
+            },
             "sfn" => {
                 if action == "startExecution" {
                     let params = call.parameters.as_object().cloned().unwrap_or_default();
@@ -518,6 +537,39 @@ impl SimulatedServices {
         match self.world.call_api(svc, &pascal(action), &call.parameters) {
             Ok(out) => TaskOutcome::Succeeded(out),
             Err(e) => self.fail(&e, Integration::AwsSdk),
+        }
+    }
+
+    /// A call to a job or configuration service (integration_shape.rs): the Task's parameters in
+    /// the API's wire names, the result with PascalCase keys, and for optimized integrations the
+    /// SDK metadata (recorded for `ecs:runTask`; the same Java SDK v1 path for the others [I]).
+    fn shaped_call(
+        &mut self,
+        call: &TaskCall,
+        svc: Service,
+        action: &str,
+        integration: Integration,
+    ) -> TaskOutcome {
+        let Some(shape) = super::integration_shape::api_shape(svc) else {
+            return unreachable_service(call);
+        };
+        if let Some(field) = super::integration_shape::misnamed_member(&shape, &call.parameters) {
+            let reason = format!("The field \"{field}\" is not supported by Step Functions");
+            return self.runtime(call, &reason);
+        }
+        let wire = super::integration_shape::request(&shape, &call.parameters);
+        match self.world.call_api(svc, &pascal(action), &wire) {
+            Ok(out) => {
+                let result = super::integration_shape::result(&shape, integration, &out);
+                match integration {
+                    Integration::AwsSdk => TaskOutcome::Succeeded(result),
+                    Integration::Optimized => {
+                        let len = metadata::json_body(&out).len();
+                        self.optimized_ok(shape.headers, result, len, None, false)
+                    }
+                }
+            }
+            Err(e) => self.fail(&e, integration),
         }
     }
 
@@ -709,6 +761,16 @@ impl SimulatedServices {
                 )
             }
         }
+    }
+}
+
+fn unreachable_service(call: &TaskCall) -> TaskOutcome {
+    TaskOutcome::Failed {
+        error: "States.Runtime".into(),
+        cause: Some(format!(
+            "lambdaless: the simulated services do not implement '{}'",
+            call.resource
+        )),
     }
 }
 

@@ -11,7 +11,7 @@ use super::faults::{FaultRule, FaultState};
 use super::ids::IdGen;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A DynamoDB key attribute: its name and scalar type (S, N or B).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -256,6 +256,15 @@ pub enum Change {
         function: String,
         payload: Value,
     },
+    /// A job-like start call (Athena StartQueryExecution, Batch SubmitJob, CodeBuild StartBuild,
+    /// ECS RunTask, Glue StartJobRun) or an SES email: the service, what was started or sent (its
+    /// generated ids), and the request in wire member names, as the service received it.
+    Started {
+        service: String,
+        operation: String,
+        ids: Vec<String>,
+        request: Value,
+    },
 }
 
 /// A change and the Task state that caused it.
@@ -396,6 +405,17 @@ pub struct World {
     pub buckets: BTreeMap<String, Bucket>,
     pub functions: BTreeMap<String, LambdaFunction>,
     pub state_machines: BTreeMap<String, StateMachineEntry>,
+    pub secrets: BTreeMap<String, super::resources::Secret>,
+    pub parameters: BTreeMap<String, super::resources::Parameter>,
+    pub workgroups: BTreeMap<String, super::resources::WorkGroup>,
+    pub job_queues: BTreeSet<String>,
+    pub job_definitions: Vec<super::resources::JobDefinition>,
+    pub build_projects: BTreeSet<String>,
+    pub clusters: BTreeSet<String>,
+    pub task_definitions: Vec<super::resources::TaskDefinition>,
+    pub glue_jobs: BTreeSet<String>,
+    /// Verified SES identities (lowercase email addresses and domains).
+    pub email_identities: BTreeSet<String>,
     pub faults: Vec<FaultRule>,
     pub fault_state: FaultState,
     pub callbacks: Vec<CallbackScript>,
@@ -427,6 +447,24 @@ impl World {
             buckets: BTreeMap::new(),
             functions: BTreeMap::new(),
             state_machines: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            parameters: BTreeMap::new(),
+            // "Each account has a primary workgroup" (Athena User Guide, workgroups-manage-queries-control-costs.html),
+            // with no query result location set.
+            workgroups: BTreeMap::from([(
+                "primary".to_string(),
+                super::resources::WorkGroup {
+                    name: "primary".into(),
+                    output_location: None,
+                },
+            )]),
+            job_queues: BTreeSet::new(),
+            job_definitions: Vec::new(),
+            build_projects: BTreeSet::new(),
+            clusters: BTreeSet::new(),
+            task_definitions: Vec::new(),
+            glue_jobs: BTreeSet::new(),
+            email_identities: BTreeSet::new(),
             faults: Vec::new(),
             fault_state: FaultState::default(),
             callbacks: Vec::new(),
@@ -593,6 +631,14 @@ impl World {
             Service::S3 => super::s3::call(self, action, params),
             Service::Lambda => super::lambda::call_api(self, action, params),
             Service::StepFunctions => super::sfn::call(self, action, params),
+            Service::SecretsManager => super::secretsmanager::call(self, action, params),
+            Service::Ssm => super::ssm::call(self, action, params),
+            Service::Athena => super::athena::call(self, action, params),
+            Service::Batch => super::batch::call(self, action, params),
+            Service::CodeBuild => super::codebuild::call(self, action, params),
+            Service::Ecs => super::ecs::call(self, action, params),
+            Service::Glue => super::glue::call(self, action, params),
+            Service::SesV2 => super::sesv2::call(self, action, params),
         }
     }
 

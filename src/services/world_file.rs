@@ -19,6 +19,16 @@
 //! faults: [{service: dynamodb, action: putItem, nth: 1, fault: {kind: throttle}}]
 //! sdk_mocks: [{service: ssm, action: getParameter, result: {Parameter: {Value: "x"}}}]
 //! callbacks: [{state: WaitForApproval, after_ms: 5000, heartbeats_ms: [1000], send: task_success, output: {ok: true}}]
+//! secrets: [{name: db-password, secret_string: hunter2}]       # or secret_binary (base64)
+//! parameters: [{name: /app/db-url, value: "postgres://db", type: String}]   # String, StringList, SecureString
+//! athena_workgroups: [{name: analytics, output_location: "s3://results/"}]   # `primary` always exists
+//! batch_job_queues: [{name: high}]                             # name or ARN
+//! batch_job_definitions: [{name: render, revision: 1}]         # or `render:1`, or an ARN
+//! codebuild_projects: [{name: app}]
+//! ecs_clusters: [{name: jobs}]
+//! ecs_task_definitions: [{family: worker, revision: 1, containers: [worker]}]
+//! glue_jobs: [{name: nightly}]
+//! ses_identities: [{identity: example.com}]                    # verified address or domain
 //! ```
 
 use super::dynamodb::attr;
@@ -88,7 +98,7 @@ struct BucketSpec {
     objects: IndexMap<String, ObjectSpec>,
 }
 
-const TOP_LEVEL: [&str; 13] = [
+const TOP_LEVEL: [&str; 24] = [
     "seed",
     "region",
     "account_id",
@@ -101,8 +111,74 @@ const TOP_LEVEL: [&str; 13] = [
     "state_machines",
     "faults",
     "callbacks",
+    "sdk_mocks",
     "comment",
+    "secrets",
+    "parameters",
+    "athena_workgroups",
+    "batch_job_queues",
+    "batch_job_definitions",
+    "codebuild_projects",
+    "ecs_clusters",
+    "ecs_task_definitions",
+    "glue_jobs",
+    "ses_identities",
 ];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecretSpec {
+    name: String,
+    #[serde(default)]
+    secret_string: Option<String>,
+    #[serde(default)]
+    secret_binary: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParameterSpec {
+    name: String,
+    value: String,
+    #[serde(default = "string_type", rename = "type")]
+    parameter_type: String,
+}
+
+fn string_type() -> String {
+    "String".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkGroupSpec {
+    name: String,
+    #[serde(default)]
+    output_location: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobDefinitionSpec {
+    name: String,
+    #[serde(default)]
+    revision: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskDefinitionSpec {
+    family: String,
+    #[serde(default)]
+    revision: Option<u64>,
+    #[serde(default)]
+    containers: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentitySpec {
+    identity: String,
+}
 
 /// Reads a world file (JSON, or YAML for `.yaml`/`.yml`) into the simulated services.
 pub fn load_world(path: &Path) -> Result<SimulatedServices, InputError> {
@@ -385,6 +461,7 @@ pub fn world_from_value(path: &Path, doc: &Value) -> Result<SimulatedServices, I
             },
         );
     }
+    seed_job_services(path, top, &mut world)?;
     world.faults = section::<FaultRule>(path, top, "faults")?;
     world.callbacks = section::<CallbackScript>(path, top, "callbacks")?;
     world.sdk_mocks = section::<SdkMock>(path, top, "sdk_mocks")?;
@@ -401,6 +478,80 @@ pub fn world_from_value(path: &Path, doc: &Value) -> Result<SimulatedServices, I
     let mut services = SimulatedServices::new(world);
     services.pinned_account = pinned;
     Ok(services)
+}
+
+/// The resources of the job and configuration services (resources.rs).
+fn seed_job_services(
+    path: &Path,
+    top: &Map<String, Value>,
+    world: &mut World,
+) -> Result<(), InputError> {
+    for (i, s) in section::<SecretSpec>(path, top, "secrets")?
+        .into_iter()
+        .enumerate()
+    {
+        if s.secret_string.is_some() == s.secret_binary.is_some() {
+            return Err(InputError::new(
+                path,
+                format!(
+                    "secret `{}` gives either `secret_string` or `secret_binary`",
+                    s.name
+                ),
+            )
+            .pointer(format!("/secrets/{i}")));
+        }
+        world.add_secret(
+            &last_segment(&s.name, ":secret:"),
+            s.secret_string,
+            s.secret_binary,
+        );
+    }
+    for (i, p) in section::<ParameterSpec>(path, top, "parameters")?
+        .into_iter()
+        .enumerate()
+    {
+        if !["String", "StringList", "SecureString"].contains(&p.parameter_type.as_str()) {
+            return Err(InputError::new(
+                path,
+                format!(
+                    "parameter `{}` has type `{}`; types are String, StringList or SecureString",
+                    p.name, p.parameter_type
+                ),
+            )
+            .pointer(format!("/parameters/{i}")));
+        }
+        world.add_parameter(&p.name, &p.parameter_type, &p.value);
+    }
+    for w in section::<WorkGroupSpec>(path, top, "athena_workgroups")? {
+        world.add_workgroup(&w.name, w.output_location);
+    }
+    for q in section::<NameSpec>(path, top, "batch_job_queues")? {
+        world.add_job_queue(&last_segment(&q.name, ":job-queue/"));
+    }
+    for d in section::<JobDefinitionSpec>(path, top, "batch_job_definitions")? {
+        let id = last_segment(&d.name, ":job-definition/");
+        let (name, rev) = match id.rsplit_once(':').map(|(n, r)| (n, r.parse::<u64>())) {
+            Some((n, Ok(r))) => (n.to_string(), r),
+            _ => (id.clone(), d.revision.unwrap_or(1)),
+        };
+        world.add_job_definition(&name, rev);
+    }
+    for p in section::<NameSpec>(path, top, "codebuild_projects")? {
+        world.add_build_project(&last_segment(&p.name, ":project/"));
+    }
+    for c in section::<NameSpec>(path, top, "ecs_clusters")? {
+        world.add_cluster(&last_segment(&c.name, ":cluster/"));
+    }
+    for t in section::<TaskDefinitionSpec>(path, top, "ecs_task_definitions")? {
+        world.add_task_definition(&t.family, t.revision.unwrap_or(1), t.containers);
+    }
+    for j in section::<NameSpec>(path, top, "glue_jobs")? {
+        world.add_glue_job(&j.name);
+    }
+    for id in section::<IdentitySpec>(path, top, "ses_identities")? {
+        world.add_email_identity(&id.identity);
+    }
+    Ok(())
 }
 
 fn table_key_eq(
@@ -451,6 +602,54 @@ callbacks: [{state: Wait, after_ms: 10, send: task_success, output: {ok: true}}]
         assert_eq!(w.faults.len(), 1);
         assert_eq!(w.callbacks.len(), 1);
         assert!(!s.pinned_account);
+    }
+
+    #[test]
+    fn seeds_the_job_and_configuration_services() {
+        let text = r#"
+secrets: [{name: db, secret_string: pw}]
+parameters: [{name: /app/url, value: "u"}, {name: key, value: k, type: SecureString}]
+athena_workgroups: [{name: analytics, output_location: "s3://r/"}]
+batch_job_queues: [{name: "arn:aws:batch:us-east-1:123456789012:job-queue/high"}]
+batch_job_definitions: [{name: "render:3"}, {name: plain}]
+codebuild_projects: [{name: app}]
+ecs_clusters: [{name: jobs}]
+ecs_task_definitions: [{family: worker, containers: [worker]}]
+glue_jobs: [{name: nightly}]
+ses_identities: [{identity: Example.com}]
+sdk_mocks: [{service: kms, action: decrypt, result: {}}]
+"#;
+        let s = parse_world(&PathBuf::from("w.yaml"), text).unwrap();
+        let w = &s.world;
+        assert_eq!(w.secrets["db"].secret_string.as_deref(), Some("pw"));
+        assert_eq!(w.parameters["key"].parameter_type, "SecureString");
+        assert_eq!(w.parameters["/app/url"].parameter_type, "String");
+        assert!(w.workgroups.contains_key("primary") && w.workgroups.contains_key("analytics"));
+        assert!(w.job_queues.contains("high"));
+        assert_eq!(
+            (
+                w.job_definitions[0].name.as_str(),
+                w.job_definitions[0].revision
+            ),
+            ("render", 3)
+        );
+        assert_eq!(w.job_definitions[1].revision, 1);
+        assert!(
+            w.build_projects.contains("app")
+                && w.clusters.contains("jobs")
+                && w.glue_jobs.contains("nightly")
+        );
+        assert_eq!(w.task_definitions[0].containers, vec!["worker".to_string()]);
+        assert!(w.email_identities.contains("example.com"));
+        assert_eq!(w.sdk_mocks.len(), 1);
+        let e = parse_world(&PathBuf::from("w.yaml"), "secrets: [{name: x}]").unwrap_err();
+        assert_eq!(e.location.pointer.as_deref(), Some("/secrets/0"));
+        let e = parse_world(
+            &PathBuf::from("w.yaml"),
+            "parameters: [{name: x, value: y, type: Int}]",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("types are String"), "{}", e.message);
     }
 
     #[test]

@@ -50,7 +50,14 @@ pub fn canonical_request(service: &str, action: &str, params: &Value) -> Value {
             }
             parse_member(&mut p, "Input");
         }
-        _ => {}
+        // Batch, CodeBuild and ECS name members in camelCase on the wire; a Task names them in
+        // PascalCase: both compare in wire names (services/integration_shape.rs).
+        (token, _) => {
+            use crate::services::{errors::Service, integration_shape};
+            if let Some(shape) = Service::from_token(token).and_then(integration_shape::api_shape) {
+                p = integration_shape::request(&shape, &p);
+            }
+        }
     }
     p
 }

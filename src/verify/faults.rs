@@ -115,9 +115,132 @@ const SNS_PUBLISH: &[ApiError] = &[
 
 const EVENTS_PUT: &[ApiError] = &[e("InternalException", 500, "Internal exception")];
 
+// The job and configuration services (botocore 1.43.11 `secretsmanager`, `ssm`, `athena`,
+// `batch`, `codebuild`, `ecs`, `glue`, `sesv2`: the operation's `errors`; messages of the
+// not-found errors as the simulators word them, the others short descriptions).
+const SECRETS_GET: &[ApiError] = &[
+    e(
+        "ResourceNotFoundException",
+        400,
+        "Secrets Manager can't find the specified secret.",
+    ),
+    e(
+        "InvalidParameterException",
+        400,
+        "The parameter name or value is invalid.",
+    ),
+    e(
+        "InvalidRequestException",
+        400,
+        "The request is not valid for the current state of the resource.",
+    ),
+    e(
+        "DecryptionFailure",
+        400,
+        "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+    ),
+    e(
+        "InternalServiceError",
+        500,
+        "An error occurred on the server side.",
+    ),
+];
+
+const SSM_GET: &[ApiError] = &[
+    e("ParameterNotFound", 400, ""),
+    e(
+        "ParameterVersionNotFound",
+        400,
+        "The specified parameter version was not found.",
+    ),
+    e("InvalidKeyId", 400, "The query key ID isn't valid."),
+    e(
+        "InternalServerError",
+        500,
+        "An error occurred on the server side.",
+    ),
+];
+
+const ATHENA_START: &[ApiError] = &[
+    e("InvalidRequestException", 400, "WorkGroup is not found."),
+    e("TooManyRequestsException", 400, "Rate exceeded"),
+    e("InternalServerException", 500, "Internal server error"),
+];
+
+const BATCH_SUBMIT: &[ApiError] = &[
+    e("ClientException", 400, "JobQueue not found."),
+    e("ServerException", 500, "Internal server error"),
+];
+
+const CODEBUILD_START: &[ApiError] = &[
+    e("ResourceNotFoundException", 400, "Project cannot be found"),
+    e("InvalidInputException", 400, "Invalid input"),
+    e(
+        "AccountLimitExceededException",
+        400,
+        "Cannot have more than the maximum number of concurrent builds",
+    ),
+];
+
+const ECS_RUN: &[ApiError] = &[
+    e("ClusterNotFoundException", 400, "Cluster not found."),
+    e(
+        "ClientException",
+        400,
+        "Unable to describe task definition.",
+    ),
+    e("InvalidParameterException", 400, "Invalid parameter"),
+    e("AccessDeniedException", 400, "Access denied"),
+    e("ServerException", 500, "Internal server error"),
+];
+
+const GLUE_START: &[ApiError] = &[
+    e("EntityNotFoundException", 400, "Job with name not found."),
+    e("InvalidInputException", 400, "Invalid input"),
+    e(
+        "ConcurrentRunsExceededException",
+        400,
+        "Concurrent runs exceeded",
+    ),
+    e(
+        "ResourceNumberLimitExceededException",
+        400,
+        "Resource number limit exceeded",
+    ),
+    e("OperationTimeoutException", 400, "Operation timed out"),
+    e("InternalServiceException", 500, "Internal service error"),
+];
+
+const SESV2_SEND: &[ApiError] = &[
+    e("MessageRejected", 400, "Email address is not verified."),
+    e("TooManyRequestsException", 429, "Too Many Requests"),
+    e(
+        "LimitExceededException",
+        400,
+        "Maximum sending rate exceeded.",
+    ),
+    e("AccountSuspendedException", 400, "Account suspended"),
+    e("SendingPausedException", 400, "Sending paused"),
+    e(
+        "MailFromDomainNotVerifiedException",
+        400,
+        "Mail-from domain not verified",
+    ),
+    e("NotFoundException", 404, "Resource not found"),
+    e("BadRequestException", 400, "Bad request"),
+];
+
 /// The API errors an operation can return.
 pub fn errors_for(service: &str, action: &str) -> &'static [ApiError] {
     match (service, action) {
+        ("secretsmanager", "GetSecretValue") => SECRETS_GET,
+        ("ssm", "GetParameter") => SSM_GET,
+        ("athena", "StartQueryExecution") => ATHENA_START,
+        ("batch", "SubmitJob") => BATCH_SUBMIT,
+        ("codebuild", "StartBuild") => CODEBUILD_START,
+        ("ecs", "RunTask") => ECS_RUN,
+        ("glue", "StartJobRun") => GLUE_START,
+        ("sesv2", "SendEmail") => SESV2_SEND,
         ("dynamodb", "PutItem" | "UpdateItem" | "DeleteItem") => DDB_WRITE,
         ("dynamodb", "GetItem") => DDB_READ,
         ("sqs", "SendMessage") => SQS_SEND,
@@ -161,7 +284,13 @@ fn optimized_prefix(service: &str) -> (&'static str, &'static str, &'static str)
             "AWSStepFunctionsException",
             "AWSStepFunctions",
         ),
-        _ => ("Unknown", "AmazonServiceException", "Unknown"),
+        other => match crate::services::errors::Service::from_token(other) {
+            Some(svc) => {
+                let (name, base) = svc.v1_names();
+                (svc.optimized_prefix(), base, name)
+            }
+            None => ("Unknown", "AmazonServiceException", "Unknown"),
+        },
     }
 }
 
@@ -175,7 +304,9 @@ pub fn aws_sdk_prefix(service: &str) -> &'static str {
         "lambda" => "Lambda",
         "states" | "sfn" => "Sfn",
         "s3" => "S3",
-        _ => "Unknown",
+        other => crate::services::errors::Service::from_token(other)
+            .map(|svc| svc.sdk_prefix())
+            .unwrap_or("Unknown"),
     }
 }
 

@@ -22,6 +22,7 @@ pub mod partial_failure;
 pub mod report;
 pub mod targets;
 pub mod world;
+pub mod world_jobs;
 
 use crate::analysis::model::HandlerModel;
 use crate::discover::model::Project;

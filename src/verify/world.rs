@@ -96,6 +96,9 @@ pub fn from_project_named(project: &Project, names: &Names, seed: u64) -> World 
             _ => add_terraform_resource(&mut w, r, &name),
         }
     }
+    for r in project.resources.values() {
+        super::world_jobs::add(&mut w, r);
+    }
     for sm in &project.state_machines {
         let name = names.state_machine_name(sm);
         w.state_machines
@@ -292,16 +295,7 @@ pub fn services(project: &Project, seed: u64) -> SimulatedServices {
 
 /// The service enum of the simulated world for an IAM service token.
 pub fn service_of(token: &str) -> Option<Service> {
-    Some(match token {
-        "dynamodb" => Service::DynamoDb,
-        "sqs" => Service::Sqs,
-        "sns" => Service::Sns,
-        "events" | "eventbridge" => Service::EventBridge,
-        "s3" => Service::S3,
-        "lambda" => Service::Lambda,
-        "states" | "sfn" => Service::StepFunctions,
-        _ => return None,
-    })
+    Service::from_token(token)
 }
 
 #[cfg(test)]
