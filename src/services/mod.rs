@@ -20,6 +20,8 @@ pub mod faults;
 pub mod glue;
 pub mod ids;
 pub mod integration_shape;
+#[cfg(test)]
+mod job_integration_tests;
 pub mod lambda;
 pub mod layered;
 pub mod metadata;
