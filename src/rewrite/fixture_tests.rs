@@ -1510,3 +1510,84 @@ fn a_jsonata_callback_task_whose_handler_forwards_the_token_waits_for_it_directl
         declined.skipped
     );
 }
+
+/// The attributes every PutItem of the project writes to the table are unmarshalled too, with
+/// the types they are written with.
+#[test]
+fn other_writes_to_the_table_give_the_attributes_to_unmarshal() {
+    use crate::services::errors::Service;
+    let reader = fixtures_dir().join("js/ddb-v2-documentclient-get.js");
+    let (model, env) = analysed(&reader, "handler", &IndexMap::new());
+    let dir = tempfile::tempdir().unwrap();
+    let writer_file = dir.path().join("writer.js");
+    std::fs::write(
+        &writer_file,
+        r#"const { DynamoDBClient } = require("@aws-sdk/client-dynamodb");
+const { DynamoDBDocumentClient, PutCommand } = require("@aws-sdk/lib-dynamodb");
+const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+exports.handler = async (event) => {
+  await ddb.send(new PutCommand({
+    TableName: process.env.TABLE_NAME,
+    Item: { customerId: event.customerId, tier: "gold", visits: 3 },
+  }));
+};
+"#,
+    )
+    .unwrap();
+    let writer = crate::analysis::analyze_file(&writer_file, "handler", &env).unwrap();
+    let definition = json!({"StartAt": "Call", "States": {"Call": task_state(InvocationStyle::OptimizedInvoke)}});
+    let mut project = fixture_project(dir.path(), &reader, &model, &env, definition);
+    let mut f = project.functions[0].clone();
+    f.id = "WriterHandler".into();
+    f.handler_file = Some(writer_file);
+    project.functions.push(f);
+    let models = vec![(0, model), (1, writer)];
+    let plan = plan(&project, &models, &RewriteOptions::default());
+    assert_eq!(plan.tasks.len(), 1, "{:?}", plan.skipped);
+    let def = &plan.definitions[0].1;
+    assert_eq!(
+        def["States"]["Call item"]["Parameters"],
+        json!({
+            "customerId.$": "$.Item.customerId.S",
+            "tier.$": "$.Item.tier.S",
+            "visits.$": "States.StringToJson($.Item.visits.N)"
+        })
+    );
+    assert!(
+        plan.tasks[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("every PutItem in the project writes to it (WriterHandler)")),
+        "{:?}",
+        plan.tasks[0].notes
+    );
+    let machine = crate::interp::StateMachine::parse(def).unwrap();
+    let mut world = crate::verify::world::from_project(&project, 1);
+    world
+        .call_api(
+            Service::DynamoDb,
+            "PutItem",
+            &json!({"TableName": "fixture-table-name", "Item": {"customerId": {"S": "c-1"}, "tier": {"S": "gold"}, "visits": {"N": "3"}}}),
+        )
+        .unwrap();
+    let mut services = crate::services::simulated::SimulatedServices::new(world);
+    let run = machine.execute(
+        json!({"customerId": "c-1"}),
+        &crate::interp::ExecutionContext::default(),
+        &mut services,
+    );
+    assert_eq!(
+        run.output,
+        Some(json!({"customerId": "c-1", "tier": "gold", "visits": 3})),
+        "{run:?}"
+    );
+
+    // A writer that may leave an attribute out (UpdateItem reshapes items): keys only.
+    let mut reshaping = models.clone();
+    reshaping[1].1.calls[0].action = "UpdateItem".into();
+    let plan = super::plan(&project, &reshaping, &RewriteOptions::default());
+    assert_eq!(
+        plan.definitions[0].1["States"]["Call item"]["Parameters"],
+        json!({"customerId.$": "$.Item.customerId.S"})
+    );
+}

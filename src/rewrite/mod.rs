@@ -30,6 +30,7 @@ pub mod refer;
 pub mod results;
 pub mod serverless_iam;
 pub mod synth;
+pub mod table_writes;
 pub mod unused;
 pub mod validation;
 pub mod yaml_edit;

@@ -105,6 +105,7 @@ pub fn plan(
             samples: &samples,
             existing: &sm.substitutions,
             added: &added_map,
+            models,
         };
         match synth::synthesize(&inputs, link, model) {
             Ok(s) => {

@@ -48,6 +48,8 @@ pub struct SynthInputs<'a> {
     /// Substitutions the state machine already has plus those added by earlier Tasks.
     pub existing: &'a IndexMap<String, Value>,
     pub added: &'a IndexMap<String, Value>,
+    /// Every analysed handler (function index, model): other writes to the same table.
+    pub models: &'a [(usize, HandlerModel)],
 }
 
 pub fn synthesize(
@@ -431,12 +433,21 @@ pub fn synthesize(
         Some(expr) if !callback && !is_discarded(state) && passthrough.is_none() => {
             let taken = taken_with(&taken, validation.as_ref());
             if access.typed_items && reads_typed_items(expr) {
+                let written = table.as_deref().and_then(|t| {
+                    super::table_writes::attributes_written(
+                        project,
+                        inputs.models,
+                        t,
+                        inputs.samples,
+                    )
+                });
                 Some(unmarshal_after(
                     &link.state,
                     state,
                     link.style,
                     expr,
                     &table_keys,
+                    written.as_ref(),
                     table.as_deref(),
                     model.language,
                     &taken,
@@ -771,11 +782,28 @@ fn unmarshal_after(
     style: InvocationStyle,
     expr: &ValueExpr,
     key_types: &[(String, String)],
+    written: Option<&super::table_writes::Written>,
     table: Option<&str>,
     language: crate::analysis::model::Language,
     taken: &[String],
 ) -> Result<After, String> {
     use super::after_task::{self, Miss};
+    // The attributes an item holds: its keys, and what every PutItem of the project writes.
+    let mut known: Vec<(String, String)> = key_types.to_vec();
+    if let Some(w) = written {
+        for (n, t) in &w.attributes {
+            match known.iter().find(|(k, _)| k == n) {
+                Some((_, kt)) if kt != t => {
+                    return Err(format!(
+                        "the project writes attribute {n} as {t} where the key schema says {kt}"
+                    ))
+                }
+                Some(_) => {}
+                None => known.push((n.clone(), t.clone())),
+            }
+        }
+    }
+    let key_types = known.as_slice();
     use crate::analysis::model::PathSeg;
     let ValueExpr::SdkResult { call: 0, path } = expr else {
         return Err("reads DynamoDB attributes the integration returns typed ({\"S\": ...}) inside a value it builds: unmarshalling is not built for that".into());
@@ -813,14 +841,23 @@ fn unmarshal_after(
             for (name, t) in key_types {
                 fields.push((name.clone(), typed(name, t)?));
             }
-            notes.push(format!(
-                "assumed the items of {table_name} hold only their key attributes {} (types from its key schema): the Pass unmarshals those; any other attribute an item has would be left out where the handler returned it",
-                key_types
-                    .iter()
-                    .map(|(n, t)| format!("{n} ({t})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            let listed = key_types
+                .iter()
+                .map(|(n, t)| format!("{n} ({t})"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            match written {
+                Some(w) => {
+                    notes.push(format!(
+                        "assumed the items of {table_name} hold exactly the attributes {listed}: its key schema and what every PutItem in the project writes to it ({}); the Pass unmarshals those, and an attribute written from outside the project would be left out where the handler returned it",
+                        w.writers.join(", ")
+                    ));
+                    notes.extend(w.notes.iter().map(|n| format!("{table_name}: {n}")));
+                }
+                None => notes.push(format!(
+                    "assumed the items of {table_name} hold only their key attributes {listed} (types from its key schema; no fixed set of attributes written in the project): the Pass unmarshals those; any other attribute an item has would be left out where the handler returned it"
+                )),
+            }
             Asl::Object(fields)
         }
         [_, PathSeg::Field(attr)] => {
@@ -828,7 +865,7 @@ fn unmarshal_after(
                 .iter()
                 .find(|(n, _)| n == attr)
                 .ok_or_else(|| {
-                    format!("returns attribute {attr}, whose DynamoDB type nothing says (not a key attribute of {table_name})")
+                    format!("returns attribute {attr}, whose DynamoDB type nothing in the project says (neither a key of {table_name} nor written to it by every PutItem)")
                 })?;
             notes.push(format!(
                 "{attr} unmarshalled as type {t} (from {table_name}'s key schema)"
