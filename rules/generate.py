@@ -15,7 +15,20 @@ def op_info(model, action):
     params = [pas(p) for p in op.input_shape.members.keys()] if op.input_shape else []
     res = [pas(p) for p in op.output_shape.members.keys()] if op.output_shape else []
     streaming = bool(op.has_event_stream_output) or (model.service_name, action) == ('s3', 'GetObject')
-    return params, res, streaming
+    return params, res, streaming, map_members(op.input_shape) if op.input_shape else []
+def map_members(shape, prefix="", depth=0):
+    # Request members whose values are maps (PascalCase dotted paths; list levels are implicit):
+    # their keys are the caller's own, which no casing rule renames (Batch SubmitJob `Parameters`).
+    out = []
+    if depth > 5: return out
+    pas = lambda n: n[:1].upper() + n[1:]
+    for name, m in shape.members.items():
+        path = prefix + pas(name)
+        t = m
+        while t.type_name == 'list': t = t.member
+        if t.type_name == 'map': out.append(path)
+        elif t.type_name == 'structure': out += map_members(t, path + ".", depth + 1)
+    return out
 services = [
  # key, title, aws_sdk token, aws_sdk prefix, optimized prefix, iam prefix, js v3 pkg, v2 class, boto3, extra source, ops
  ("dynamodb","Amazon DynamoDB","dynamodb","DynamoDb","DynamoDB","dynamodb","@aws-sdk/client-dynamodb","DynamoDB","dynamodb","", [
@@ -134,7 +147,7 @@ for key,title,tok,pfx,optpfx,iam,pkg,v2,boto,extra,oplist in services:
     model = ops(boto)
     out_ops=[]
     for action,opt,jsonp,avp,meta,res,notes in oplist:
-        params,result,streaming = op_info(model, action)
+        params,result,streaming,maps = op_info(model, action)
         iam_action = f"{iam}:{action}"
         if key=="bedrock-runtime" and action=="InvokeModelWithResponseStream": iam_action="bedrock:InvokeModelWithResponseStream"
         if key=="bedrock-runtime" and action=="Converse": iam_action="bedrock:InvokeModel"
@@ -155,6 +168,9 @@ for key,title,tok,pfx,optpfx,iam,pkg,v2,boto,extra,oplist in services:
         d["parameters"]=params
         if jsonp: d["json_params"]=jsonp
         if avp: d["attribute_value_params"]=avp
+        # Only a camelCase wire API has nested members to rename (aws-facts §2).
+        camel = any(p[:1].islower() for p in (model.operation_model(action).input_shape.members if model.operation_model(action).input_shape else []))
+        if camel and maps: d["map_params"]=maps
         d["result_metadata"]=bool(meta and opt)
         d["result_fields"]=result
         acts=[iam_action]

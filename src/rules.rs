@@ -97,6 +97,10 @@ pub struct OperationRule {
     /// Parameters that hold DynamoDB typed AttributeValues (`{"S": ...}`) (aws-facts §1.5).
     #[serde(default)]
     pub attribute_value_params: Vec<String>,
+    /// Request members (PascalCase dotted paths, list levels implicit) whose values are maps of the
+    /// caller's own keys, for camelCase APIs: `Parameters` of Batch SubmitJob.
+    #[serde(default)]
+    pub map_params: Vec<String>,
     /// Whether the task result carries `SdkHttpMetadata`/`SdkResponseMetadata` (aws-facts §1.3).
     #[serde(default)]
     pub result_metadata: bool,
@@ -131,6 +135,7 @@ pub struct Rule {
     pub parameters: Vec<String>,
     pub json_params: Vec<String>,
     pub attribute_value_params: Vec<String>,
+    pub map_params: Vec<String>,
     pub result_metadata: bool,
     pub result_fields: Vec<String>,
     pub iam_actions: Vec<String>,
@@ -351,6 +356,7 @@ fn resolve(svc: &ServiceRules, op: &OperationRule) -> Rule {
         parameters: op.parameters.clone(),
         json_params: op.json_params.clone(),
         attribute_value_params: op.attribute_value_params.clone(),
+        map_params: op.map_params.clone(),
         result_metadata: op.result_metadata,
         result_fields: op.result_fields.clone(),
         iam_actions: op.iam_actions.clone(),

@@ -19,21 +19,17 @@ const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:fixtu
 /// Fixtures the test does not expect to be rewritten and proven, with the reason: (file, style
 /// name, "jsonpath", "jsonata" or "*", reason). The reasons name the part that has to change; a listed fixture that starts
 /// passing fails the test until it is taken off the list.
-const NESTED_CASE: &str = "synthesis: nested request members keep the handler's camelCase (Overrides.containerOverrides[].name); Step Functions takes PascalCase member names at every level (aws-facts §2), so the simulated integration fails the Task with States.Runtime \"The field ... is not supported by Step Functions\"; renaming nested members needs the API's shapes (which members are maps) and is not built";
 const DATA_LIMIT: &str = "payload limit (a real difference): the startSyncExecution result carries the child's Input and Output, so an input near 256 KiB makes the Task's result exceed the payload quota (States.DataLimitExceeded) before its Output selects status and output, where the handler's SDK response has no such limit";
 /// What the failure of a skipped fixture must show for its listed reason to be the right one
 /// (a listed fixture failing for another reason fails the test).
 fn reason_sign(reason: &str) -> &'static [&'static str] {
     match reason {
-        // The report shortens the Cause; the rewritten run's States.Runtime is what shows.
-        r if r == NESTED_CASE => &["rewritten: \"States.Runtime\""],
         r if r == DATA_LIMIT => &["States.DataLimitExceeded"],
         _ => &[],
     }
 }
 
 const SKIPS: &[(&str, &str, &str)] = &[
-    ("ts/ecs-run-task.ts", "*", NESTED_CASE),
     ("ts/sfn-start-sync.ts", "jsonata", DATA_LIMIT),
 ];
 

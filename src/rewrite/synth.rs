@@ -200,7 +200,8 @@ pub fn synthesize(
     }
 
     // Request parameters.
-    let ValueExpr::Object { entries } = &call.params else {
+    let params = nested_member_names(call);
+    let ValueExpr::Object { entries } = params.as_ref() else {
         return Err("the SDK call's parameters are not an object literal".into());
     };
     let mut top: Vec<(String, &ValueExpr)> = Vec::new();
@@ -1481,6 +1482,55 @@ fn integration_param_name(call: &SdkCall, key: &str) -> String {
     pascal_case(key)
 }
 
+/// The call's parameters with nested request members named as Step Functions takes them:
+/// PascalCase at every level ("parameter names will be Pascal case ... Even if the native service
+/// API is in camelCase", aws-facts §2; the recorded `ecs:runTask` parameters nest
+/// `NetworkConfiguration.AwsvpcConfiguration.Subnets`, LocalStack test_ecs_task_service). Keys
+/// inside map members (the catalogue's `map_params`, e.g. Batch `Parameters`) are the caller's
+/// own and stay; top-level names are `integration_param_name`'s.
+fn nested_member_names(call: &SdkCall) -> std::borrow::Cow<'_, ValueExpr> {
+    if !camel_case_api(call) {
+        return std::borrow::Cow::Borrowed(&call.params);
+    }
+    let maps: Vec<String> = crate::rules::Catalogue::builtin()
+        .lookup(&call.service, &call.action)
+        .map(|r| r.map_params.clone())
+        .unwrap_or_default();
+    fn rename(expr: &ValueExpr, path: &str, maps: &[String], top: bool) -> ValueExpr {
+        match expr {
+            ValueExpr::Object { entries } => ValueExpr::Object {
+                entries: entries
+                    .iter()
+                    .map(|e| match e {
+                        ObjectEntry::Field { key, value } => {
+                            let member = pascal_case(key);
+                            let here = if top {
+                                member.clone()
+                            } else {
+                                format!("{path}.{member}")
+                            };
+                            let value = if maps.iter().any(|m| m.eq_ignore_ascii_case(&here)) {
+                                value.clone()
+                            } else {
+                                rename(value, &here, maps, false)
+                            };
+                            // Top-level names are left to integration_param_name.
+                            let key = if top { key.clone() } else { member };
+                            ObjectEntry::Field { key, value }
+                        }
+                        other => other.clone(),
+                    })
+                    .collect(),
+            },
+            ValueExpr::Array { items } => ValueExpr::Array {
+                items: items.iter().map(|i| rename(i, path, maps, false)).collect(),
+            },
+            other => other.clone(),
+        }
+    }
+    std::borrow::Cow::Owned(rename(&call.params, "", &maps, true))
+}
+
 /// Whether the handler names request members in camelCase (a camelCase native API).
 fn camel_case_api(call: &SdkCall) -> bool {
     matches!(&call.params, ValueExpr::Object { entries } if entries.iter().any(|e| {
@@ -1853,5 +1903,66 @@ mod tests {
             integration_param_name(&call("kafka", "ListClusters"), "maxResults"),
             "MaxResults"
         );
+    }
+
+    fn object(fields: Vec<(&str, ValueExpr)>) -> ValueExpr {
+        ValueExpr::Object {
+            entries: fields
+                .into_iter()
+                .map(|(k, v)| ObjectEntry::Field {
+                    key: k.into(),
+                    value: v,
+                })
+                .collect(),
+        }
+    }
+
+    fn lit(v: Value) -> ValueExpr {
+        ValueExpr::Literal { value: v }
+    }
+
+    #[test]
+    fn nested_members_of_a_camel_case_api_are_pascal_cased_except_map_keys() {
+        let mut ecs = call("ecs", "RunTask");
+        ecs.params = object(vec![
+            ("cluster", lit(json!("c"))),
+            (
+                "overrides",
+                object(vec![(
+                    "containerOverrides",
+                    ValueExpr::Array {
+                        items: vec![object(vec![("name", lit(json!("w")))])],
+                    },
+                )]),
+            ),
+        ]);
+        let renamed = nested_member_names(&ecs);
+        let ValueExpr::Object { entries } = renamed.as_ref() else {
+            panic!()
+        };
+        // The top level keeps the handler's names (integration_param_name renames them).
+        assert!(matches!(&entries[0], ObjectEntry::Field { key, .. } if key == "cluster"));
+        let ObjectEntry::Field { value, .. } = &entries[1] else {
+            panic!()
+        };
+        assert_eq!(
+            value,
+            &object(vec![(
+                "ContainerOverrides",
+                ValueExpr::Array {
+                    items: vec![object(vec![("Name", lit(json!("w")))])]
+                }
+            )])
+        );
+        let mut batch = call("batch", "SubmitJob");
+        batch.params = object(vec![
+            ("jobName", lit(json!("j"))),
+            ("parameters", object(vec![("inputKey", lit(json!("v")))])),
+        ]);
+        assert_eq!(nested_member_names(&batch).as_ref(), &batch.params);
+        // A PascalCase API is left as it is.
+        let mut ddb = call("dynamodb", "PutItem");
+        ddb.params = object(vec![("Item", object(vec![("id", lit(json!({"S": "1"})))]))]);
+        assert_eq!(nested_member_names(&ddb).as_ref(), &ddb.params);
     }
 }
