@@ -200,7 +200,8 @@ pub fn synthesize(
     }
 
     // Request parameters.
-    let ValueExpr::Object { entries } = &call.params else {
+    let params = nested_member_names(call);
+    let ValueExpr::Object { entries } = params.as_ref() else {
         return Err("the SDK call's parameters are not an object literal".into());
     };
     // A camelCase native API (Step Functions, ECS, ...): its response keys are camelCase too, while
@@ -211,16 +212,7 @@ pub fn synthesize(
     for e in entries {
         match e {
             ObjectEntry::Field { key, value } => {
-                let name = integration_param_name(call, key);
-                // Nested member names are PascalCase too (not map keys): where the catalogue
-                // knows the operation's maps.
-                let value = match (&rule, camel_case_api) {
-                    (Some(r), true) => {
-                        super::member_case::request_value(value, &name, &r.request_maps)
-                    }
-                    _ => value.clone(),
-                };
-                owned_top.push((name, value))
+                owned_top.push((integration_param_name(call, key), value.clone()))
             }
             ObjectEntry::Spread { .. } => {
                 return Err("the SDK call's parameters spread a value built at run time".into())
@@ -1515,6 +1507,42 @@ fn integration_param_name(call: &SdkCall, key: &str) -> String {
     pascal_case(key)
 }
 
+/// The call's parameters with nested request members named as Step Functions takes them:
+/// PascalCase at every level ("parameter names will be Pascal case ... Even if the native service
+/// API is in camelCase", aws-facts §2; the recorded `ecs:runTask` parameters nest
+/// `NetworkConfiguration.AwsvpcConfiguration.Subnets`, LocalStack test_ecs_task_service). Keys
+/// inside map members (the catalogue's `request_maps`, e.g. Batch `Parameters`) are the caller's
+/// own and stay; top-level names are `integration_param_name`'s. An operation the catalogue does
+/// not know keeps its nested names (which members are maps is not known; noted).
+fn nested_member_names(call: &SdkCall) -> std::borrow::Cow<'_, ValueExpr> {
+    use std::borrow::Cow;
+    if !camel_case_api(call) {
+        return Cow::Borrowed(&call.params);
+    }
+    let Some(rule) = crate::rules::Catalogue::builtin().lookup(&call.service, &call.action) else {
+        return Cow::Borrowed(&call.params);
+    };
+    let ValueExpr::Object { entries } = &call.params else {
+        return Cow::Borrowed(&call.params);
+    };
+    Cow::Owned(ValueExpr::Object {
+        entries: entries
+            .iter()
+            .map(|e| match e {
+                ObjectEntry::Field { key, value } => ObjectEntry::Field {
+                    key: key.clone(),
+                    value: super::member_case::request_value(
+                        value,
+                        &integration_param_name(call, key),
+                        &rule.request_maps,
+                    ),
+                },
+                other => other.clone(),
+            })
+            .collect(),
+    })
+}
+
 /// Whether a request value holds objects the handler wrote (nested member names).
 fn has_nested_members(v: &ValueExpr) -> bool {
     match v {
@@ -1897,5 +1925,66 @@ mod tests {
             integration_param_name(&call("kafka", "ListClusters"), "maxResults"),
             "MaxResults"
         );
+    }
+
+    fn object(fields: Vec<(&str, ValueExpr)>) -> ValueExpr {
+        ValueExpr::Object {
+            entries: fields
+                .into_iter()
+                .map(|(k, v)| ObjectEntry::Field {
+                    key: k.into(),
+                    value: v,
+                })
+                .collect(),
+        }
+    }
+
+    fn lit(v: Value) -> ValueExpr {
+        ValueExpr::Literal { value: v }
+    }
+
+    #[test]
+    fn nested_members_of_a_camel_case_api_are_pascal_cased_except_map_keys() {
+        let mut ecs = call("ecs", "RunTask");
+        ecs.params = object(vec![
+            ("cluster", lit(json!("c"))),
+            (
+                "overrides",
+                object(vec![(
+                    "containerOverrides",
+                    ValueExpr::Array {
+                        items: vec![object(vec![("name", lit(json!("w")))])],
+                    },
+                )]),
+            ),
+        ]);
+        let renamed = nested_member_names(&ecs);
+        let ValueExpr::Object { entries } = renamed.as_ref() else {
+            panic!()
+        };
+        // The top level keeps the handler's names (integration_param_name renames them).
+        assert!(matches!(&entries[0], ObjectEntry::Field { key, .. } if key == "cluster"));
+        let ObjectEntry::Field { value, .. } = &entries[1] else {
+            panic!()
+        };
+        assert_eq!(
+            value,
+            &object(vec![(
+                "ContainerOverrides",
+                ValueExpr::Array {
+                    items: vec![object(vec![("Name", lit(json!("w")))])]
+                }
+            )])
+        );
+        let mut batch = call("batch", "SubmitJob");
+        batch.params = object(vec![
+            ("jobName", lit(json!("j"))),
+            ("parameters", object(vec![("inputKey", lit(json!("v")))])),
+        ]);
+        assert_eq!(nested_member_names(&batch).as_ref(), &batch.params);
+        // A PascalCase API is left as it is.
+        let mut ddb = call("dynamodb", "PutItem");
+        ddb.params = object(vec![("Item", object(vec![("id", lit(json!({"S": "1"})))]))]);
+        assert_eq!(nested_member_names(&ddb).as_ref(), &ddb.params);
     }
 }
