@@ -1208,7 +1208,28 @@ fn yaml_role_without_a_policy_gets_one_and_unused_resources_are_named() {
 /// function's LambdaInvokePolicy removed.
 #[test]
 fn json_sam_policies_get_policy_templates() {
-    let template = r#"{
+    check_json_sam_policies(JSON_SAM_WITH_POLICIES, &no_other_changes);
+}
+
+/// One managed policy given alone (`"Policies": "Name"`) becomes a list holding it and the
+/// queue's policy template.
+#[test]
+fn a_single_json_sam_policy_becomes_a_list() {
+    let start = JSON_SAM_WITH_POLICIES
+        .find("        \"Policies\": [")
+        .unwrap();
+    let end = JSON_SAM_WITH_POLICIES[start..].find("        ]\n").unwrap() + start + 10;
+    let template = format!(
+        "{}        \"Policies\": \"AWSXrayWriteOnlyAccess\"\n{}",
+        &JSON_SAM_WITH_POLICIES[..start],
+        &JSON_SAM_WITH_POLICIES[end..]
+    );
+    serde_json::from_str::<Value>(&template).unwrap();
+    // The one line `"Policies": "..."` becomes the list.
+    check_json_sam_policies(&template, &|l: &str| l.contains("\"Policies\""));
+}
+
+const JSON_SAM_WITH_POLICIES: &str = r#"{
   "AWSTemplateFormatVersion": "2010-09-09",
   "Transform": "AWS::Serverless-2016-10-31",
   "Resources": {
@@ -1257,17 +1278,15 @@ fn json_sam_policies_get_policy_templates() {
   }
 }
 "#;
+
+fn check_json_sam_policies(template: &str, also_changes: &dyn Fn(&str) -> bool) {
     let flow = format!("{ENQUEUE_DEFINITION_BODY}\n");
     let files = [
         ("template.json", template),
         ("flow.asl.json", flow.as_str()),
         ("enqueue/index.js", ENQUEUE_HANDLER),
     ];
-    let (dir, plan) = check_project(
-        &files,
-        &["template.json", "flow.asl.json"],
-        &no_other_changes,
-    );
+    let (dir, plan) = check_project(&files, &["template.json", "flow.asl.json"], also_changes);
     let t: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("template.json")).unwrap())
             .unwrap();
