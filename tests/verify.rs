@@ -616,6 +616,29 @@ mod timeouts {
         );
     }
 
+    /// With the function's Timeout (5 s) shorter than the Task's (10 s), Lambda stops the
+    /// original first: it fails with Sandbox.Timedout where the rewrite meets States.Timeout.
+    #[test]
+    fn a_function_timeout_shorter_than_the_task_limit_stops_the_original() {
+        let mut project = limited_project();
+        for f in &mut project.functions {
+            f.timeout_s = Some(5);
+        }
+        let (state, mut s) = mutated("SaveOrder", |_| {});
+        limit(&mut s);
+        let plan = plan_with(&project, &[(state.as_str(), s)]);
+        let r = prove(&project, &plan, &options_besides(20, &state)).unwrap();
+        let c = r.machines[0].tasks[0]
+            .counterexample
+            .as_ref()
+            .expect("the function timeout is a difference");
+        assert_eq!(c.fault.as_ref().unwrap().error.name, "States.Timeout");
+        let original = serde_json::to_string(&c.original.history).unwrap();
+        assert!(original.contains("Sandbox.Timedout"), "{original}");
+        // The configured 10 s of the fixture is not shorter than the Task's limit: proven.
+        assert!(prove_limited(|_| {}).equivalent());
+    }
+
     #[test]
     fn a_lost_timeout_retry_or_limit_is_caught() {
         let no_retry = prove_limited(|s| {

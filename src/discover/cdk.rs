@@ -28,7 +28,11 @@ pub fn load_app(b: &mut Builder, cdk_json: &Path) -> Result<(), InputError> {
         );
         return Ok(());
     }
-    load_assembly(b, &out, 0)
+    load_assembly(b, &out, 0)?;
+    // Sample events live in the app's source tree (events/, inputs/), not in the generated
+    // assembly the templates are read from.
+    b.collect_sample_inputs(dir);
+    Ok(())
 }
 
 fn load_assembly(b: &mut Builder, out: &Path, depth: usize) -> Result<(), InputError> {

@@ -135,7 +135,9 @@ impl Builder {
             if let Ok(entries) = std::fs::read_dir(&d) {
                 for e in entries.flatten() {
                     let p = e.path();
-                    if p.extension().map(|x| x == "json").unwrap_or(false) {
+                    if p.extension().map(|x| x == "json").unwrap_or(false)
+                        && !self.project.sample_inputs.contains(&p)
+                    {
                         self.project.sample_inputs.push(p);
                     }
                 }
@@ -145,7 +147,7 @@ impl Builder {
             for e in entries.flatten() {
                 let p = e.path();
                 let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-                if name.ends_with(".input.json") {
+                if name.ends_with(".input.json") && !self.project.sample_inputs.contains(&p) {
                     self.project.sample_inputs.push(p);
                 }
             }

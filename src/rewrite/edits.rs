@@ -78,6 +78,35 @@ pub fn edit_yaml_template(text: &str, c: &TemplateChanges) -> Result<String, Str
             .resource_properties(c.resource)
             .ok_or("the resource lost its Properties")?;
         let retired = c.retired_functions.to_vec();
+        if let Some(line) = doc.child(props, "Policies") {
+            // `Policies: AWSXrayWriteOnlyAccess` (one managed policy): it becomes a block list.
+            let l = doc.line(line).to_string();
+            let value = l.trim_start()["Policies:".len()..]
+                .split(" #")
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            if !value.is_empty() && !value.starts_with(['[', '{', '|', '>']) {
+                let indent = l.len() - l.trim_start().len();
+                let nl = if l.ends_with("\r\n") { "\r\n" } else { "\n" };
+                let pad = " ".repeat(indent);
+                // A comment on the line stays on the key's line.
+                let comment = l
+                    .trim_end()
+                    .find(" #")
+                    .map(|i| l.trim_end()[i..].to_string())
+                    .unwrap_or_default();
+                doc.replace_lines(
+                    line,
+                    line + 1,
+                    vec![
+                        format!("{pad}Policies:{comment}{nl}"),
+                        format!("{pad}  - {value}{nl}"),
+                    ],
+                );
+            }
+        }
         if doc.child(props, "Policies").is_none() {
             // A SAM state machine without Policies (nor Role): the list is created.
             if c.add_policies.is_empty() {
@@ -123,6 +152,27 @@ fn mentions_word(text: &str, word: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_single_managed_policy_becomes_a_list() {
+        let text = "Resources:\n  Flow:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      Policies: AWSXrayWriteOnlyAccess # tracing\n      DefinitionUri: sm.json\n";
+        let add = vec![vec![
+            "SQSSendMessagePolicy:".to_string(),
+            "QueueName: !GetAtt Q.QueueName".to_string(),
+        ]];
+        let out = edit_yaml_template(
+            text,
+            &TemplateChanges {
+                resource: "Flow",
+                add_substitutions: &[],
+                remove_substitutions: &[],
+                add_policies: &add,
+                retired_functions: &[],
+            },
+        )
+        .unwrap();
+        assert_eq!(out, "Resources:\n  Flow:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      Policies: # tracing\n        - AWSXrayWriteOnlyAccess\n        - SQSSendMessagePolicy:\n            QueueName: !GetAtt Q.QueueName\n      DefinitionUri: sm.json\n");
+    }
 
     #[test]
     fn only_the_state_span_changes() {

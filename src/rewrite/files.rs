@@ -511,10 +511,16 @@ fn edit_json_sam_policies(
     let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let pointer = format!("{props}/Policies");
     let empty = Vec::new();
+    let single;
     let existing = match doc.pointer(&pointer) {
         // A SAM state machine without Policies or Role: SAM makes a role with no policy.
         None => &empty,
-        Some(p) => p.as_array().ok_or("Policies is not a list")?,
+        Some(serde_json::Value::Array(a)) => a,
+        // One policy (a managed policy name, a template or a document): it becomes a list.
+        Some(one) => {
+            single = vec![one.clone()];
+            &single
+        }
     };
     let mut add: Vec<serde_json::Value> = Vec::new();
     let mut notes = Vec::new();
@@ -535,19 +541,35 @@ fn edit_json_sam_policies(
         .filter(|p| iam::invokes_only(p, retired))
         .map(|p| p.to_string())
         .collect();
-    let text = if doc.pointer(&pointer).is_none() {
-        if add.is_empty() {
-            text.to_string()
-        } else {
-            json_edit::add_members(
-                text,
-                props,
-                &[("Policies".into(), serde_json::Value::Array(add.clone()))],
-            )?
+    let text = match doc.pointer(&pointer) {
+        None if add.is_empty() => text.to_string(),
+        None => json_edit::add_members(
+            text,
+            props,
+            &[("Policies".into(), serde_json::Value::Array(add.clone()))],
+        )?,
+        Some(serde_json::Value::Array(_)) => {
+            let text = json_edit::remove_items(text, &pointer, &|p| iam::invokes_only(p, retired))?;
+            json_edit::add_items(&text, &pointer, &add)?
         }
-    } else {
-        let text = json_edit::remove_items(text, &pointer, &|p| iam::invokes_only(p, retired))?;
-        json_edit::add_items(&text, &pointer, &add)?
+        Some(_) if add.is_empty() && removed.is_empty() => text.to_string(),
+        Some(_) => {
+            let list: Vec<serde_json::Value> = existing
+                .iter()
+                .filter(|p| !iam::invokes_only(p, retired))
+                .chain(add.iter())
+                .cloned()
+                .collect();
+            let span = super::json_span::find_pointer(text, &pointer)
+                .map_err(|e| format!("Policies (byte {}): {}", e.offset, e.message))?;
+            let base = super::json_span::line_indent(text, span.start).to_string();
+            let unit = super::json_span::indent_unit(text);
+            let rendered =
+                super::json_span::render_value(&serde_json::Value::Array(list), &base, &unit);
+            let mut out = text.to_string();
+            out.replace_range(span.start..span.end, &rendered);
+            out
+        }
     };
     let summary: Vec<String> = add
         .iter()

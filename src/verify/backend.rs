@@ -9,15 +9,18 @@
 use super::canon::canonical_request;
 use super::faults::{integration_error, ApiError, FaultState, IntegrationStyle};
 use super::lambda_sim::{self, Invocation, SdkRequest, SdkResponse, SdkTransport, Simulator};
+use super::lang;
+use super::targets::{FunctionTarget, Targets};
 use crate::analysis::model::HandlerModel;
 use crate::services::mock_config::MockConfig;
 use crate::services::simulated::SimulatedServices;
-use crate::services::world::CallContext;
+use crate::services::world::{CallContext, Change, ChildResult};
 use crate::services::{ServiceBackend, TaskCall, TaskOutcome, TaskResponse};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// An API error as the SDK inside a Lambda sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +44,14 @@ pub trait Simulation: ServiceBackend {
         action: &str,
         params: &Value,
     ) -> Result<Value, ApiFailure>;
+    /// Records that one of the project's functions was invoked (as the services do for the
+    /// functions a Lambda handler runs).
+    fn lambda_invoked(&mut self, function: &str, payload: &Value);
+    /// A fresh execution name, from the stream StartExecution draws names from.
+    fn fresh_execution_name(&mut self) -> String;
+    /// Sets how executions of the world's state machine `name` end (for StartSyncExecution);
+    /// returns the previous setting.
+    fn set_child_result(&mut self, name: &str, result: Option<ChildResult>) -> Option<ChildResult>;
 }
 
 impl Simulation for SimulatedServices {
@@ -85,6 +96,22 @@ impl Simulation for SimulatedServices {
                 status: e.status,
             }
         })
+    }
+
+    fn lambda_invoked(&mut self, function: &str, payload: &Value) {
+        self.world.record(Change::LambdaInvoked {
+            function: function.to_string(),
+            payload: payload.clone(),
+        });
+    }
+
+    fn fresh_execution_name(&mut self) -> String {
+        self.world.ids.uuid("sfn-execution-name")
+    }
+
+    fn set_child_result(&mut self, name: &str, result: Option<ChildResult>) -> Option<ChildResult> {
+        let entry = self.world.state_machines.get_mut(name)?;
+        std::mem::replace(&mut entry.result, result)
     }
 }
 
@@ -198,6 +225,15 @@ pub struct RunBackend<'a> {
     /// The mock config answering the Tasks it names, except the rewritten ones (whose Lambda
     /// and integration are what is compared).
     config: Option<(MockConfig, &'a [String])>,
+    /// The project's functions and state machines, reachable by name.
+    targets: Option<Arc<Targets>>,
+    /// States whose Task this run's machine has rewritten: their calls are the new integration,
+    /// never the original's handler or the shared Lambda mock.
+    rewritten: Vec<String>,
+    /// How deeply this run is nested in executions and invocations.
+    depth: u32,
+    /// Lambda Task state → the configured Timeout of its function, in seconds.
+    function_timeouts: HashMap<String, u64>,
 }
 
 impl<'a> RunBackend<'a> {
@@ -226,7 +262,25 @@ impl<'a> RunBackend<'a> {
             inconclusive: None,
             requests: 0,
             config: None,
+            targets: None,
+            rewritten: Vec::new(),
+            depth: 0,
+            function_timeouts: HashMap::new(),
         }
+    }
+
+    /// Lets calls reach the project's functions and state machines; `rewritten` are the states
+    /// this run's machine has rewritten; `depth` counts the enclosing executions.
+    pub fn with_targets(
+        mut self,
+        targets: Arc<Targets>,
+        rewritten: Vec<String>,
+        depth: u32,
+    ) -> Self {
+        self.targets = Some(targets);
+        self.rewritten = rewritten;
+        self.depth = depth;
+        self
     }
 
     /// Lets `config` answer the Tasks it names, except the states in `rewritten`.
@@ -300,6 +354,8 @@ impl<'a> RunBackend<'a> {
             state: call.state_name.clone(),
             base: call,
             requests: &mut self.requests,
+            targets: self.targets.clone(),
+            depth: self.depth,
         };
         match sim.invoke(&event, &mut gate) {
             Ok(Invocation::Returned(payload)) => TaskResponse::ok(if optimized {
@@ -329,7 +385,7 @@ impl<'a> RunBackend<'a> {
             return self.services.call(call);
         };
         let params = canonical_request(&service, &action, &call.parameters);
-        let operation = format!("{service}:{action}");
+        let operation = operation_name(&service, &action);
         if let Some(err) = self.faults.check(&call.state_name, &service, &action) {
             let style = if optimized {
                 IntegrationStyle::Optimized
@@ -360,13 +416,313 @@ impl<'a> RunBackend<'a> {
     }
 }
 
+/// The log name of an operation: Step Functions' IAM token `states` for the aws-sdk `sfn`
+/// resources too, so a handler's StartExecution and the Task that replaces it compare.
+fn operation_name(service: &str, action: &str) -> String {
+    let service = if service == "sfn" { "states" } else { service };
+    format!("{service}:{action}")
+}
+
+/// The body an Invoke answers. "For the RequestResponse invocation type, this status code is
+/// 200. For the Event invocation type, this status code is 202" with an empty body
+/// (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html); an error the function raised
+/// comes back as its error document with `FunctionError: Unhandled`.
+fn invoke_response(
+    asynchronous: bool,
+    outcome: &Invocation,
+    rt: lang::Runtime,
+    rid: &str,
+) -> Value {
+    match outcome {
+        _ if asynchronous => json!({"Payload": "", "StatusCode": 202}),
+        Invocation::Returned(v) => {
+            json!({"ExecutedVersion": "$LATEST", "Payload": v, "StatusCode": 200})
+        }
+        Invocation::Threw(t) => {
+            let (_, cause) = lambda_sim::function_error(t, rt, rid);
+            let payload: Value = serde_json::from_str(&cause).unwrap_or(Value::Null);
+            json!({"ExecutedVersion": "$LATEST", "FunctionError": "Unhandled", "Payload": payload, "StatusCode": 200})
+        }
+    }
+}
+
+/// The input of a StartExecution request: JSON text (or a JSON value, as Step Functions accepts).
+fn execution_input(v: Option<&Value>) -> Value {
+    match v {
+        None | Some(Value::Null) => json!({}),
+        Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::String(s.clone())),
+        Some(v) => v.clone(),
+    }
+}
+
+impl RunBackend<'_> {
+    /// A Task that reaches one of the project's functions (a Lambda Task the state-keyed models
+    /// do not answer, such as a rewritten Task that now invokes another function) or runs a
+    /// synchronous execution of one of its state machines. `None`: not such a Task.
+    fn project_target(&mut self, call: &TaskCall) -> Option<TaskResponse> {
+        let targets = self.targets.clone()?;
+        if is_lambda_resource(&call.resource) {
+            let optimized = call.resource.starts_with("arn:aws:states:::lambda:invoke");
+            let function = if optimized {
+                call.parameters.get("FunctionName")?.as_str()?
+            } else {
+                call.resource.as_str()
+            };
+            let (name, target) = targets.function(function)?;
+            // A Lambda Task both versions keep, whose function cannot be simulated, is answered
+            // alike by the shared mock; only the rewritten call must reach the real target.
+            if target.model.is_err() && !self.rewritten.contains(&call.state_name) {
+                return None;
+            }
+            return Some(self.invoke_target(call, optimized, name, target));
+        }
+        if call.resource == "arn:aws:states:::aws-sdk:sfn:startSyncExecution" {
+            return self.start_sync_task(call, &targets);
+        }
+        None
+    }
+
+    /// Fails the call as an injected fault, when the scenario injects one here.
+    fn injected(
+        &mut self,
+        call: &TaskCall,
+        service: &str,
+        action: &str,
+        style: IntegrationStyle,
+        params: &Value,
+    ) -> Option<TaskResponse> {
+        let err = self.faults.check(&call.state_name, service, action)?;
+        let rid = self.request_id();
+        let (error, cause) = integration_error(style, service, &err, &rid);
+        self.log.push(CallRecord {
+            state: call.state_name.clone(),
+            origin: CallOrigin::Direct,
+            operation: operation_name(service, action),
+            params: params.clone(),
+            error: Some(error.clone()),
+            injected: true,
+        });
+        Some(TaskResponse::fail(error, Some(cause)))
+    }
+
+    fn invoke_target(
+        &mut self,
+        call: &TaskCall,
+        optimized: bool,
+        name: &str,
+        target: &FunctionTarget,
+    ) -> TaskResponse {
+        let params = if optimized {
+            canonical_request("lambda", "Invoke", &call.parameters)
+        } else {
+            call.parameters.clone()
+        };
+        if optimized {
+            if let Some(resp) = self.injected(
+                call,
+                "lambda",
+                "Invoke",
+                IntegrationStyle::Optimized,
+                &params,
+            ) {
+                return resp;
+            }
+        }
+        let model = match &target.model {
+            Ok(m) if self.depth < super::children::MAX_DEPTH => m,
+            Ok(_) => {
+                return self.cannot_simulate(
+                    call,
+                    format!(
+                        "invocations of function {name} nest more than {} deep",
+                        super::children::MAX_DEPTH
+                    ),
+                )
+            }
+            Err(why) => {
+                return self.cannot_simulate(call, format!("it invokes function {name}: {why}"))
+            }
+        };
+        // Logged before the function's own calls, as a handler's Invoke is.
+        self.log.push(CallRecord {
+            state: call.state_name.clone(),
+            origin: CallOrigin::Direct,
+            operation: "lambda:Invoke".into(),
+            params,
+            error: None,
+            injected: false,
+        });
+        let event = if optimized {
+            match invoke_event(&call.parameters) {
+                Ok(e) => e,
+                Err(resp) => return resp,
+            }
+        } else {
+            call.parameters.clone()
+        };
+        self.services.lambda_invoked(name, &event);
+        let asynchronous = optimized
+            && call
+                .parameters
+                .get("InvocationType")
+                .and_then(Value::as_str)
+                == Some("Event");
+        if !asynchronous {
+            return self.simulate(call, model, true);
+        }
+        // An asynchronous invocation runs the function; the caller only sees that it was queued.
+        let _ = self.simulate(call, model, true);
+        let rid = self.request_id();
+        let mut envelope = lambda_sim::invoke_envelope(Value::String(String::new()), &rid);
+        envelope["StatusCode"] = json!(202);
+        envelope["SdkHttpMetadata"]["HttpStatusCode"] = json!(202);
+        TaskResponse::ok(envelope)
+    }
+
+    fn cannot_simulate(&mut self, call: &TaskCall, reason: String) -> TaskResponse {
+        self.inconclusive.get_or_insert(Inconclusive {
+            state: call.state_name.clone(),
+            reason: reason.clone(),
+        });
+        TaskResponse::fail(
+            "States.Runtime",
+            Some(format!("lambdaless verify: {reason}")),
+        )
+    }
+
+    /// `aws-sdk:sfn:startSyncExecution` of one of the project's (Express) state machines: the
+    /// child runs, and the service answers with how it ended.
+    fn start_sync_task(&mut self, call: &TaskCall, targets: &Arc<Targets>) -> Option<TaskResponse> {
+        let arn = call
+            .parameters
+            .get("StateMachineArn")?
+            .as_str()?
+            .to_string();
+        let (sm_name, _) = targets.machine(&arn)?;
+        let sm_name = sm_name.to_string();
+        let params = canonical_request("states", "StartSyncExecution", &call.parameters);
+        if let Some(resp) = self.injected(
+            call,
+            "sfn",
+            "StartSyncExecution",
+            IntegrationStyle::AwsSdk,
+            &params,
+        ) {
+            return Some(resp);
+        }
+        let mut sent = call.clone();
+        let name = match call.parameters.get("Name").and_then(Value::as_str) {
+            Some(n) => n.to_string(),
+            None => {
+                let n = self.services.fresh_execution_name();
+                if let Some(m) = sent.parameters.as_object_mut() {
+                    m.insert("Name".into(), json!(n));
+                }
+                n
+            }
+        };
+        let input = execution_input(call.parameters.get("Input"));
+        let execution_arn = express_execution_arn(call, &sm_name, &name);
+        let result = match super::children::run_child(
+            &mut *self.services,
+            targets,
+            self.depth,
+            &arn,
+            &execution_arn,
+            &name,
+            &input,
+            call.now_ms,
+        )? {
+            Ok(r) => r,
+            Err(inc) => {
+                self.inconclusive.get_or_insert(inc.clone());
+                return Some(TaskResponse::fail("States.Runtime", Some(inc.reason)));
+            }
+        };
+        let previous = self
+            .services
+            .set_child_result(&sm_name, Some(child_result(result)));
+        let resp = self.services.call(&sent);
+        self.services.set_child_result(&sm_name, previous);
+        self.log.push(CallRecord::answered(
+            call,
+            CallOrigin::Direct,
+            "states:StartSyncExecution".into(),
+            params,
+            &resp,
+        ));
+        Some(resp)
+    }
+}
+
+/// The ARN a synchronous Express execution is known by inside the child (its `$$.Execution.Id`).
+fn express_execution_arn(call: &TaskCall, sm_name: &str, name: &str) -> String {
+    format!(
+        "arn:aws:states:{}:{}:express:{sm_name}:{name}",
+        call.region, call.account_id
+    )
+}
+
+fn child_result(r: crate::interp::ExecutionResult) -> ChildResult {
+    ChildResult {
+        status: r.status,
+        output: r.output,
+        error: r.error,
+        cause: r.cause,
+        duration_ms: 0,
+    }
+}
+
 impl ServiceBackend for RunBackend<'_> {
     fn call(&mut self, call: &TaskCall) -> TaskResponse {
         let mut resp = self.route(call);
         if let Some(ms) = self.faults.delay(&call.state_name) {
+            // Lambda's clock starts after Step Functions' own: at an equal limit the state's
+            // TimeoutSeconds fires first.
+            let state_limit = [call.timeout_seconds, call.heartbeat_seconds]
+                .into_iter()
+                .flatten()
+                .reduce(f64::min);
+            if let Some(limit) = self
+                .function_timeout(call)
+                .filter(|s| ms > s * 1000 && state_limit.is_none_or(|t| (*s as f64) < t))
+            {
+                return function_timed_out(limit, &self.request_id());
+            }
             resp.elapsed_ms = resp.elapsed_ms.max(ms);
         }
         resp
+    }
+}
+
+/// A function that runs past its configured Timeout is stopped by Lambda ("Timeout is the
+/// maximum amount of time in seconds that a Lambda function can run",
+/// https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html) and the invocation
+/// fails with `Sandbox.Timedout` (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html),
+/// the error a Task's Retry/Catch then sees (aws-facts §3.2).
+fn function_timed_out(limit_s: u64, request_id: &str) -> TaskResponse {
+    let cause = json!({
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": format!("RequestId: {request_id} Error: Task timed out after {limit_s}.00 seconds"),
+    });
+    let mut resp = TaskResponse::fail("Sandbox.Timedout", Some(cause.to_string()));
+    resp.elapsed_ms = limit_s * 1000;
+    resp
+}
+
+impl RunBackend<'_> {
+    /// The configured Timeout of the function this call runs as the original's Lambda Task.
+    fn function_timeout(&self, call: &TaskCall) -> Option<u64> {
+        if !is_lambda_resource(&call.resource) || self.rewritten.contains(&call.state_name) {
+            return None;
+        }
+        self.function_timeouts.get(&call.state_name).copied()
+    }
+
+    /// The configured Timeout (seconds) of the function each Lambda Task state invokes.
+    pub fn with_function_timeouts(mut self, timeouts: HashMap<String, u64>) -> Self {
+        self.function_timeouts = timeouts;
+        self
     }
 }
 
@@ -377,12 +733,18 @@ impl RunBackend<'_> {
         if let Some(resp) = self.answer_from_mock_config(call) {
             return resp;
         }
-        if let Some((model, exact)) = self.simulated.get(&call.state_name).copied() {
-            if is_lambda_resource(&call.resource) {
-                return self.simulate(call, model, exact);
+        let rewritten_here = self.rewritten.contains(&call.state_name);
+        if !rewritten_here {
+            if let Some((model, exact)) = self.simulated.get(&call.state_name).copied() {
+                if is_lambda_resource(&call.resource) {
+                    return self.simulate(call, model, exact);
+                }
             }
         }
-        if is_lambda_resource(&call.resource) {
+        if let Some(resp) = self.project_target(call) {
+            return resp;
+        }
+        if is_lambda_resource(&call.resource) && !rewritten_here {
             let resp = self.mock.call(call);
             let payload = lambda_payload(call);
             self.log.push(CallRecord::answered(
@@ -409,6 +771,8 @@ struct Gate<'g> {
     state: String,
     base: &'g TaskCall,
     requests: &'g mut u64,
+    targets: Option<Arc<Targets>>,
+    depth: u32,
 }
 
 /// `(service, PascalCase action, optimized?)` of a service-integration resource.
@@ -453,6 +817,32 @@ impl SdkTransport for Gate<'_> {
             return api_error_response(&err);
         }
         *self.requests += 1;
+        if let Some(targets) = self.targets.clone() {
+            // Logged before the target runs, so that its own calls follow the Invoke.
+            let at = self.log.len();
+            self.log.push(CallRecord {
+                state: self.state.clone(),
+                origin: CallOrigin::Lambda,
+                operation: operation.clone(),
+                params: params.clone(),
+                error: None,
+                injected: false,
+            });
+            match self.project_target(&targets, request) {
+                Some(Ok(v)) => return SdkResponse::Ok(v),
+                Some(Err(f)) => {
+                    self.log[at].error = Some(f.name.clone());
+                    return SdkResponse::Err {
+                        code: f.name,
+                        message: f.message,
+                        status: f.status,
+                    };
+                }
+                None => {
+                    self.log.truncate(at);
+                }
+            }
+        }
         let (out, error) = match self.services.call_api(
             self.base,
             &request.service,
@@ -485,6 +875,153 @@ impl SdkTransport for Gate<'_> {
             error,
             injected: false,
         });
+        out
+    }
+}
+
+impl Gate<'_> {
+    /// A handler's Invoke of one of the project's functions, or its StartExecution /
+    /// StartSyncExecution of one of its state machines. `None`: not such a call.
+    fn project_target(
+        &mut self,
+        targets: &Arc<Targets>,
+        request: &SdkRequest,
+    ) -> Option<Result<Value, ApiFailure>> {
+        match (request.service.as_str(), request.action.as_str()) {
+            ("lambda", "Invoke") => {
+                let function = request.params.get("FunctionName")?.as_str()?;
+                let (name, target) = targets.function(function)?;
+                Some(self.invoke(name, target, &request.params))
+            }
+            ("states" | "sfn", "StartExecution" | "StartSyncExecution") => {
+                let arn = request.params.get("stateMachineArn")?.as_str()?.to_string();
+                let (sm_name, _) = targets.machine(&arn)?;
+                let sm_name = sm_name.to_string();
+                Some(self.start(targets, request, &arn, &sm_name))
+            }
+            _ => None,
+        }
+    }
+
+    fn unsimulable(&mut self, reason: String) -> ApiFailure {
+        self.inconclusive.get_or_insert(Inconclusive {
+            state: self.state.clone(),
+            reason: reason.clone(),
+        });
+        ApiFailure {
+            name: "ServiceException".into(),
+            message: format!("lambdaless verify: {reason}"),
+            status: 500,
+        }
+    }
+
+    fn invoke(
+        &mut self,
+        name: &str,
+        target: &FunctionTarget,
+        params: &Value,
+    ) -> Result<Value, ApiFailure> {
+        let event =
+            crate::services::lambda::event_from_payload(params.get("Payload")).map_err(|e| {
+                ApiFailure {
+                    name: e.code,
+                    message: e.message,
+                    status: e.status,
+                }
+            })?;
+        let model = match &target.model {
+            Ok(m) if self.depth < super::children::MAX_DEPTH => m,
+            Ok(_) => {
+                return Err(self.unsimulable(format!(
+                    "invocations of function {name} nest more than {} deep",
+                    super::children::MAX_DEPTH
+                )))
+            }
+            Err(why) => {
+                return Err(self.unsimulable(format!("its handler invokes function {name}: {why}")))
+            }
+        };
+        self.services.lambda_invoked(name, &event);
+        let modelled = |s: &str, a: &str, n: &str| super::faults::is_modelled(s, a, n);
+        let mut sim = Simulator::new(model, &modelled);
+        let rt = sim.runtime();
+        let outcome = {
+            let mut inner = Gate {
+                services: &mut *self.services,
+                faults: &mut *self.faults,
+                log: &mut *self.log,
+                inconclusive: &mut *self.inconclusive,
+                state: self.state.clone(),
+                base: self.base,
+                requests: &mut *self.requests,
+                targets: self.targets.clone(),
+                depth: self.depth + 1,
+            };
+            sim.invoke(&event, &mut inner)
+        };
+        let outcome =
+            outcome.map_err(|why| self.unsimulable(format!("function {name}: {}", why.0)))?;
+        *self.requests += 1;
+        let rid = format!("11111111-0000-4000-8000-{:012}", *self.requests);
+        let asynchronous = params.get("InvocationType").and_then(Value::as_str) == Some("Event");
+        Ok(invoke_response(asynchronous, &outcome, rt, &rid))
+    }
+
+    fn start(
+        &mut self,
+        targets: &Arc<Targets>,
+        request: &SdkRequest,
+        arn: &str,
+        sm_name: &str,
+    ) -> Result<Value, ApiFailure> {
+        let sync = request.action == "StartSyncExecution";
+        let mut params = request.params.clone();
+        // The name is drawn before the child runs, as the Task integration draws it.
+        let name = match params.get("name").and_then(Value::as_str) {
+            Some(n) => n.to_string(),
+            None => {
+                let n = self.services.fresh_execution_name();
+                if let Some(m) = params.as_object_mut() {
+                    m.insert("name".into(), json!(n));
+                }
+                n
+            }
+        };
+        let input = execution_input(params.get("input"));
+        let execution_arn = if sync {
+            express_execution_arn(self.base, sm_name, &name)
+        } else {
+            format!(
+                "arn:aws:states:{}:{}:execution:{sm_name}:{name}",
+                self.base.region, self.base.account_id
+            )
+        };
+        let result = match super::children::run_child(
+            &mut *self.services,
+            targets,
+            self.depth,
+            arn,
+            &execution_arn,
+            &name,
+            &input,
+            self.base.now_ms,
+        ) {
+            Some(Ok(r)) => r,
+            Some(Err(inc)) => return Err(self.unsimulable(inc.reason)),
+            None => {
+                return Err(self.unsimulable(format!("state machine {arn} is not the project's")))
+            }
+        };
+        let previous = sync.then(|| {
+            self.services
+                .set_child_result(sm_name, Some(child_result(result)))
+        });
+        let out = self
+            .services
+            .call_api(self.base, &request.service, &request.action, &params);
+        if let Some(previous) = previous {
+            self.services.set_child_result(sm_name, previous);
+        }
         out
     }
 }
@@ -583,6 +1120,61 @@ impl ServiceBackend for MockLambdas<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs `Call` (lambda:invoke, TimeoutSeconds 10) with the Lambda answering after 11 s; the
+    /// function's configured Timeout is `function_timeout`.
+    fn slow_run(function_timeout: Option<u64>) -> crate::interp::ExecutionResult {
+        let model: HandlerModel = serde_json::from_value(json!({
+            "file": "a.js", "language": "javascript", "function": "handler", "event_reads": [],
+            "env_reads": [], "calls": [], "throws": [], "verdict": "replaceable", "reasons": [],
+            "returns": {"kind": "event", "path": []}
+        }))
+        .unwrap();
+        let def = json!({"StartAt": "Call", "States": {"Call": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "TimeoutSeconds": 10,
+            "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "End": true}}});
+        let machine = crate::interp::StateMachine::parse(&def).unwrap();
+        let faults = super::super::faults::timeout_scenarios(
+            "Call",
+            "dynamodb",
+            "PutItem",
+            &def["States"]["Call"],
+            &json!({}),
+        );
+        let mut services = SimulatedServices::new(crate::services::World::new(1));
+        let mut mock = MockLambdas::new(HashMap::new());
+        let mut be = RunBackend::new(
+            &mut services,
+            HashMap::from([("Call".to_string(), (&model, true))]),
+            &mut mock,
+            FaultState::new(Some(faults[0].clone())),
+        )
+        .with_function_timeouts(
+            function_timeout
+                .map(|t| ("Call".to_string(), t))
+                .into_iter()
+                .collect(),
+        );
+        machine.execute(
+            json!({}),
+            &crate::interp::ExecutionContext::default(),
+            &mut be,
+        )
+    }
+
+    #[test]
+    fn a_function_stops_at_its_configured_timeout_before_the_task_limit() {
+        let r = slow_run(Some(3));
+        assert_eq!(r.error.as_deref(), Some("Sandbox.Timedout"), "{r:?}");
+        assert!(r
+            .cause
+            .unwrap()
+            .contains("Task timed out after 3.00 seconds"));
+        // A Timeout longer than the wait, or none configured: the Task's own limit fires.
+        assert_eq!(slow_run(Some(60)).error.as_deref(), Some("States.Timeout"));
+        assert_eq!(slow_run(Some(10)).error.as_deref(), Some("States.Timeout"));
+        assert_eq!(slow_run(None).error.as_deref(), Some("States.Timeout"));
+    }
 
     #[test]
     fn an_operation_the_services_do_not_run_makes_the_run_inconclusive() {

@@ -27,6 +27,29 @@ pub fn canonical_request(service: &str, action: &str, params: &Value) -> Value {
             }
         }
         ("dynamodb", _) => p = normalize_numbers(&p),
+        // The function receives the payload's JSON, whether a handler wrote the text or Step
+        // Functions serialized an object.
+        ("lambda", "Invoke") => parse_member(&mut p, "Payload"),
+        // A handler's wire API names members in camelCase, the Task in PascalCase ("Parameters in
+        // Step Functions are expressed in PascalCase, even if the native service API is in
+        // camelCase", https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html).
+        ("states" | "sfn", "StartExecution" | "StartSyncExecution") => {
+            if let Value::Object(m) = &p {
+                p = Value::Object(
+                    m.iter()
+                        .map(|(k, v)| {
+                            let mut c = k.chars();
+                            let key = c
+                                .next()
+                                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                                .unwrap_or_default();
+                            (key, v.clone())
+                        })
+                        .collect(),
+                );
+            }
+            parse_member(&mut p, "Input");
+        }
         // Batch, CodeBuild and ECS name members in camelCase on the wire; a Task names them in
         // PascalCase: both compare in wire names (services/integration_shape.rs).
         (token, _) => {
@@ -37,6 +60,18 @@ pub fn canonical_request(service: &str, action: &str, params: &Value) -> Value {
         }
     }
     p
+}
+
+/// A member holding JSON text, compared as the JSON it holds.
+fn parse_member(obj: &mut Value, member: &str) {
+    if let Some(v) = obj.get_mut(member) {
+        if let Some(parsed) = v
+            .as_str()
+            .and_then(|s| serde_json::from_str::<Value>(s).ok())
+        {
+            *v = parsed;
+        }
+    }
 }
 
 fn stringify_member(obj: &mut Value, member: &str) {

@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod canon;
+pub mod children;
 pub mod compare;
 pub mod faults;
 pub mod input_files;
@@ -19,6 +20,7 @@ pub mod mock_file;
 pub mod parallel;
 pub mod partial_failure;
 pub mod report;
+pub mod targets;
 pub mod world;
 pub mod world_jobs;
 
@@ -37,8 +39,11 @@ use inputs::{Input, Shape};
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
 
 /// How to verify.
 #[derive(Debug, Clone)]
@@ -69,6 +74,9 @@ pub struct VerifyOptions {
     /// the analysis could not fully follow acts as a return-only mock: no calls, its return value
     /// with placeholders (0) where the data flow is unknown.
     pub simulate: HashMap<String, HandlerModel>,
+    /// Handler models of the project's functions, by index into `Project::functions`: a call
+    /// that invokes one of them (a Task, or a handler's Invoke) runs its model.
+    pub functions: HashMap<usize, HandlerModel>,
 }
 
 impl Default for VerifyOptions {
@@ -85,6 +93,7 @@ impl Default for VerifyOptions {
             context: ExecutionContext::default(),
             lambda_mocks: HashMap::new(),
             simulate: HashMap::new(),
+            functions: HashMap::new(),
         }
     }
 }
@@ -270,6 +279,9 @@ pub fn add_unrewritten_models(
     models: &[(usize, HandlerModel)],
     opts: &mut VerifyOptions,
 ) {
+    for (i, m) in models {
+        opts.functions.entry(*i).or_insert_with(|| m.clone());
+    }
     for link in &project.links {
         let rewritten = plan
             .tasks
@@ -319,6 +331,14 @@ pub fn prove(
     let mut files = project.sample_inputs.clone();
     files.extend(opts.input_files.iter().cloned());
     let samples = read_inputs(&files)?;
+    let physical = world::Names::of(project);
+    let mut function_models = opts.functions.clone();
+    for t in &plan.tasks {
+        function_models
+            .entry(t.function)
+            .or_insert_with(|| t.model.clone());
+    }
+    let targets = Arc::new(targets::Targets::of(project, &physical, &function_models));
     let mut machines = Vec::new();
     let mut by_machine: Vec<usize> = plan.tasks.iter().map(|t| t.state_machine).collect();
     by_machine.sort();
@@ -354,6 +374,9 @@ pub fn prove(
         };
         machines.push(prove_machine(
             project,
+            &physical,
+            &targets,
+            &function_timeouts(project, sm_index),
             &sm.name,
             &sm.definition,
             &rewritten_def,
@@ -372,6 +395,19 @@ pub fn prove(
     };
     report.equivalent = report.equivalent();
     Ok(report)
+}
+
+/// Lambda Task state of state machine `index` → the Timeout its function's IaC configures.
+fn function_timeouts(project: &Project, index: usize) -> HashMap<String, u64> {
+    project
+        .links
+        .iter()
+        .filter(|l| l.state_machine == index)
+        .filter_map(|l| {
+            let f = project.functions.get(l.function?)?;
+            Some((l.state.clone(), f.timeout_s?))
+        })
+        .collect()
 }
 
 /// The shared samples plus the inputs given for state machine `index` alone.
@@ -429,7 +465,18 @@ pub fn run_once(
     mocks: &HashMap<String, LambdaMock>,
 ) -> RunOutcome {
     let world = world::from_project(project, WORLD_SEED);
-    run_in(&world, machine, input, models, fault, context, mocks, None)
+    let targets = Arc::new(targets::Targets::default());
+    run_in(
+        &world,
+        machine,
+        input,
+        models,
+        fault,
+        context,
+        mocks,
+        None,
+        (&targets, &[], &HashMap::new()),
+    )
 }
 
 /// Runs one execution of `machine` on `input` in a copy of `world` (the world is built once per
@@ -444,27 +491,33 @@ fn run_in(
     context: &ExecutionContext,
     mocks: &HashMap<String, LambdaMock>,
     config: Option<(&MockConfig, &[String])>,
+    (targets, rewritten, timeouts): (&Arc<targets::Targets>, &[String], &HashMap<String, u64>),
 ) -> RunOutcome {
     let mut services = SimulatedServices::new(world.clone());
+    // A child execution that cannot be simulated makes this run say nothing.
+    let child_gap = Rc::new(RefCell::new(None));
+    services.set_execution_hook(Box::new(children::ChildRunner {
+        targets: targets.clone(),
+        depth: 0,
+        inconclusive: child_gap.clone(),
+    }));
     let mut mock = MockLambdas::borrowing(Cow::Borrowed(mocks));
     let mut be = RunBackend::borrowing(
         &mut services,
         Cow::Borrowed(models),
         &mut mock,
         FaultState::new(fault),
-    );
+    )
+    .with_targets(targets.clone(), rewritten.to_vec(), 0)
+    .with_function_timeouts(timeouts.clone());
     if let Some((config, rewritten)) = config {
         // A fresh copy per run: the mock counts each state's invocations from 0.
         be = be.with_mock_config(config.clone(), rewritten);
     }
     let result = machine.execute(input.clone(), context, &mut be);
     let effects = be.effects();
-    RunOutcome::new(
-        result,
-        std::mem::take(&mut be.log),
-        effects,
-        be.inconclusive.take(),
-    )
+    let gap = be.inconclusive.take().or_else(|| child_gap.take());
+    RunOutcome::new(result, std::mem::take(&mut be.log), effects, gap)
 }
 
 /// Both versions start from the same world, drawing the same ids.
@@ -474,6 +527,12 @@ const WORLD_SEED: u64 = 1;
 struct Pair<'a> {
     /// The project's resources, built once; every run starts from a copy.
     world: World,
+    /// The project's functions and state machines, reachable by name from both versions.
+    targets: Arc<targets::Targets>,
+    /// The states the rewritten version has rewritten.
+    rewritten_here: Vec<String>,
+    /// Lambda Task state → its function's configured Timeout (seconds).
+    timeouts: HashMap<String, u64>,
     original: StateMachine,
     rewritten: StateMachine,
     models: HashMap<String, (&'a HandlerModel, bool)>,
@@ -520,6 +579,7 @@ impl Pair<'_> {
             self.context,
             self.mocks,
             self.config.as_ref().map(|c| (c, self.rewritten_states)),
+            (&self.targets, &[], &self.timeouts),
         );
         let mut b = run_in(
             world,
@@ -530,6 +590,7 @@ impl Pair<'_> {
             self.context,
             self.mocks,
             self.config.as_ref().map(|c| (c, self.rewritten_states)),
+            (&self.targets, &self.rewritten_here, &self.timeouts),
         );
         if !self.added.is_empty() {
             let mut path: Vec<String> = Vec::new();
@@ -774,6 +835,9 @@ fn resource_of(state: &Value) -> String {
 #[allow(clippy::too_many_arguments)]
 fn prove_machine(
     project: &Project,
+    names: &world::Names,
+    targets: &Arc<targets::Targets>,
+    timeouts: &HashMap<String, u64>,
     name: &str,
     original: &Value,
     rewritten: &Value,
@@ -784,14 +848,29 @@ fn prove_machine(
     config: Option<MockConfig>,
 ) -> MachineReport {
     let rewritten_states: Vec<String> = tasks.iter().map(|t| t.state.clone()).collect();
-    let mut models: HashMap<String, (&HandlerModel, bool)> = opts
+    // Names the stack generates, as the deployed definitions and environments hold them.
+    let original = &names.resolve_json(original);
+    let rewritten = &names.resolve_json(rewritten);
+    let resolved: Vec<(String, HandlerModel, bool)> = opts
         .simulate
         .iter()
-        .map(|(s, m)| (s.clone(), (m, lambda_sim::is_simulable(m))))
+        .map(|(s, m)| {
+            (
+                s.clone(),
+                names.resolve_model(m),
+                lambda_sim::is_simulable(m),
+            )
+        })
+        .chain(
+            tasks
+                .iter()
+                .map(|t| (t.state.clone(), names.resolve_model(&t.model), true)),
+        )
         .collect();
-    for t in tasks {
-        models.insert(t.state.clone(), (&t.model, true));
-    }
+    let models: HashMap<String, (&HandlerModel, bool)> = resolved
+        .iter()
+        .map(|(s, m, exact)| (s.clone(), (m, *exact)))
+        .collect();
     let shape = Shape::infer(samples.iter().map(|s| &s.value));
     let sample_values: Vec<Value> = samples.iter().map(|s| s.value.clone()).collect();
     let parse = |def: &Value| StateMachine::parse(def);
@@ -803,10 +882,13 @@ fn prove_machine(
     for (i, task) in tasks.iter().enumerate() {
         let integration = resource_of(&task.rewritten);
         let mut tally = Tally::new(&task.state, &functions[i], &integration);
-        let hybrid = apply_tasks(original, &[*task], Some(rewritten));
+        let hybrid = names.resolve_json(&apply_tasks(original, &[*task], Some(rewritten)));
         let pair = match (parse(original), parse(&hybrid)) {
             (Ok(o), Ok(h)) => Pair {
-                world: world::from_project(project, WORLD_SEED),
+                world: world::from_project_named(project, names, WORLD_SEED),
+                targets: targets.clone(),
+                rewritten_here: vec![task.state.clone()],
+                timeouts: timeouts.clone(),
                 original: o,
                 rewritten: h,
                 models: models.clone(),
@@ -934,7 +1016,10 @@ fn prove_machine(
     match (parse(original), parse(rewritten)) {
         (Ok(o), Ok(r)) => {
             let pair = Pair {
-                world: world::from_project(project, WORLD_SEED),
+                world: world::from_project_named(project, names, WORLD_SEED),
+                targets: targets.clone(),
+                rewritten_here: rewritten_states.clone(),
+                timeouts: timeouts.clone(),
                 original: o,
                 rewritten: r,
                 models: models.clone(),
