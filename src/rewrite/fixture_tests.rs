@@ -29,9 +29,7 @@ fn reason_sign(reason: &str) -> &'static [&'static str] {
     }
 }
 
-const SKIPS: &[(&str, &str, &str)] = &[
-    ("ts/sfn-start-sync.ts", "jsonata", DATA_LIMIT),
-];
+const SKIPS: &[(&str, &str, &str)] = &[("ts/sfn-start-sync.ts", "jsonata", DATA_LIMIT)];
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/handlers")

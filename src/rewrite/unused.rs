@@ -303,3 +303,97 @@ fn terraform(path: &Path, f: &Function, retired: &[&Function]) -> Vec<UnusedReso
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(id: &str, template: &Path, name: Option<&str>) -> Function {
+        Function {
+            id: id.into(),
+            function_name: name.map(String::from),
+            handler: "index.handler".into(),
+            runtime: None,
+            code_dir: Default::default(),
+            handler_file: None,
+            handler_export: "handler".into(),
+            environment: Default::default(),
+            memory_mb: None,
+            timeout_s: None,
+            architecture: None,
+            template: template.to_path_buf(),
+            environment_source: Default::default(),
+            handler_note: None,
+            construct: None,
+        }
+    }
+
+    #[test]
+    fn terraform_role_and_log_group_of_a_retired_function() {
+        let dir = tempfile::tempdir().unwrap();
+        let tf = dir.path().join("lambda.tf");
+        std::fs::write(
+            &tf,
+            r#"resource "aws_iam_role" "old" {
+  name = "old"
+}
+
+resource "aws_iam_role_policy_attachment" "old_logs" {
+  role       = aws_iam_role.old.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+}
+
+resource "aws_iam_role" "shared" {
+  name = "shared"
+}
+
+resource "aws_lambda_function" "old" {
+  function_name = "old-fn"
+  role          = aws_iam_role.old.arn
+}
+
+resource "aws_cloudwatch_log_group" "old" {
+  name = "/aws/lambda/${aws_lambda_function.old.function_name}"
+}
+
+resource "aws_lambda_function" "gone" {
+  function_name = "gone-fn"
+  role          = aws_iam_role.shared.arn
+}
+
+resource "aws_lambda_function" "kept" {
+  function_name = "kept-fn"
+  role          = aws_iam_role.shared.arn
+}
+"#,
+        )
+        .unwrap();
+        let mut p = Project {
+            root: dir.path().to_path_buf(),
+            ..Project::default()
+        };
+        for (id, name) in [
+            ("aws_lambda_function.old", "old-fn"),
+            ("aws_lambda_function.gone", "gone-fn"),
+            ("aws_lambda_function.kept", "kept-fn"),
+        ] {
+            p.functions.push(function(id, &tf, Some(name)));
+        }
+        let found: Vec<(String, String)> = unused_resources(&p, &[0, 1])
+            .into_iter()
+            .map(|r| (r.kind, r.id))
+            .collect();
+        let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            found,
+            vec![
+                s("function", "aws_lambda_function.old"),
+                s("role", "aws_iam_role.old"),
+                s("log group", "aws_cloudwatch_log_group.old"),
+                s("function", "aws_lambda_function.gone"),
+                // The shared role stays: a kept function uses it.
+                s("log group", "/aws/lambda/gone-fn"),
+            ]
+        );
+    }
+}
