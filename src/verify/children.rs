@@ -387,4 +387,84 @@ mod tests {
             inc.reason
         );
     }
+
+    /// A handler (state `Call`) that invokes function AuditFn with `{"id": "x"}`.
+    fn invoker() -> HandlerModel {
+        let mut m = audit_model();
+        m.calls[0] = SdkCall {
+            service: "lambda".into(),
+            action: "Invoke".into(),
+            flavor: SdkFlavor::JsV3,
+            params: ValueExpr::Object {
+                entries: vec![
+                    ObjectEntry::Field {
+                        key: "FunctionName".into(),
+                        value: ValueExpr::Literal {
+                            value: json!("AuditFn"),
+                        },
+                    },
+                    ObjectEntry::Field {
+                        key: "Payload".into(),
+                        value: ValueExpr::Literal {
+                            value: json!("{\"id\": \"x\"}"),
+                        },
+                    },
+                ],
+            },
+            span: Span { line: 1, column: 1 },
+        };
+        m
+    }
+
+    fn run_invoker(
+        models: HashMap<usize, HandlerModel>,
+    ) -> (SimulatedServices, Option<Inconclusive>) {
+        let p = project();
+        let names = Names::of(&p);
+        let targets = Arc::new(Targets::of(&p, &names, &models));
+        let mut world = crate::verify::world::from_project_named(&p, &names, 1);
+        world.add_table(
+            "Audit",
+            KeyAttr {
+                name: "id".into(),
+                attr_type: "S".into(),
+            },
+            None,
+        );
+        let mut services = SimulatedServices::new(world);
+        let model = names.resolve_model(&invoker());
+        let def = json!({"StartAt": "Call", "States": {"Call": {
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "invoker", "Payload.$": "$"}, "End": true}}});
+        let machine = crate::interp::StateMachine::parse(&def).unwrap();
+        let mut mock = MockLambdas::new(HashMap::new());
+        let inc = {
+            let mut be = RunBackend::new(
+                &mut services,
+                HashMap::from([("Call".to_string(), (&model, true))]),
+                &mut mock,
+                FaultState::new(None),
+            )
+            .with_targets(targets, Vec::new(), 0);
+            machine.execute(json!({}), &ExecutionContext::default(), &mut be);
+            be.inconclusive.take()
+        };
+        (services, inc)
+    }
+
+    #[test]
+    fn a_handler_invoking_a_project_function_runs_it_or_says_why_it_cannot() {
+        let (services, inc) = run_invoker(HashMap::from([(0, audit_model())]));
+        assert_eq!(inc, None);
+        let effects = serde_json::to_value(services.diff().effects()).unwrap();
+        assert_eq!(effects[0]["key"], json!({"id": {"S": "x"}}), "{effects}");
+        let (_, inc) = run_invoker(HashMap::new());
+        let reason = inc.expect("inconclusive").reason;
+        assert!(
+            reason.contains(
+                "its handler invokes function AuditFn: function AuditFn has no handler model"
+            ),
+            "{reason}"
+        );
+    }
 }
