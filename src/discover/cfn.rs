@@ -144,6 +144,33 @@ pub fn add_resources(scope: &mut Scope, resources: &Map<String, Value>) {
     }
 }
 
+/// Resources of the job and configuration services that verify's simulated world seeds
+/// (verify/world_jobs.rs), CloudFormation and Terraform types.
+const SIMULATED_JOB_RESOURCES: &[&str] = &[
+    "AWS::SecretsManager::Secret",
+    "AWS::SSM::Parameter",
+    "AWS::Athena::WorkGroup",
+    "AWS::Batch::JobQueue",
+    "AWS::Batch::JobDefinition",
+    "AWS::CodeBuild::Project",
+    "AWS::ECS::Cluster",
+    "AWS::ECS::TaskDefinition",
+    "AWS::Glue::Job",
+    "AWS::SES::EmailIdentity",
+    "aws_secretsmanager_secret",
+    "aws_ssm_parameter",
+    "aws_athena_workgroup",
+    "aws_batch_job_queue",
+    "aws_batch_job_definition",
+    "aws_codebuild_project",
+    "aws_ecs_cluster",
+    "aws_ecs_task_definition",
+    "aws_glue_job",
+    "aws_sesv2_email_identity",
+    "aws_ses_email_identity",
+    "aws_ses_domain_identity",
+];
+
 /// Records the scope's tables, queues, topics, buses and buckets in `Project::resources`.
 pub fn register_targets(b: &mut Builder, scope_idx: usize) {
     let scope = &b.scopes[scope_idx];
@@ -153,7 +180,8 @@ pub fn register_targets(b: &mut Builder, scope_idx: usize) {
         if matches!(
             kind,
             Kind::Table | Kind::Queue | Kind::Topic | Kind::Bus | Kind::Bucket
-        ) {
+        ) || SIMULATED_JOB_RESOURCES.contains(&res.resource_type.as_str())
+        {
             found.push(Resource {
                 resource_type: res.resource_type.clone(),
                 properties: res.properties.clone(),

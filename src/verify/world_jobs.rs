@@ -65,10 +65,47 @@ fn container_names(defs: Option<&Value>, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Adds `r` to the world when it is one of these resources.
+/// Adds `r` to the world when it is one of these resources, under its name property and under
+/// the name discovery rendered for it (what `Ref` gives a function's environment, `${LogicalId}`
+/// when the template leaves the name to CloudFormation), so both ways of naming it reach it.
 pub fn add(w: &mut World, r: &Resource) {
     let p = &r.properties;
-    let named = |key: &str| text(p, key).unwrap_or(&r.name).to_string();
+    let key = match r.resource_type.as_str() {
+        "AWS::SecretsManager::Secret"
+        | "AWS::SSM::Parameter"
+        | "AWS::Athena::WorkGroup"
+        | "AWS::CodeBuild::Project"
+        | "AWS::Glue::Job" => "Name",
+        "AWS::Batch::JobQueue" => "JobQueueName",
+        "AWS::Batch::JobDefinition" => "JobDefinitionName",
+        "AWS::ECS::Cluster" => "ClusterName",
+        "AWS::ECS::TaskDefinition" => "Family",
+        "AWS::SES::EmailIdentity" => "EmailIdentity",
+        "aws_ecs_task_definition" => "family",
+        "aws_sesv2_email_identity" => "email_identity",
+        "aws_ses_email_identity" => "email",
+        "aws_ses_domain_identity" => "domain",
+        _ => "name",
+    };
+    match text(p, key) {
+        Some(own) if own != r.name && !r.name.is_empty() => {
+            add_named(w, r, own);
+            // The same secret (one generated value) under both names.
+            match w.secrets.get(own).cloned() {
+                Some(mut secret) if r.resource_type == "AWS::SecretsManager::Secret" => {
+                    secret.name = r.name.clone();
+                    w.secrets.insert(r.name.clone(), secret);
+                }
+                _ => add_named(w, r, &r.name),
+            }
+        }
+        Some(own) => add_named(w, r, own),
+        None => add_named(w, r, &r.name),
+    }
+}
+
+fn add_named(w: &mut World, r: &Resource, name: &str) {
+    let p = &r.properties;
     match r.resource_type.as_str() {
         "AWS::SecretsManager::Secret" => {
             let value = match (text(p, "SecretString"), p.get("GenerateSecretString")) {
@@ -76,16 +113,16 @@ pub fn add(w: &mut World, r: &Resource) {
                 (None, Some(spec)) => Some(generated_secret(w, spec)),
                 (None, None) => None,
             };
-            w.add_secret(&named("Name"), value, None);
+            w.add_secret(name, value, None);
         }
-        "aws_secretsmanager_secret" => w.add_secret(&named("name"), None, None),
+        "aws_secretsmanager_secret" => w.add_secret(name, None, None),
         "AWS::SSM::Parameter" => w.add_parameter(
-            &named("Name"),
+            name,
             text(p, "Type").unwrap_or("String"),
             text(p, "Value").unwrap_or_default(),
         ),
         "aws_ssm_parameter" => w.add_parameter(
-            &named("name"),
+            name,
             text(p, "type").unwrap_or("String"),
             text(p, "value").unwrap_or_default(),
         ),
@@ -94,7 +131,7 @@ pub fn add(w: &mut World, r: &Resource) {
                 .pointer("/WorkGroupConfiguration/ResultConfiguration/OutputLocation")
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            w.add_workgroup(&named("Name"), location);
+            w.add_workgroup(name, location);
         }
         "aws_athena_workgroup" => {
             let location = [
@@ -104,32 +141,31 @@ pub fn add(w: &mut World, r: &Resource) {
             .iter()
             .find_map(|ptr| p.pointer(ptr).and_then(Value::as_str))
             .map(str::to_string);
-            w.add_workgroup(&named("name"), location);
+            w.add_workgroup(name, location);
         }
-        "AWS::Batch::JobQueue" => w.add_job_queue(&named("JobQueueName")),
-        "aws_batch_job_queue" => w.add_job_queue(&named("name")),
-        "AWS::Batch::JobDefinition" => w.add_job_definition(&named("JobDefinitionName"), 1),
-        "aws_batch_job_definition" => w.add_job_definition(&named("name"), 1),
-        "AWS::CodeBuild::Project" => w.add_build_project(&named("Name")),
-        "aws_codebuild_project" => w.add_build_project(&named("name")),
-        "AWS::ECS::Cluster" => w.add_cluster(&named("ClusterName")),
-        "aws_ecs_cluster" => w.add_cluster(&named("name")),
+        "AWS::Batch::JobQueue" => w.add_job_queue(name),
+        "aws_batch_job_queue" => w.add_job_queue(name),
+        "AWS::Batch::JobDefinition" => w.add_job_definition(name, 1),
+        "aws_batch_job_definition" => w.add_job_definition(name, 1),
+        "AWS::CodeBuild::Project" => w.add_build_project(name),
+        "aws_codebuild_project" => w.add_build_project(name),
+        "AWS::ECS::Cluster" => w.add_cluster(name),
+        "aws_ecs_cluster" => w.add_cluster(name),
         "AWS::ECS::TaskDefinition" => w.add_task_definition(
-            &named("Family"),
+            name,
             1,
             container_names(p.get("ContainerDefinitions"), "Name"),
         ),
         "aws_ecs_task_definition" => w.add_task_definition(
-            &named("family"),
+            name,
             1,
             container_names(p.get("container_definitions"), "name"),
         ),
-        "AWS::Glue::Job" => w.add_glue_job(&named("Name")),
-        "aws_glue_job" => w.add_glue_job(&named("name")),
-        "AWS::SES::EmailIdentity" => w.add_email_identity(&named("EmailIdentity")),
-        "aws_sesv2_email_identity" => w.add_email_identity(&named("email_identity")),
-        "aws_ses_email_identity" => w.add_email_identity(&named("email")),
-        "aws_ses_domain_identity" => w.add_email_identity(&named("domain")),
+        "AWS::Glue::Job" => w.add_glue_job(name),
+        "aws_glue_job" => w.add_glue_job(name),
+        "AWS::SES::EmailIdentity" => w.add_email_identity(name),
+        "aws_sesv2_email_identity" => w.add_email_identity(name),
+        "aws_ses_email_identity" | "aws_ses_domain_identity" => w.add_email_identity(name),
         _ => {}
     }
 }
@@ -162,13 +198,8 @@ mod tests {
                 json!({"Name": "db", "SecretString": "pw"}),
             ),
         );
-        add(
-            &mut w,
-            &resource(
-                "AWS::SecretsManager::Secret",
-                json!({"GenerateSecretString": {"SecretStringTemplate": "{\"user\":\"app\"}", "GenerateStringKey": "password"}}),
-            ),
-        );
+        // The same secret under its name and under the name discovery rendered.
+        assert_eq!(w.secrets["thing"].secret_string.as_deref(), Some("pw"));
         add(
             &mut w,
             &resource(
@@ -206,6 +237,13 @@ mod tests {
             ),
         );
         assert_eq!(w.secrets["db"].secret_string.as_deref(), Some("pw"));
+        add(
+            &mut w,
+            &resource(
+                "AWS::SecretsManager::Secret",
+                json!({"GenerateSecretString": {"SecretStringTemplate": "{\"user\":\"app\"}", "GenerateStringKey": "password"}}),
+            ),
+        );
         let generated: Value =
             serde_json::from_str(w.secrets["thing"].secret_string.as_deref().unwrap()).unwrap();
         assert_eq!(generated["user"], "app");
@@ -215,9 +253,22 @@ mod tests {
             w.workgroups["wg"].output_location.as_deref(),
             Some("s3://r/")
         );
-        assert_eq!(w.task_definitions[0].containers, vec!["worker".to_string()]);
-        assert_eq!(w.task_definitions[1].containers, vec!["main".to_string()]);
+        let containers = |family: &str| {
+            w.task_definitions
+                .iter()
+                .find(|d| d.family == family)
+                .map(|d| d.containers.clone())
+        };
+        assert_eq!(containers("worker"), Some(vec!["worker".to_string()]));
+        assert_eq!(containers("tf"), Some(vec!["main".to_string()]));
+        // Also under the rendered name, so a `Ref` in a function's environment reaches it.
+        assert_eq!(containers("thing"), Some(vec!["worker".to_string()]));
         assert!(w.clusters.contains("thing"));
+        // A named cluster is reachable under its name and under the name `Ref` renders.
+        let mut named = resource("AWS::ECS::Cluster", json!({"ClusterName": "jobs"}));
+        named.name = "${Thing}".into();
+        add(&mut w, &named);
+        assert!(w.clusters.contains("jobs") && w.clusters.contains("${Thing}"));
         assert!(w.email_identities.contains("example.com"));
         // A task definition named by its ARN (what `Ref` gives a handler's environment) runs.
         add(
@@ -242,5 +293,65 @@ mod tests {
             "overrides": {"containerOverrides": [{"name": "worker", "command": ["run", "x"]}]}}),
         );
         assert!(out.is_ok(), "{out:?}");
+    }
+}
+
+#[cfg(test)]
+mod discovery_tests {
+    use serde_json::json;
+
+    #[test]
+    fn a_template_s_cluster_task_definition_and_secret_reach_the_world_its_handlers_see() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("template.yaml"),
+            r#"AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Cluster:
+    Type: AWS::ECS::Cluster
+    Properties: {ClusterName: jobs}
+  WorkerTask:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: worker
+      ContainerDefinitions: [{Name: worker, Image: busybox}]
+  ApiToken:
+    Type: AWS::SecretsManager::Secret
+    Properties: {SecretString: t0ken}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: nodejs20.x
+      Environment:
+        Variables: {CLUSTER: !Ref Cluster, TASK_DEF: !Ref WorkerTask, SECRET_ID: !Ref ApiToken}
+"#,
+        )
+        .unwrap();
+        let project = crate::discover::discover(dir.path()).unwrap();
+        let env = &project.functions[0].environment;
+        let mut w = super::super::world::from_project(&project, 1);
+        let secret = crate::services::secretsmanager::call(
+            &mut w,
+            "GetSecretValue",
+            &json!({"SecretId": env["SECRET_ID"]}),
+        )
+        .unwrap();
+        assert_eq!(secret["SecretString"], "t0ken");
+        let run = crate::services::ecs::call(
+            &mut w,
+            "RunTask",
+            &json!({"cluster": env["CLUSTER"], "taskDefinition": env["TASK_DEF"]}),
+        );
+        assert!(run.is_ok(), "{run:?} {env:?}");
+        // By its declared name too.
+        assert!(crate::services::ecs::call(
+            &mut w,
+            "RunTask",
+            &json!({"cluster": "jobs", "taskDefinition": "worker:1"})
+        )
+        .is_ok());
     }
 }
