@@ -29,6 +29,7 @@ fn invalid(message: &str) -> AwsError {
 fn start_query_execution(world: &mut World, params: &Value) -> Result<Value, AwsError> {
     let p = members(params);
     let query = req_str(SVC, &p, "QueryString")?;
+    // The model's length constraint, reported in the validation layer's usual wording [I].
     if query.is_empty() || query.chars().count() > 262_144 {
         return Err(AwsError::unmodeled(
             SVC,

@@ -53,6 +53,7 @@ fn run_task(world: &mut World, params: &Value) -> Result<Value, AwsError> {
         None | Some(Value::Null) => 1,
         Some(v) => v.as_u64().ok_or_else(|| wrong_type(SVC, "count"))?,
     };
+    // "You can specify up to 10 tasks for each call" (RunTask `count`); the message wording is [I].
     if !(1..=10).contains(&count) {
         return Err(AwsError::modeled(
             SVC,
