@@ -7,6 +7,24 @@ s = botocore.session.get_session()
 SRC = "aws-facts.md §1.2 (optimized resource ARNs), §1.3 (result shapes), §1.4 (JSON object parameters), §1.5 (DynamoDB), §2 (aws-sdk service tokens, error prefixes), §3.3 (optimized error prefixes), §4 (IAM); parameter and result field names from botocore 1.43.11 service models (aws-facts source BOTOCORE)"
 def ops(boto_name):
     return s.get_service_model(boto_name)
+def map_paths(shape, prefix="", stack=()):
+    # Where a shape holds maps, as PascalCase member paths (`Overrides.ContainerOverrides[]`):
+    # Step Functions PascalCases member names (aws-facts §2), never map keys.
+    if shape is None or shape.name in stack or len(stack) > 8:
+        return []
+    stack = stack + (shape.name,)
+    t = shape.type_name
+    if t == "map":
+        return [prefix]
+    if t == "list":
+        return map_paths(shape.member, prefix + "[]", stack)
+    if t == "structure":
+        out = []
+        for m, ms in shape.members.items():
+            name = m[:1].upper() + m[1:]
+            out += map_paths(ms, f"{prefix}.{name}" if prefix else name, stack)
+        return out
+    return []
 def op_info(model, action):
     op = model.operation_model(action)
     # Step Functions takes parameters in PascalCase even where the wire API is camelCase (aws-facts §2),
@@ -15,20 +33,7 @@ def op_info(model, action):
     params = [pas(p) for p in op.input_shape.members.keys()] if op.input_shape else []
     res = [pas(p) for p in op.output_shape.members.keys()] if op.output_shape else []
     streaming = bool(op.has_event_stream_output) or (model.service_name, action) == ('s3', 'GetObject')
-    return params, res, streaming, map_members(op.input_shape) if op.input_shape else []
-def map_members(shape, prefix="", depth=0):
-    # Request members whose values are maps (PascalCase dotted paths; list levels are implicit):
-    # their keys are the caller's own, which no casing rule renames (Batch SubmitJob `Parameters`).
-    out = []
-    if depth > 5: return out
-    pas = lambda n: n[:1].upper() + n[1:]
-    for name, m in shape.members.items():
-        path = prefix + pas(name)
-        t = m
-        while t.type_name == 'list': t = t.member
-        if t.type_name == 'map': out.append(path)
-        elif t.type_name == 'structure': out += map_members(t, path + ".", depth + 1)
-    return out
+    return params, res, streaming, map_paths(op.input_shape), map_paths(op.output_shape)
 services = [
  # key, title, aws_sdk token, aws_sdk prefix, optimized prefix, iam prefix, js v3 pkg, v2 class, boto3, extra source, ops
  ("dynamodb","Amazon DynamoDB","dynamodb","DynamoDb","DynamoDB","dynamodb","@aws-sdk/client-dynamodb","DynamoDB","dynamodb","", [
@@ -147,7 +152,7 @@ for key,title,tok,pfx,optpfx,iam,pkg,v2,boto,extra,oplist in services:
     model = ops(boto)
     out_ops=[]
     for action,opt,jsonp,avp,meta,res,notes in oplist:
-        params,result,streaming,maps = op_info(model, action)
+        params,result,streaming,request_maps,result_maps = op_info(model, action)
         iam_action = f"{iam}:{action}"
         if key=="bedrock-runtime" and action=="InvokeModelWithResponseStream": iam_action="bedrock:InvokeModelWithResponseStream"
         if key=="bedrock-runtime" and action=="Converse": iam_action="bedrock:InvokeModel"
@@ -168,11 +173,10 @@ for key,title,tok,pfx,optpfx,iam,pkg,v2,boto,extra,oplist in services:
         d["parameters"]=params
         if jsonp: d["json_params"]=jsonp
         if avp: d["attribute_value_params"]=avp
-        # Only a camelCase wire API has nested members to rename (aws-facts §2).
-        camel = any(p[:1].islower() for p in (model.operation_model(action).input_shape.members if model.operation_model(action).input_shape else []))
-        if camel and maps: d["map_params"]=maps
         d["result_metadata"]=bool(meta and opt)
         d["result_fields"]=result
+        if request_maps: d["request_maps"]=request_maps
+        if result_maps: d["result_maps"]=result_maps
         acts=[iam_action]
         if key=="ecs" and action=="RunTask": acts=["ecs:RunTask","iam:PassRole"]
         if key=="s3" and action=="CopyObject": acts=["s3:GetObject","s3:PutObject"]

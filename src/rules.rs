@@ -97,16 +97,19 @@ pub struct OperationRule {
     /// Parameters that hold DynamoDB typed AttributeValues (`{"S": ...}`) (aws-facts §1.5).
     #[serde(default)]
     pub attribute_value_params: Vec<String>,
-    /// Request members (PascalCase dotted paths, list levels implicit) whose values are maps of the
-    /// caller's own keys, for camelCase APIs: `Parameters` of Batch SubmitJob.
-    #[serde(default)]
-    pub map_params: Vec<String>,
     /// Whether the task result carries `SdkHttpMetadata`/`SdkResponseMetadata` (aws-facts §1.3).
     #[serde(default)]
     pub result_metadata: bool,
     /// Top-level fields of the result, as the integration returns them.
     #[serde(default)]
     pub result_fields: Vec<String>,
+    /// Member paths of the request (`Overrides.ContainerOverrides[]`, PascalCase) whose values are
+    /// maps: their keys are data, which Step Functions does not PascalCase (botocore models).
+    #[serde(default)]
+    pub request_maps: Vec<String>,
+    /// The same in the result.
+    #[serde(default)]
+    pub result_maps: Vec<String>,
     /// IAM actions the state-machine role needs (aws-facts §4).
     pub iam_actions: Vec<String>,
     /// Resource ARN pattern; `${Region}`, `${Account}` and `${<Parameter>}` placeholders
@@ -135,9 +138,10 @@ pub struct Rule {
     pub parameters: Vec<String>,
     pub json_params: Vec<String>,
     pub attribute_value_params: Vec<String>,
-    pub map_params: Vec<String>,
     pub result_metadata: bool,
     pub result_fields: Vec<String>,
+    pub request_maps: Vec<String>,
+    pub result_maps: Vec<String>,
     pub iam_actions: Vec<String>,
     pub iam_resource: String,
     /// Error-name prefix of the chosen integration: `DynamoDB` (optimized) / `DynamoDb` (aws-sdk);
@@ -356,9 +360,10 @@ fn resolve(svc: &ServiceRules, op: &OperationRule) -> Rule {
         parameters: op.parameters.clone(),
         json_params: op.json_params.clone(),
         attribute_value_params: op.attribute_value_params.clone(),
-        map_params: op.map_params.clone(),
         result_metadata: op.result_metadata,
         result_fields: op.result_fields.clone(),
+        request_maps: op.request_maps.clone(),
+        result_maps: op.result_maps.clone(),
         iam_actions: op.iam_actions.clone(),
         iam_resource: op.iam_resource.clone(),
         error_prefix,

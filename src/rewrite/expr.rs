@@ -21,6 +21,10 @@ pub struct ExprCtx<'a> {
     /// Where the SDK call's response sits in what the expression reads: `$` in a ResultSelector,
     /// a field of the state input in a state after the Task (None: `$`).
     pub result_root: Option<String>,
+    /// With PascalCase result keys: the result's map paths when the catalogue knows them (every
+    /// member down to a map is PascalCased); None: only the first key is (deeper keys may be map
+    /// keys the integration does not rename).
+    pub result_maps: Option<Vec<String>>,
     pub notes: Vec<String>,
 }
 
@@ -219,6 +223,14 @@ impl<'a> ExprCtx<'a> {
                     return Err("reads DynamoDB attributes the integration returns typed ({\"S\": ...}): unmarshalling is not built yet".into());
                 }
                 let mut out = self.result_root.clone().unwrap_or_else(|| "$".to_string());
+                let cased;
+                let path = match (&self.result_maps, access.pascal_case_keys) {
+                    (Some(maps), true) => {
+                        cased = super::member_case::result_path(path, maps);
+                        cased.as_slice()
+                    }
+                    _ => path.as_slice(),
+                };
                 for (i, seg) in path.iter().enumerate() {
                     match seg {
                         PathSeg::Field(f) if i == 0 && access.pascal_case_keys => {
@@ -453,6 +465,7 @@ mod tests {
                     pascal_case_keys: pascal,
                 }),
                 result_root: None,
+                result_maps: None,
                 notes: vec![],
             };
             assert_eq!(
@@ -471,6 +484,7 @@ mod tests {
             env: &env,
             result: None,
             result_root: None,
+            result_maps: None,
             notes: vec![],
         };
         let t = ValueExpr::Template {
@@ -510,6 +524,7 @@ mod tests {
             env: &env,
             result: None,
             result_root: None,
+            result_maps: None,
             notes: vec![],
         };
         let obj = ValueExpr::JsonStringify {

@@ -1585,3 +1585,24 @@ exports.handler = async (event) => {
         json!({"customerId.$": "$.Item.customerId.S"})
     );
 }
+
+#[test]
+fn a_camel_case_api_gets_pascal_case_members_at_every_level() {
+    let handler = fixtures_dir().join("ts/ecs-run-task.ts");
+    let fixtures = replaceable_fixtures();
+    let f = fixtures
+        .iter()
+        .find(|f| f.file == "ts/ecs-run-task.ts")
+        .unwrap();
+    let (model, env) = analysed(&handler, "handler", &f.env);
+    let dir = tempfile::tempdir().unwrap();
+    let definition = json!({"StartAt": "Call", "States": {"Call": task_state(InvocationStyle::OptimizedInvoke)}});
+    let project = fixture_project(dir.path(), &handler, &model, &env, definition);
+    let plan = plan(&project, &[(0, model)], &RewriteOptions::default());
+    assert_eq!(plan.tasks.len(), 1, "{:?}", plan.skipped);
+    let params = &plan.tasks[0].rewritten["Parameters"];
+    assert_eq!(params["LaunchType"], "FARGATE", "{params}");
+    let overrides = &params["Overrides"]["ContainerOverrides"][0];
+    assert_eq!(overrides["Name"], "worker", "{params}");
+    assert!(overrides.get("Command.$").is_some(), "{params}");
+}

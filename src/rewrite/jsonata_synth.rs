@@ -154,6 +154,8 @@ struct Ctx<'a> {
     /// The result's items are typed AttributeValues the handler saw plain (lib-dynamodb, boto3
     /// resource): reads into them go through `$u`.
     typed_items: bool,
+    /// How reads of the result are cased (aws-sdk results are PascalCase).
+    result_case: super::member_case::ResultCase,
     notes: Vec<String>,
 }
 
@@ -314,7 +316,7 @@ impl Ctx<'_> {
                     }
                     unmarshalled_read(r, path, self.language)?
                 }
-                Some(r) => J::Expr(r.to_string()).select(&pascal_top_key(path)),
+                Some(r) => J::Expr(r.to_string()).select(&self.result_case.apply(path)),
                 None => return Err("reads an SDK result before the call".into()),
             },
             ValueExpr::Unrepresentable { what, .. } => {
@@ -325,20 +327,6 @@ impl Ctx<'_> {
             }
         })
     }
-}
-
-/// The integration answers with PascalCase keys where a camelCase API's SDK answered `jobId`
-/// (synth.rs `pascal_case_result`, the same rule for JSONPath): the first key read is PascalCased;
-/// deeper keys may be map keys and stay.
-fn pascal_top_key(path: &[PathSeg]) -> Vec<PathSeg> {
-    let mut out = path.to_vec();
-    if let Some(PathSeg::Field(f)) = out.first_mut() {
-        let mut c = f.chars();
-        if let Some(first) = c.next() {
-            *f = first.to_ascii_uppercase().to_string() + c.as_str();
-        }
-    }
-    out
 }
 
 /// The indentation of `$string(x, true)`: jsonata-js serializes with `JSON.stringify(arg,
@@ -487,6 +475,7 @@ pub fn fields(
     whole_result_matches: bool,
     dynamodb_plain: bool,
     callback: bool,
+    result_case: super::member_case::ResultCase,
     notes: &mut Vec<String>,
 ) -> Result<JsonataFields, String> {
     let event = event_of(state, style)?;
@@ -496,6 +485,7 @@ pub fn fields(
         language: model.language,
         result: None,
         typed_items: false,
+        result_case: super::member_case::ResultCase::AsIs,
         notes: Vec::new(),
     };
     let mut args = Map::new();
@@ -533,6 +523,7 @@ pub fn fields(
         language: model.language,
         result: Some("$states.result"),
         typed_items: dynamodb_plain,
+        result_case,
         notes: Vec::new(),
     };
     let payload = match &model.returns {

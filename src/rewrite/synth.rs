@@ -204,20 +204,29 @@ pub fn synthesize(
     let ValueExpr::Object { entries } = params.as_ref() else {
         return Err("the SDK call's parameters are not an object literal".into());
     };
-    let mut top: Vec<(String, &ValueExpr)> = Vec::new();
+    // A camelCase native API (Step Functions, ECS, ...): its response keys are camelCase too, while
+    // the integration answers in PascalCase (aws-facts §1.3), so the whole response never matches.
+    let camel_case_api = camel_case_api(call);
+    let rule = crate::rules::Catalogue::builtin().lookup(&call.service, &call.action);
+    let mut owned_top: Vec<(String, ValueExpr)> = Vec::new();
     for e in entries {
         match e {
             ObjectEntry::Field { key, value } => {
-                top.push((integration_param_name(call, key), value))
+                owned_top.push((integration_param_name(call, key), value.clone()))
             }
             ObjectEntry::Spread { .. } => {
                 return Err("the SDK call's parameters spread a value built at run time".into())
             }
         }
     }
-    // A camelCase native API (Step Functions, ...): its response keys are camelCase too, while the
-    // integration answers in PascalCase (aws-facts §1.3), so the whole response never matches.
-    let camel_case_api = camel_case_api(call);
+    if camel_case_api && rule.is_none() && owned_top.iter().any(|(_, v)| has_nested_members(v)) {
+        notes.push(format!(
+            "{} is not in the rules catalogue: nested member names are kept as the handler wrote them (which are maps is not known); Step Functions expects PascalCase members",
+            call.id()
+        ));
+    }
+    let top: Vec<(String, &ValueExpr)> = owned_top.iter().map(|(k, v)| (k.clone(), v)).collect();
+    let result_maps: Option<Vec<String>> = rule.map(|r| r.result_maps);
     let names: Vec<String> = top.iter().map(|(k, _)| k.clone()).collect();
     let mut integ = integrations::for_call(call, &names)?;
     if integ.resource.ends_with(":::events:putEvents")
@@ -335,6 +344,7 @@ pub fn synthesize(
         env: &env,
         result: None,
         result_root: None,
+        result_maps: None,
         notes: Vec::new(),
     };
     let mut params: Vec<(String, Asl)> = Vec::new();
@@ -393,7 +403,9 @@ pub fn synthesize(
     let access = ResultAccess {
         whole_result_matches: whole_result_matches(&integ, call.flavor) && !camel_case_api,
         typed_items: dynamodb::needs_marshalling(call.flavor),
-        pascal_case_keys: pascal_case_result(&integ),
+        // A camelCase API's result comes back PascalCase from every integration (the optimized
+        // states:startExecution too, aws-facts §1.3).
+        pascal_case_keys: pascal_case_result(&integ) || camel_case_api,
     };
     let payload = match &model.returns {
         None => Ok(Asl::Literal(Value::Null)),
@@ -403,6 +415,7 @@ pub fn synthesize(
                 env: &env,
                 result: Some(access),
                 result_root: None,
+                result_maps: result_maps.clone(),
                 notes: Vec::new(),
             };
             let r = rctx.convert(expr, false);
@@ -462,6 +475,7 @@ pub fn synthesize(
                     expr,
                     &env,
                     access,
+                    result_maps.clone(),
                     &taken,
                 )?)
             } else {
@@ -724,6 +738,7 @@ fn event_after(
     expr: &ValueExpr,
     env: &IndexMap<String, Asl>,
     access: ResultAccess,
+    result_maps: Option<Vec<String>>,
     taken: &[String],
 ) -> Result<After, String> {
     use super::after_task;
@@ -746,6 +761,7 @@ fn event_after(
         env,
         result: Some(access),
         result_root: result_field.clone(),
+        result_maps,
         notes: Vec::new(),
     };
     let value = ctx.convert(expr, false)?;
@@ -976,6 +992,14 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         callback,
     } = j;
     let whole_result_matches = whole_result_matches(&integ, call.flavor) && !camel_case_api(call);
+    let result_case = if !pascal_case_result(&integ) && !camel_case_api(call) {
+        super::member_case::ResultCase::AsIs
+    } else {
+        match crate::rules::Catalogue::builtin().lookup(&call.service, &call.action) {
+            Some(r) => super::member_case::ResultCase::Members(r.result_maps),
+            None => super::member_case::ResultCase::FirstKey,
+        }
+    };
     let f = super::jsonata_synth::fields(
         state,
         link.style,
@@ -985,6 +1009,7 @@ fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
         whole_result_matches,
         call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor),
         callback,
+        result_case,
         &mut notes,
     )?;
     let mut integ = integ;
@@ -1486,49 +1511,46 @@ fn integration_param_name(call: &SdkCall, key: &str) -> String {
 /// PascalCase at every level ("parameter names will be Pascal case ... Even if the native service
 /// API is in camelCase", aws-facts §2; the recorded `ecs:runTask` parameters nest
 /// `NetworkConfiguration.AwsvpcConfiguration.Subnets`, LocalStack test_ecs_task_service). Keys
-/// inside map members (the catalogue's `map_params`, e.g. Batch `Parameters`) are the caller's
-/// own and stay; top-level names are `integration_param_name`'s.
+/// inside map members (the catalogue's `request_maps`, e.g. Batch `Parameters`) are the caller's
+/// own and stay; top-level names are `integration_param_name`'s. An operation the catalogue does
+/// not know keeps its nested names (which members are maps is not known; noted).
 fn nested_member_names(call: &SdkCall) -> std::borrow::Cow<'_, ValueExpr> {
+    use std::borrow::Cow;
     if !camel_case_api(call) {
-        return std::borrow::Cow::Borrowed(&call.params);
+        return Cow::Borrowed(&call.params);
     }
-    let maps: Vec<String> = crate::rules::Catalogue::builtin()
-        .lookup(&call.service, &call.action)
-        .map(|r| r.map_params.clone())
-        .unwrap_or_default();
-    fn rename(expr: &ValueExpr, path: &str, maps: &[String], top: bool) -> ValueExpr {
-        match expr {
-            ValueExpr::Object { entries } => ValueExpr::Object {
-                entries: entries
-                    .iter()
-                    .map(|e| match e {
-                        ObjectEntry::Field { key, value } => {
-                            let member = pascal_case(key);
-                            let here = if top {
-                                member.clone()
-                            } else {
-                                format!("{path}.{member}")
-                            };
-                            let value = if maps.iter().any(|m| m.eq_ignore_ascii_case(&here)) {
-                                value.clone()
-                            } else {
-                                rename(value, &here, maps, false)
-                            };
-                            // Top-level names are left to integration_param_name.
-                            let key = if top { key.clone() } else { member };
-                            ObjectEntry::Field { key, value }
-                        }
-                        other => other.clone(),
-                    })
-                    .collect(),
-            },
-            ValueExpr::Array { items } => ValueExpr::Array {
-                items: items.iter().map(|i| rename(i, path, maps, false)).collect(),
-            },
-            other => other.clone(),
-        }
+    let Some(rule) = crate::rules::Catalogue::builtin().lookup(&call.service, &call.action) else {
+        return Cow::Borrowed(&call.params);
+    };
+    let ValueExpr::Object { entries } = &call.params else {
+        return Cow::Borrowed(&call.params);
+    };
+    Cow::Owned(ValueExpr::Object {
+        entries: entries
+            .iter()
+            .map(|e| match e {
+                ObjectEntry::Field { key, value } => ObjectEntry::Field {
+                    key: key.clone(),
+                    value: super::member_case::request_value(
+                        value,
+                        &integration_param_name(call, key),
+                        &rule.request_maps,
+                    ),
+                },
+                other => other.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// Whether a request value holds objects the handler wrote (nested member names).
+fn has_nested_members(v: &ValueExpr) -> bool {
+    match v {
+        ValueExpr::Object { .. } => true,
+        ValueExpr::Literal { value } => value.is_object() || value.is_array(),
+        ValueExpr::Array { items } => items.iter().any(has_nested_members),
+        _ => false,
     }
-    std::borrow::Cow::Owned(rename(&call.params, "", &maps, true))
 }
 
 /// Whether the handler names request members in camelCase (a camelCase native API).

@@ -66,15 +66,17 @@ impl Targets {
         }
         for sm in &project.state_machines {
             let def = names.resolve_json(&sm.definition);
-            t.machines.insert(
-                names.state_machine_name(sm),
-                MachineTarget {
-                    name: sm.name.clone(),
-                    workflow_type: sm.workflow_type.clone(),
-                    machine: StateMachine::parse(&def)
-                        .map_err(|e| format!("state machine {} does not parse: {e}", sm.name)),
-                },
-            );
+            for name in names.state_machine_names(project, sm) {
+                t.machines.insert(
+                    name,
+                    MachineTarget {
+                        name: sm.name.clone(),
+                        workflow_type: sm.workflow_type.clone(),
+                        machine: StateMachine::parse(&def)
+                            .map_err(|e| format!("state machine {} does not parse: {e}", sm.name)),
+                    },
+                );
+            }
         }
         t
     }

@@ -100,9 +100,10 @@ pub fn from_project_named(project: &Project, names: &Names, seed: u64) -> World 
         super::world_jobs::add(&mut w, r);
     }
     for sm in &project.state_machines {
-        let name = names.state_machine_name(sm);
-        w.state_machines
-            .insert(name.clone(), StateMachineEntry { name, result: None });
+        for name in names.state_machine_names(project, sm) {
+            w.state_machines
+                .insert(name.clone(), StateMachineEntry { name, result: None });
+        }
     }
     w
 }
@@ -286,6 +287,51 @@ impl Names {
     pub fn state_machine_name(&self, sm: &crate::discover::model::StateMachine) -> String {
         self.resolve(&format!("${{{}}}", sm.name)).into_owned()
     }
+
+    /// Every name a state machine is known by: its logical name, and the name in the ARN a
+    /// function's environment holds for a reference to it (`!Ref Child`, `!GetAtt Child.Arn`,
+    /// Terraform `aws_sfn_state_machine.child.arn`), which is its own when the template names it
+    /// (`StateMachineName`, Terraform `name`).
+    pub fn state_machine_names(
+        &self,
+        project: &Project,
+        sm: &crate::discover::model::StateMachine,
+    ) -> Vec<String> {
+        let mut out = vec![self.state_machine_name(sm)];
+        for f in &project.functions {
+            for (var, source) in &f.environment_source {
+                if !refers_to(source, &sm.name) {
+                    continue;
+                }
+                let Some(value) = f.environment.get(var).and_then(Value::as_str) else {
+                    continue;
+                };
+                let value = self.resolve(value);
+                let Some((_, rest)) = value.split_once(":stateMachine:") else {
+                    continue;
+                };
+                let name = rest.split(':').next().unwrap_or_default().to_string();
+                if !name.is_empty() && !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Does an IaC expression refer to resource `id` (`Ref`, `Fn::GetAtt`, a Terraform address)?
+fn refers_to(expr: &Value, id: &str) -> bool {
+    match expr {
+        Value::Object(m) => match (m.get("Ref"), m.get("Fn::GetAtt")) {
+            (Some(Value::String(r)), _) => r == id,
+            (_, Some(Value::Array(a))) => a.first().and_then(Value::as_str) == Some(id),
+            (_, Some(Value::String(s))) => s.split('.').next() == Some(id),
+            _ => false,
+        },
+        Value::String(s) => s.contains(&format!("{id}.")),
+        _ => false,
+    }
 }
 
 /// The simulated services over a fresh world.
@@ -396,6 +442,63 @@ mod naming_tests {
         assert_eq!(
             serde_json::to_value(resolved.returns).unwrap()["value"],
             "OrdersTable"
+        );
+    }
+
+    #[test]
+    fn a_named_state_machine_is_known_by_the_name_in_the_arn_a_function_holds() {
+        use crate::discover::model::{DefinitionOrigin, Function, StateMachine};
+        use indexmap::IndexMap;
+        let mut p = project();
+        let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+        p.state_machines.push(StateMachine {
+            name: "Child".into(),
+            origin: DefinitionOrigin::AslFile {
+                path: PathBuf::from("c.asl.json"),
+            },
+            raw_definition: def.clone(),
+            definition: def,
+            substitutions: IndexMap::new(),
+            workflow_type: "STANDARD".into(),
+            role: None,
+            policies: None,
+            definition_file: PathBuf::from("c.asl.json"),
+            construct: None,
+        });
+        let arn = "arn:aws:states:us-east-1:123456789012:stateMachine:orders-child";
+        p.functions.push(Function {
+            id: "Starter".into(),
+            function_name: None,
+            handler: "index.handler".into(),
+            runtime: None,
+            code_dir: PathBuf::from("."),
+            handler_file: None,
+            handler_export: "handler".into(),
+            environment: IndexMap::from([("CHILD_ARN".to_string(), json!(arn))]),
+            memory_mb: None,
+            timeout_s: None,
+            architecture: None,
+            template: PathBuf::from("template.yaml"),
+            environment_source: IndexMap::from([(
+                "CHILD_ARN".to_string(),
+                json!({"Ref": "Child"}),
+            )]),
+            handler_note: None,
+            construct: None,
+        });
+        let names = Names::of(&p);
+        assert_eq!(
+            names.state_machine_names(&p, &p.state_machines[0]),
+            ["Child", "orders-child"]
+        );
+        let w = from_project_named(&p, &names, 1);
+        assert!(
+            w.state_machines.contains_key("orders-child") && w.state_machines.contains_key("Child")
+        );
+        let targets = crate::verify::targets::Targets::of(&p, &names, &Default::default());
+        assert_eq!(
+            targets.machine(arn).map(|(_, m)| m.name.as_str()),
+            Some("Child")
         );
     }
 }
