@@ -91,7 +91,7 @@ services = [
    ("StartCrawler",None,[],[],False,"arn:aws:glue:${Region}:${Account}:crawler/${Name}",None),
  ]),
  ("ecs","Amazon ECS","ecs","Ecs",None,"ecs","@aws-sdk/client-ecs","ECS","ecs","", [
-   ("RunTask","ecs:runTask",[],[],False,"${TaskDefinition}","Also .sync and .waitForTaskToken; needs iam:PassRole for the task and execution roles (aws-facts §1.2, §4)."),
+   ("RunTask","ecs:runTask",[],[],True,"${TaskDefinition}","Also .sync and .waitForTaskToken; needs iam:PassRole for the task and execution roles (aws-facts §1.2, §4)."),
    ("StopTask",None,[],[],False,"*",None),
    ("DescribeTasks",None,[],[],False,"*",None),
  ]),
