@@ -124,6 +124,6 @@ pub struct TemplateIam {
 }
 
 #[cfg(test)]
-mod fixture_tests;
+pub(crate) mod fixture_tests;
 #[cfg(test)]
 mod order_service_tests;

@@ -20,6 +20,7 @@ pub mod mock_file;
 pub mod parallel;
 pub mod partial_failure;
 pub mod report;
+pub mod seeding;
 pub mod targets;
 pub mod world;
 pub mod world_jobs;
@@ -167,6 +168,9 @@ pub struct TaskReport {
     /// Inputs run (samples + generated), and how many were within the samples' types.
     pub inputs: usize,
     pub inputs_in_domain: usize,
+    /// Inputs on which the rewritten run read an item seeded into a table it reads (a DynamoDB
+    /// hit; the other inputs ran on the project's empty tables).
+    pub inputs_with_seeded_item: usize,
     pub fault_scenarios: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counterexample: Option<Counterexample>,
@@ -527,6 +531,8 @@ const WORLD_SEED: u64 = 1;
 struct Pair<'a> {
     /// The project's resources, built once; every run starts from a copy.
     world: World,
+    /// Items put, per input, into the tables the rewritten Tasks read (before both runs).
+    seeder: seeding::Seeder,
     /// The project's functions and state machines, reachable by name from both versions.
     targets: Arc<targets::Targets>,
     /// The states the rewritten version has rewritten.
@@ -560,7 +566,16 @@ fn added_states_of(tasks: &[&RewrittenTask]) -> HashMap<String, String> {
 
 impl Pair<'_> {
     fn run(&self, input: &Value, fault: Option<&Fault>) -> (RunOutcome, RunOutcome, Vec<Delta>) {
-        self.run_from(&self.world, input, fault)
+        self.run_from(&self.world_for(input), input, fault)
+    }
+
+    /// The world both versions start from on `input`: the project's, with items seeded for
+    /// about half the inputs.
+    fn world_for(&self, input: &Value) -> Cow<'_, World> {
+        match self.seeder.world_for(&self.world, input) {
+            Some(w) => Cow::Owned(w),
+            None => Cow::Borrowed(&self.world),
+        }
     }
 
     /// `run`, starting both versions from `world` instead of the project's.
@@ -629,6 +644,7 @@ impl Tally {
                 verdict: Verdict::Proven,
                 inputs: 0,
                 inputs_in_domain: 0,
+                inputs_with_seeded_item: 0,
                 fault_scenarios: 0,
                 counterexample: None,
                 out_of_domain_differences: 0,
@@ -739,11 +755,16 @@ struct Checked {
     /// got an answer was compared on failure paths only.
     answered: Vec<String>,
     inconclusive: Option<backend::Inconclusive>,
+    /// The rewritten run read an item seeded for this input.
+    read_seeded_item: bool,
 }
 
 /// Runs both versions on one input (and fault) and compares them.
 fn evaluate(pair: &Pair, input: &Value, fault: Option<&Fault>) -> Checked {
-    let (a, b, deltas) = pair.run(input, fault);
+    let world = pair.world_for(input);
+    let (a, b, deltas) = pair.run_from(&world, input, fault);
+    let read_seeded_item =
+        matches!(world, Cow::Owned(_)) && pair.seeder.read_seeded_item(&world, &b.calls);
     let answered = b
         .calls
         .iter()
@@ -755,6 +776,7 @@ fn evaluate(pair: &Pair, input: &Value, fault: Option<&Fault>) -> Checked {
         visited: a.path,
         answered,
         inconclusive: a.inconclusive.or(b.inconclusive),
+        read_seeded_item,
     }
 }
 
@@ -778,6 +800,7 @@ fn check_inputs<'a>(
             let input = all[i];
             tally.report.inputs += 1;
             tally.report.inputs_in_domain += input.in_domain as usize;
+            tally.report.inputs_with_seeded_item += checked.read_seeded_item as usize;
             let answered = std::mem::take(&mut checked.answered);
             let visited = absorb(tally, pair, shape, input, None, strict, checked);
             seen(input, &visited, &answered);
@@ -878,6 +901,16 @@ fn prove_machine(
         0 => parallel::threads(),
         n => n,
     };
+    let base_world = world::from_project_named(project, names, WORLD_SEED);
+    // The project's handlers: what their PutItem calls write gives seeded items their attributes.
+    let mut handler_models: Vec<(usize, HandlerModel)> = opts
+        .functions
+        .iter()
+        .map(|(i, m)| (*i, m.clone()))
+        .chain(tasks.iter().map(|t| (t.function, t.model.clone())))
+        .collect();
+    handler_models.sort_by_key(|(i, _)| *i);
+    handler_models.dedup_by_key(|(i, _)| *i);
     let mut task_reports = Vec::new();
     for (i, task) in tasks.iter().enumerate() {
         let integration = resource_of(&task.rewritten);
@@ -885,7 +918,16 @@ fn prove_machine(
         let hybrid = names.resolve_json(&apply_tasks(original, &[*task], Some(rewritten)));
         let pair = match (parse(original), parse(&hybrid)) {
             (Ok(o), Ok(h)) => Pair {
-                world: world::from_project_named(project, names, WORLD_SEED),
+                seeder: seeding::Seeder::of(
+                    project,
+                    names,
+                    &base_world,
+                    &[hybrid.pointer(&task.pointer).unwrap_or(&task.rewritten)],
+                    &handler_models,
+                    &sample_values,
+                    opts.seed,
+                ),
+                world: base_world.clone(),
                 targets: targets.clone(),
                 rewritten_here: vec![task.state.clone()],
                 timeouts: timeouts.clone(),
@@ -1016,7 +1058,19 @@ fn prove_machine(
     match (parse(original), parse(rewritten)) {
         (Ok(o), Ok(r)) => {
             let pair = Pair {
-                world: world::from_project_named(project, names, WORLD_SEED),
+                seeder: seeding::Seeder::of(
+                    project,
+                    names,
+                    &base_world,
+                    &tasks
+                        .iter()
+                        .filter_map(|t| rewritten.pointer(&t.pointer))
+                        .collect::<Vec<_>>(),
+                    &handler_models,
+                    &sample_values,
+                    opts.seed,
+                ),
+                world: base_world.clone(),
                 targets: targets.clone(),
                 rewritten_here: rewritten_states.clone(),
                 timeouts: timeouts.clone(),

@@ -30,6 +30,13 @@ fn task_line(out: &mut String, t: &TaskReport) {
                 "  ✔ {head}: proven on {} inputs ({} within the samples' types) and {} fault scenarios",
                 t.inputs, t.inputs_in_domain, t.fault_scenarios
             );
+            if t.inputs_with_seeded_item > 0 {
+                let _ = writeln!(
+                    out,
+                    "      {} of those inputs read an item seeded into the table (a DynamoDB hit)",
+                    t.inputs_with_seeded_item
+                );
+            }
         }
         Verdict::NotEquivalent => {
             let _ = writeln!(out, "  ✘ {head}: NOT EQUIVALENT");
