@@ -240,7 +240,7 @@ impl Ctx<'_> {
                     JsonStyle::PythonDefault => self.notes.push("json.dumps puts a space after ',' and ':' and escapes non-ASCII; $string is compact: the text differs byte for byte (same JSON value)".into()),
                     JsonStyle::Indented => return Err("serializes JSON with indentation of unknown width".into()),
                     JsonStyle::IndentedBy(n) if *n != PRETTY_WIDTH => return Err(format!("serializes JSON indented by {n} spaces, where JSONata's $string(x, true) indents by {PRETTY_WIDTH}")),
-                    JsonStyle::IndentedBy(_) => return Ok(self.pretty(j)?),
+                    JsonStyle::IndentedBy(_) => return self.pretty(j),
                 }
                 match j {
                     // An object built here is an object: $string gives its JSON text.
@@ -466,6 +466,7 @@ fn event_of(state: &Map<String, Value>, style: InvocationStyle) -> Result<J, Str
 }
 
 /// Builds Arguments from the call's parameters and Output/Assign from the handler's return value.
+#[allow(clippy::too_many_arguments)]
 pub fn fields(
     state: &Map<String, Value>,
     style: InvocationStyle,

@@ -385,7 +385,6 @@ pub fn synthesize(
         ));
     }
     let parameters = Asl::Object(params).to_template()?;
-    let mut integ = integ;
     if callback {
         integ.resource = callback_resource(&integ)?;
         if !parameters.to_string().contains("$$.Task.Token") {
@@ -936,7 +935,7 @@ fn unmarshal_after(
                 "GetItem returns no Item when nothing matches the key, where the handler raised {error}: {check} sends that to {miss_name}, {} (the Cause is the message, not the Lambda runtime's error JSON)",
                 match caught {
                     Some(next) => format!("which stores the same Error and goes on to the catcher's {next}"),
-                    None => format!("which fails with the same error name"),
+                    None => "which fails with the same error name".to_string(),
                 }
             ));
         }
@@ -1175,6 +1174,9 @@ fn taken_names(project: &Project, link: &TaskLink) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Added states (name, state) and the notes that explain them.
+type StatesAndNotes = (Vec<(String, Value)>, Vec<String>);
+
 /// A JSONata Task whose Python handler returned `response["Item"]`: the Task assigns whether
 /// the result has an Item (Assign is evaluated on the task result, as Output is:
 /// https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html), and a Choice
@@ -1185,7 +1187,7 @@ fn key_error_states(
     new: &mut Map<String, Value>,
     taken: &[String],
     definition: &Value,
-) -> Result<(Vec<(String, Value)>, Vec<String>), String> {
+) -> Result<StatesAndNotes, String> {
     use super::after_task;
     if after_task::catcher_for(state, "KeyError").is_some() {
         return Err("the Task's Catch takes the handler's KeyError when GetItem finds nothing; JSONata catchers are not rewritten into added states yet".into());
