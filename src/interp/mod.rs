@@ -10,6 +10,8 @@ pub mod clock;
 mod context;
 pub mod errors;
 mod executor;
+/// Step Functions' payload quota (256 KiB), for callers that explain a `States.DataLimitExceeded`.
+pub use executor::PAYLOAD_LIMIT_BYTES;
 pub mod history;
 mod io;
 mod task;

@@ -112,6 +112,8 @@ pub struct Context<'a> {
     pub fault: Option<&'a Fault>,
     /// ARNs Step Functions appends to EventBridge `Resources`.
     pub appended_resources: Vec<String>,
+    /// The execution input both runs were given (to recognise an input near the payload quota).
+    pub input: Option<&'a Value>,
 }
 
 struct Differ<'a> {
@@ -256,13 +258,22 @@ impl Differ<'_> {
             // A JSON string text (`"zo\u00eb"`, json.dumps of a str) that means the same string.
             let same_string = px.is_string() && px == py;
             let structured = |v: &Value| v.is_object() || v.is_array();
-            if structured(&px) || structured(&py) || same_string {
+            let numbers = px.is_number() && py.is_number();
+            if structured(&px) || structured(&py) || same_string || numbers {
                 let before = self.out.len();
                 self.diff(&px, &py, &format!("{at}(json)"));
                 let semantic = self.out[before..]
                     .iter()
                     .any(|d| d.kind == Kind::Difference);
-                if !semantic {
+                let rounded_only = semantic
+                    && self.out[before..]
+                        .iter()
+                        .filter(|d| d.kind == Kind::Difference)
+                        .all(|d| same_at_15_digits(&d.original, &d.rewritten));
+                if rounded_only {
+                    self.out.truncate(before);
+                    self.push(Kind::Warning, at, a, b, FIFTEEN_DIGITS_NOTE);
+                } else if !semantic {
                     self.out.truncate(before);
                     self.push(
                         Kind::Warning,
@@ -429,6 +440,44 @@ fn sdk_renames(orig: &[CallRecord], new: &[CallRecord]) -> Vec<(String, String)>
     out
 }
 
+/// JSONata's `$string` writes a number the way jsonata-js's `string()` does, rounded to 15
+/// significant digits (`toPrecision(15)`; https://docs.jsonata.org/string-functions#string casts
+/// with JSON.stringify, whose numbers jsonata rounds), where Python's json.dumps and JavaScript's
+/// JSON.stringify keep every digit: 1234567890123456 is written "1234567890123460".
+fn same_at_15_digits(a: &Value, b: &Value) -> bool {
+    let rounded = |v: &Value| v.as_f64().map(|f| format!("{f:.14e}"));
+    match (rounded(a), rounded(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => false,
+    }
+}
+
+const FIFTEEN_DIGITS_NOTE: &str = "same JSON except numbers written to 15 significant digits: the rewrite's JSONata $string rounds numbers to 15 significant digits (jsonata-js toPrecision(15)) where the handler's json.dumps / JSON.stringify keeps every digit (1234567890123456 becomes 1234567890123460); a consumer that needs more than 15 digits (large IDs, exact amounts) gets a different number";
+
+/// The rewritten Task failed on the payload quota where the original did not, for an input near
+/// that quota: the integration's result is the whole service response (startSyncExecution's
+/// carries the child execution's Input and Output), where the handler returned only part of it.
+/// Quota: https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html (256 KiB
+/// maximum input or output size for a task, state or execution).
+fn payload_quota_warning(orig: &RunOutcome, new: &RunOutcome, ctx: &Context) -> Option<Delta> {
+    const LIMIT: &str = "States.DataLimitExceeded";
+    let size = ctx.input.map(|v| v.to_string().len())?;
+    let near_quota = size.saturating_mul(2) >= crate::interp::PAYLOAD_LIMIT_BYTES;
+    if new.error.as_deref() != Some(LIMIT) || orig.error.as_deref() == Some(LIMIT) || !near_quota {
+        return None;
+    }
+    Some(Delta {
+        kind: Kind::Warning,
+        aspect: Aspect::Status,
+        at: "error".into(),
+        original: json!({"status": orig.status, "error": orig.error}),
+        rewritten: json!({"status": new.status, "error": new.error}),
+        note: format!(
+            "the rewrite fails for inputs near the 256 KiB payload quota: with an input of {size} bytes its Task's result, the integration's whole response (a startSyncExecution result carries the child execution's Input and Output), exceeds the quota (States.DataLimitExceeded), where the handler returned only part of the response and the original succeeded; keep inputs well under the quota or keep the Lambda"
+        ),
+    })
+}
+
 /// A short description of how two texts of the same JSON differ.
 fn text_difference(x: &str, y: &str) -> String {
     let mut kinds = Vec::new();
@@ -450,6 +499,9 @@ fn text_difference(x: &str, y: &str) -> String {
 
 /// Compares two runs. An empty result (or only warnings/accepted) means equivalent.
 pub fn compare(orig: &RunOutcome, new: &RunOutcome, ctx: &Context) -> Vec<Delta> {
+    if let Some(w) = payload_quota_warning(orig, new, ctx) {
+        return vec![w];
+    }
     let mut d = Differ {
         ctx,
         aspect: Aspect::Status,
@@ -579,6 +631,7 @@ mod tests {
         Context {
             fault: None,
             appended_resources: vec!["arn:sm".into(), "arn:ex".into()],
+            input: None,
         }
     }
 
@@ -807,5 +860,94 @@ mod tests {
         assert!(d[0].note.contains("unicode escaping"), "{}", d[0].note);
         let d = compare(&a, &run(json!({"m": "\"zoe\""})), &ctx());
         assert!(!is_equivalent(&d));
+    }
+    #[test]
+    fn numbers_rounded_to_15_digits_in_a_json_text_are_a_warning_and_other_numbers_are_not() {
+        let world = |body: &str, etag: &str| {
+            let mut r = run(json!({"m": body}));
+            r.world = json!([{"type": "object_put", "body": body, "etag": etag}]);
+            r
+        };
+        let a = world("{\"n\": 1234567890123456, \"k\": 12}", "\"aa\"");
+        let d = compare(
+            &a,
+            &world("{\"n\":1234567890123460,\"k\":12}", "\"bb\""),
+            &ctx(),
+        );
+        assert!(is_equivalent(&d), "{d:?}");
+        let body = d.iter().find(|x| x.at == "world[0].body").unwrap();
+        assert_eq!(body.kind, Kind::Warning);
+        assert!(body.note.contains("15 significant digits"), "{}", body.note);
+        assert!(d
+            .iter()
+            .any(|x| x.at == "world[0].etag" && x.kind == Kind::Warning));
+        // A number text on its own, rounded the same way.
+        let d = compare(
+            &run(json!({"m": "1234567890123456"})),
+            &run(json!({"m": "1234567890123460"})),
+            &ctx(),
+        );
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].kind, Kind::Warning);
+        // A real value change beside the rounding, or a number that differs within 15 digits,
+        // is a counterexample.
+        let d = compare(
+            &a,
+            &world("{\"n\":1234567890123460,\"k\":13}", "\"bb\""),
+            &ctx(),
+        );
+        assert!(!is_equivalent(&d), "{d:?}");
+        let d = compare(
+            &a,
+            &world("{\"n\":1234567890124000,\"k\":12}", "\"bb\""),
+            &ctx(),
+        );
+        assert!(!is_equivalent(&d), "{d:?}");
+        let d = compare(&run(json!({"m": "12"})), &run(json!({"m": "13"})), &ctx());
+        assert!(!is_equivalent(&d));
+        // The same numbers outside a text (a JSON value, not $string's output) stay a difference.
+        let d = compare(
+            &run(json!({"n": 1234567890123456u64})),
+            &run(json!({"n": 1234567890123460u64})),
+            &ctx(),
+        );
+        assert!(!is_equivalent(&d));
+    }
+
+    #[test]
+    fn a_rewrite_failing_on_the_payload_quota_for_a_near_limit_input_is_a_warning_only_then() {
+        let ok = run(json!({"status": "SUCCEEDED"}));
+        let limit = |error: &str| {
+            let mut r = run(Value::Null);
+            r.status = "FAILED".into();
+            r.output = None;
+            r.error = Some(error.into());
+            r.cause = Some("too big".into());
+            r.path = vec![];
+            r
+        };
+        let with_input = |input: &'static Value| Context {
+            input: Some(input),
+            ..ctx()
+        };
+        let near: &'static Value = Box::leak(Box::new(json!({"padding": "x".repeat(250 * 1024)})));
+        let small: &'static Value = Box::leak(Box::new(json!({"id": "a"})));
+        let d = compare(&ok, &limit("States.DataLimitExceeded"), &with_input(near));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].kind, Kind::Warning);
+        assert!(d[0].note.contains("inputs near the 256 KiB payload quota"));
+        assert!(is_equivalent(&d));
+        // A small input, another error, no input known, or both runs over the quota: compared
+        // as usual (the first three are counterexamples).
+        for (new, c) in [
+            (limit("States.DataLimitExceeded"), with_input(small)),
+            (limit("States.TaskFailed"), with_input(near)),
+            (limit("States.DataLimitExceeded"), ctx()),
+        ] {
+            assert!(!is_equivalent(&compare(&ok, &new, &c)));
+        }
+        let both = limit("States.DataLimitExceeded");
+        let d = compare(&both, &both, &with_input(near));
+        assert!(d.is_empty(), "{d:?}");
     }
 }

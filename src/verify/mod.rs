@@ -623,6 +623,7 @@ impl Pair<'_> {
                 self.context.state_machine_arn.clone(),
                 self.context.execution_arn.clone(),
             ],
+            input: Some(input),
         };
         let d = compare::compare(&a, &b, &ctx);
         (a, b, d)
