@@ -67,7 +67,7 @@ impl Seeder {
                 continue;
             };
             let seedable = |k: &KeyAttr| k.attr_type == "S" || k.attr_type == "N";
-            if !seedable(&table.partition_key) || !table.sort_key.as_ref().map_or(true, seedable) {
+            if !seedable(&table.partition_key) || !table.sort_key.as_ref().is_none_or(seedable) {
                 continue;
             }
             let keys = table.key_names();
