@@ -24,6 +24,7 @@ pub mod integrations;
 pub mod json_edit;
 pub mod json_span;
 pub mod jsonata_synth;
+mod jsonata_task;
 pub mod member_case;
 pub mod pipeline;
 mod plan;

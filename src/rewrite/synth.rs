@@ -6,6 +6,7 @@ use super::dynamodb::{self, TypeEvidence};
 use super::errors;
 use super::expr::{ExprCtx, ResultAccess};
 use super::integrations::{self, Integration};
+use super::jsonata_task::{synthesize_jsonata, SynthJsonata};
 use super::results::{self, Field};
 use super::validation;
 use crate::analysis::model::{HandlerModel, ObjectEntry, SdkCall, SdkFlavor, ValueExpr};
@@ -692,7 +693,10 @@ impl After {
 }
 
 /// State names in use, with the ones a validation adds.
-fn taken_with(taken: &[String], validation: Option<&validation::Validation>) -> Vec<String> {
+pub(super) fn taken_with(
+    taken: &[String],
+    validation: Option<&validation::Validation>,
+) -> Vec<String> {
     let mut all = taken.to_vec();
     if let Some(v) = validation {
         all.extend(v.states.iter().map(|(n, _)| n.clone()));
@@ -949,217 +953,8 @@ fn unmarshal_after(
     })
 }
 
-struct SynthJsonata<'a> {
-    project: &'a Project,
-    state: &'a Map<String, Value>,
-    original: Value,
-    link: &'a TaskLink,
-    model: &'a HandlerModel,
-    call: &'a crate::analysis::model::SdkCall,
-    top: &'a [(String, &'a ValueExpr)],
-    env: &'a IndexMap<String, Asl>,
-    env_refs: &'a IndexMap<String, CfnRef>,
-    integ: Integration,
-    notes: Vec<String>,
-    substitutions: Vec<(String, CfnRef)>,
-    timeout: Option<u64>,
-    validation: Option<validation::Validation>,
-    /// The handler's return value as analysed (before the API fields were selected from it).
-    original_returns: Option<ValueExpr>,
-    /// `.waitForTaskToken`: the result is what the worker sends back.
-    callback: bool,
-}
-
-/// A JSONata Task: Arguments and Output instead of Parameters/ResultSelector/ResultPath.
-fn synthesize_jsonata(j: SynthJsonata) -> Result<Synthesized, String> {
-    let SynthJsonata {
-        project,
-        state,
-        original,
-        link,
-        model,
-        call,
-        top,
-        env,
-        env_refs,
-        integ,
-        mut notes,
-        substitutions,
-        timeout,
-        validation,
-        original_returns,
-        callback,
-    } = j;
-    let whole_result_matches = whole_result_matches(&integ, call.flavor) && !camel_case_api(call);
-    let result_case = if !pascal_case_result(&integ) && !camel_case_api(call) {
-        super::member_case::ResultCase::AsIs
-    } else {
-        match crate::rules::Catalogue::builtin().lookup(&call.service, &call.action) {
-            Some(r) => super::member_case::ResultCase::Members(r.result_maps),
-            None => super::member_case::ResultCase::FirstKey,
-        }
-    };
-    let f = super::jsonata_synth::fields(
-        state,
-        link.style,
-        model,
-        top,
-        env,
-        whole_result_matches,
-        call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor),
-        callback,
-        result_case,
-        &mut notes,
-    )?;
-    let mut integ = integ;
-    if callback {
-        integ.resource = callback_resource(&integ)?;
-        // JSONata reads the token as $states.context.Task.Token
-        // (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token).
-        if !f
-            .arguments
-            .to_string()
-            .contains("$states.context.Task.Token")
-        {
-            return Err(
-                "the handler does not pass the task token on: the callback would never come".into(),
-            );
-        }
-        notes.push(format!(
-            "the handler only handed the task token on; {} sends it where the handler put it and waits for SendTaskSuccess/SendTaskFailure as before (TimeoutSeconds and HeartbeatSeconds kept)",
-            integ.resource
-        ));
-    }
-    if let Some(note) = original_returns
-        .as_ref()
-        .and_then(|r| dropped_metadata_note(r, call.flavor))
-    {
-        notes.push(note);
-    }
-    let retry = state
-        .get("Retry")
-        .and_then(|r| errors::rewrite_retry(r, &integ, &mut notes));
-    let retry = errors::ensure_sdk_retry(retry, &integ, call.flavor, &call.service, &mut notes);
-    let catch = state
-        .get("Catch")
-        .map(|c| errors::rewrite_catch(c, &integ, &Value::Null, &mut notes));
-    if state.get("Catch").is_some() {
-        notes.push("the Catch's $states.errorOutput.Cause is now the integration's error message, not the Lambda runtime's error JSON".into());
-    }
-    let mut new = Map::new();
-    for (key, value) in state {
-        match key.as_str() {
-            "Resource" => {
-                new.insert(key.clone(), Value::String(integ.resource.clone()));
-                if !state.contains_key("Arguments") {
-                    new.insert("Arguments".into(), f.arguments.clone());
-                }
-            }
-            "Arguments" => {
-                new.insert(key.clone(), f.arguments.clone());
-            }
-            "Output" => {
-                if let Some(o) = &f.output {
-                    new.insert(key.clone(), o.clone());
-                }
-            }
-            "Assign" => {
-                if let Some(a) = &f.assign {
-                    new.insert(key.clone(), a.clone());
-                }
-            }
-            "Retry" => {
-                if let Some(r) = &retry {
-                    new.insert(key.clone(), r.clone());
-                }
-            }
-            "Catch" => {
-                if let Some(Some(c)) = &catch {
-                    new.insert(key.clone(), c.clone());
-                }
-            }
-            _ => {
-                new.insert(key.clone(), value.clone());
-            }
-        }
-    }
-    // Fields the original did not have go before Next/End.
-    let mut extra = Vec::new();
-    if let (Some(o), false) = (&f.output, state.contains_key("Output")) {
-        extra.push(("Output".to_string(), o.clone()));
-    }
-    if let (Some(r), false) = (&retry, state.contains_key("Retry")) {
-        extra.push(("Retry".to_string(), r.clone()));
-    }
-    if !extra.is_empty() {
-        let mut ordered = Map::new();
-        let mut pending = Some(extra);
-        for (k, v) in std::mem::take(&mut new) {
-            if matches!(k.as_str(), "Retry" | "Catch" | "Next" | "End") {
-                for (ek, ev) in pending.take().into_iter().flatten() {
-                    if !ordered.contains_key(&ek) {
-                        ordered.insert(ek, ev);
-                    }
-                }
-            }
-            ordered.insert(k, v);
-        }
-        for (ek, ev) in pending.take().into_iter().flatten() {
-            ordered.insert(ek, ev);
-        }
-        new = ordered;
-    }
-    if let Some(t) = timeout {
-        if !state.contains_key("TimeoutSeconds") {
-            notes.push(format!(
-                "the function's {t} s timeout no longer bounds the call; the Task has no TimeoutSeconds"
-            ));
-        }
-    }
-    notes.extend(integration_notes(&integ, call.flavor));
-    let targets = targets(project, call, &integ, top, env_refs, &mut notes);
-    let mut added_states = validation
-        .as_ref()
-        .map(|v| v.states.clone())
-        .unwrap_or_default();
-    // Python's `return response["Item"]` raises KeyError when GetItem finds nothing.
-    if let (
-        crate::analysis::model::Language::Python,
-        Some(ValueExpr::SdkResult { call: 0, path }),
-        false,
-    ) = (model.language, &model.returns, callback)
-    {
-        let dynamodb_plain = call.service == "dynamodb" && dynamodb::needs_marshalling(call.flavor);
-        if dynamodb_plain
-            && path.first() == Some(&crate::analysis::model::PathSeg::Field("Item".into()))
-        {
-            let taken = taken_with(&taken_names(project, link), validation.as_ref());
-            let (states, more) = key_error_states(
-                &link.state,
-                state,
-                &mut new,
-                &taken,
-                &project.state_machines[link.state_machine].raw_definition,
-            )?;
-            added_states.extend(states);
-            notes.extend(more);
-        }
-    }
-    dedup(&mut notes);
-    Ok(Synthesized {
-        original,
-        rewritten: Value::Object(new),
-        notes,
-        integration: integ,
-        targets,
-        substitutions,
-        added_states,
-        entry: validation.map(|v| v.entry),
-    })
-}
-
 /// Names of the states next to the Task.
-fn taken_names(project: &Project, link: &TaskLink) -> Vec<String> {
+pub(super) fn taken_names(project: &Project, link: &TaskLink) -> Vec<String> {
     link.pointer
         .rsplit_once('/')
         .and_then(|(states, _)| {
@@ -1174,88 +969,11 @@ fn taken_names(project: &Project, link: &TaskLink) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Added states (name, state) and the notes that explain them.
-type StatesAndNotes = (Vec<(String, Value)>, Vec<String>);
-
-/// A JSONata Task whose Python handler returned `response["Item"]`: the Task assigns whether
-/// the result has an Item (Assign is evaluated on the task result, as Output is:
-/// https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html), and a Choice
-/// after it fails with the handler's KeyError when it has none.
-fn key_error_states(
-    task_name: &str,
-    state: &Map<String, Value>,
-    new: &mut Map<String, Value>,
-    taken: &[String],
-    definition: &Value,
-) -> Result<StatesAndNotes, String> {
-    use super::after_task;
-    if after_task::catcher_for(state, "KeyError").is_some() {
-        return Err("the Task's Catch takes the handler's KeyError when GetItem finds nothing; JSONata catchers are not rewritten into added states yet".into());
-    }
-    // A variable name the definition does not use yet.
-    let text = definition.to_string();
-    let mut var = "itemFound".to_string();
-    let mut n = 2;
-    while text.contains(&format!("${var}")) {
-        var = format!("itemFound{n}");
-        n += 1;
-    }
-    let mut names = after_task::Names::new(taken);
-    let check = names.fresh(format!("{task_name} found an item?"));
-    let fail = names.fresh(format!("{task_name} KeyError"));
-    // Assign goes before the transition, where the fields the original had not go.
-    let mut assigned = Map::new();
-    for (k, v) in std::mem::take(new) {
-        if matches!(k.as_str(), "Next" | "End") && !assigned.contains_key("Assign") {
-            assigned.insert(
-                "Assign".into(),
-                json!({ var.clone(): "{% $exists($states.result.Item) %}" }),
-            );
-        }
-        assigned.insert(k, v);
-    }
-    *new = assigned;
-    let old = after_task::take_transition(new, &check);
-    let mut states = Vec::new();
-    let default = match old.get("Next").and_then(Value::as_str) {
-        Some(next) => next.to_string(),
-        None => {
-            let done = names.fresh(format!("{task_name} done"));
-            states.push((done.clone(), json!({"Type": "Succeed"})));
-            done
-        }
-    };
-    let mut choice = Map::new();
-    choice.insert("Type".into(), json!("Choice"));
-    if definition.get("QueryLanguage").and_then(Value::as_str) != Some("JSONata") {
-        choice.insert("QueryLanguage".into(), json!("JSONata"));
-    }
-    choice.insert(
-        "Choices".into(),
-        json!([{ "Condition": format!("{{% $not(${var}) %}}"), "Next": fail }]),
-    );
-    choice.insert("Default".into(), json!(default));
-    states.insert(0, (check.clone(), Value::Object(choice)));
-    states.insert(
-        1,
-        (
-            fail.clone(),
-            json!({"Type": "Fail", "Error": "KeyError", "Cause": "'Item'"}),
-        ),
-    );
-    Ok((
-        states,
-        vec![format!(
-            "the handler's response[\"Item\"] raised KeyError when GetItem found nothing: the Task assigns ${var} (whether the result has an Item) and {check} fails with KeyError when it has none (the Cause is the message, not the Lambda runtime's error JSON)"
-        )],
-    ))
-}
-
 /// The callback form of the integration: the optimized integrations that take a task token
 /// (SQS, SNS, EventBridge, Lambda, Step Functions, ECS) and every aws-sdk integration, in
 /// Standard workflows (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html,
 /// "Wait for a Callback with Task Token").
-fn callback_resource(integ: &Integration) -> Result<String, String> {
+pub(super) fn callback_resource(integ: &Integration) -> Result<String, String> {
     const CALLBACK: &[&str] = &[
         "arn:aws:states:::sqs:sendMessage",
         "arn:aws:states:::sns:publish",
@@ -1440,7 +1158,7 @@ fn extra_is_after(key: &str, pending: &Option<Vec<(String, Value)>>) -> bool {
             .is_some_and(|p| p.iter().any(|(k, _)| k == "Retry"))
 }
 
-fn dedup(notes: &mut Vec<String>) {
+pub(super) fn dedup(notes: &mut Vec<String>) {
     let mut seen = std::collections::HashSet::new();
     notes.retain(|n| seen.insert(n.clone()));
 }
@@ -1556,7 +1274,7 @@ fn has_nested_members(v: &ValueExpr) -> bool {
 }
 
 /// Whether the handler names request members in camelCase (a camelCase native API).
-fn camel_case_api(call: &SdkCall) -> bool {
+pub(super) fn camel_case_api(call: &SdkCall) -> bool {
     matches!(&call.params, ValueExpr::Object { entries } if entries.iter().any(|e| {
         matches!(e, ObjectEntry::Field { key, .. } if key.starts_with(|c: char| c.is_ascii_lowercase()))
     }))
@@ -1575,7 +1293,7 @@ fn pascal_case(key: &str) -> String {
 /// `ecs:runTask` (`Tasks[].TaskArn`, recorded against AWS in LocalStack test_ecs_task_service), the
 /// Java SDK v1 result serialized with PascalCase property names; for PascalCase APIs (DynamoDB,
 /// SQS, SNS, Lambda) the rule changes nothing.
-fn pascal_case_result(integ: &Integration) -> bool {
+pub(super) fn pascal_case_result(integ: &Integration) -> bool {
     let _ = integ;
     true
 }
@@ -1720,7 +1438,7 @@ fn key_types(project: &Project, table: &str) -> Vec<(String, String)> {
 }
 
 /// Behaviour differences of the integration a reviewer should know (aws-facts §8).
-fn integration_notes(integ: &Integration, flavor: SdkFlavor) -> Vec<String> {
+pub(super) fn integration_notes(integ: &Integration, flavor: SdkFlavor) -> Vec<String> {
     let mut notes = Vec::new();
     if integ.resource.contains(":::events:putEvents") {
         notes.push("events:putEvents fails the Task with EventBridge.FailedEntry when FailedEntryCount > 0 (the handler ignored partial failures) and appends the state machine and execution ARNs to each entry's Resources (aws-facts §1.3, §8.4)".into());
@@ -1739,7 +1457,7 @@ fn integration_notes(integ: &Integration, flavor: SdkFlavor) -> Vec<String> {
 }
 
 /// The resources the call targets, for IAM (aws-facts §4).
-fn targets(
+pub(super) fn targets(
     project: &Project,
     call: &crate::analysis::model::SdkCall,
     integ: &Integration,
@@ -1886,7 +1604,7 @@ fn literal_arn(kind: &str, value: &str) -> Option<Value> {
 /// SDK v2 responses carry no request metadata; v3 (`$metadata`) and boto3 (`ResponseMetadata`)
 /// responses do, which no integration returns (verify accepts exactly that difference, named). An
 /// integration that adds its own metadata (SdkHttpMetadata, aws-facts §1.3) does not match.
-fn whole_result_matches(integ: &Integration, flavor: SdkFlavor) -> bool {
+pub(super) fn whole_result_matches(integ: &Integration, flavor: SdkFlavor) -> bool {
     !integ.result_has_metadata
         && matches!(
             flavor,
@@ -1895,7 +1613,7 @@ fn whole_result_matches(integ: &Integration, flavor: SdkFlavor) -> bool {
 }
 
 /// The reviewer's note when the Lambda's result carried the SDK's request metadata.
-fn dropped_metadata_note(returns: &ValueExpr, flavor: SdkFlavor) -> Option<String> {
+pub(super) fn dropped_metadata_note(returns: &ValueExpr, flavor: SdkFlavor) -> Option<String> {
     let field = match flavor {
         SdkFlavor::JsV3 => "$metadata",
         SdkFlavor::Boto3Client => "ResponseMetadata",
