@@ -43,17 +43,8 @@ pub fn states_for(
             ))
         }
     };
-    let mut names: Vec<String> = taken.to_vec();
-    let mut fresh = |wanted: String| {
-        let mut name = wanted.clone();
-        let mut n = 2;
-        while names.contains(&name) {
-            name = format!("{wanted} {n}");
-            n += 1;
-        }
-        names.push(name.clone());
-        name
-    };
+    let mut names = super::after_task::Names::new(taken);
+    let mut fresh = |wanted: String| names.fresh(wanted);
     let entry = fresh(format!("Validate {task_name}"));
     let mut choices = Vec::new();
     let mut targets: Vec<(String, Value)> = Vec::new();
@@ -162,17 +153,8 @@ pub fn jsonata_states_for(
     taken: &[String],
     machine_jsonata: bool,
 ) -> Result<Validation, String> {
-    let mut names: Vec<String> = taken.to_vec();
-    let mut fresh = |wanted: String| {
-        let mut name = wanted.clone();
-        let mut n = 2;
-        while names.contains(&name) {
-            name = format!("{wanted} {n}");
-            n += 1;
-        }
-        names.push(name.clone());
-        name
-    };
+    let mut names = super::after_task::Names::new(taken);
+    let mut fresh = |wanted: String| names.fresh(wanted);
     let entry = fresh(format!("Validate {task_name}"));
     let mut choices = Vec::new();
     let mut states = Vec::new();
@@ -313,17 +295,8 @@ pub fn default_states(
     if keeps_input {
         return Err("a catcher keeps the state input, where the defaulted input would show".into());
     }
-    let mut names: Vec<String> = taken.to_vec();
-    let mut fresh = |wanted: String| {
-        let mut name = wanted.clone();
-        let mut n = 2;
-        while names.contains(&name) {
-            name = format!("{wanted} {n}");
-            n += 1;
-        }
-        names.push(name.clone());
-        name
-    };
+    let mut names = super::after_task::Names::new(taken);
+    let mut fresh = |wanted: String| names.fresh(wanted);
     let mut checks = Vec::new();
     for (path, default, when) in defaults {
         // A nested field (`$.detail.message`): where the raw input has no such field, ResultPath
